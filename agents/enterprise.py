@@ -1,0 +1,40 @@
+"""Enterprise (企业): needs licences, values time highly, is hurt by delays and informal payments."""
+
+from __future__ import annotations
+
+import mesa
+
+from agents.requesters import RequesterPool
+
+SECTORS = ("manufacturing", "trade", "services", "construction", "technology")
+SIZES = ("micro", "small", "medium", "large")
+SIZE_SHARES = (0.55, 0.3, 0.12, 0.03)
+SIZE_TIME_VALUE = (0.5, 1.0, 2.0, 5.0)  # value of time relative to the parameter
+
+
+class Enterprise(mesa.Agent):
+    """A firm; a view onto one row of the enterprises' RequesterPool.
+
+    A firm being founded (its 'start a business' case still open) is inactive until the case
+    completes; if the founders give up, it never opens.
+    """
+
+    KIND = "enterprise"
+
+    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int) -> None:
+        super().__init__(model)
+        self.pool = pool
+        self.row = row
+
+    sector = property(lambda self: SECTORS[self.pool.sector[self.row]])
+    size = property(lambda self: SIZES[self.pool.size_class[self.row]])
+    active = property(lambda self: bool(self.pool.active[self.row]))
+    digital_access = property(lambda self: bool(self.pool.digital[self.row]))
+    patience_days = property(lambda self: float(self.pool.patience[self.row]))
+    value_of_time = property(lambda self: float(self.pool.value_of_time[self.row]))
+    expectation = property(lambda self: float(self.pool.expectation[self.row]))
+    satisfaction = property(lambda self: float(self.pool.satisfaction[self.row]))
+    cases = property(lambda self: int(self.pool.cases[self.row]))
+
+    def __repr__(self) -> str:
+        return f"Enterprise({self.unique_id}, {self.size} {self.sector}, active={self.active})"

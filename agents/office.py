@@ -1,0 +1,168 @@
+"""Office (政府部门/窗口) and its civil servants (公务员).
+
+Civil servants are arrays owned by their office (skill, courtesy, corruption propensity,
+experience) so that a day's learning is a few vector operations; `Office.civil_servants` gives
+inspectable CivilServant records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from model.catalogue import OfficeSpec
+from model.environment import ServiceEnvironment
+from model.parameters import Parameters
+from model.queueing import CounterQueue
+
+COURTESY_TRAINING_SPEED = 0.02  # daily share of the gap to the standard closed by training
+COURTESY_RELAXATION = 0.005  # daily drift back to a servant's own manner without training
+CORRECTION_STEP = 0.2  # courtesy and integrity gained by a servant per acted-on complaint
+
+
+@dataclass(frozen=True)
+class CivilServant:
+    """A snapshot of one civil servant, for inspection (the office holds the live arrays)."""
+
+    office: str
+    position: int
+    on_duty: bool
+    skill: float
+    courtesy: float
+    corruption: float
+    cases_handled: int
+
+
+def _clip01(x: np.ndarray) -> np.ndarray:
+    return np.clip(x, 0.0, 1.0)
+
+
+class Office(mesa.Agent):
+    """A department with counters: a queue, civil servants, an inbox of visits by day."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        spec: OfficeSpec,
+        establishment: int,
+        p: Parameters,
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.spec = spec
+        self.establishment = max(spec.staff_min, establishment)
+        n = self.establishment
+        self.skill = self._hire_skill(n, p, rng)
+        self.own_courtesy = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, n))
+        self.courtesy = self.own_courtesy.copy()
+        self.corruption = self._hire_corruption(n, p, rng)
+        self.handled = np.zeros(n, dtype=np.int64)
+        self.handled_today = np.zeros(n, dtype=np.int64)
+        self.on_duty = n
+        self.queue = CounterQueue(n)
+        self.inbox: dict[int, list] = {}
+        self.disruptions_seen = 0
+
+    @staticmethod
+    def _hire_skill(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
+        return np.clip(rng.normal(p.skill_mean, p.skill_sd, n), 0.05, 1.0)
+
+    @staticmethod
+    def _hire_corruption(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
+        m = min(max(p.corruption_mean, 1e-6), 1 - 1e-6)
+        concentration = 4.0  # Beta(a, b) with mean m: most honest, a few strongly corrupt
+        return rng.beta(m * concentration, (1 - m) * concentration, n)
+
+    # --- the day's work ------------------------------------------------------------------------
+    def staff_on_duty(self, env: ServiceEnvironment) -> int:
+        return max(self.spec.staff_min, round(self.establishment * env.staff_factor))
+
+    def speeds(self, env: ServiceEnvironment) -> list[float]:
+        """Work done per hour by each servant on duty: skill and time lost to training."""
+        avail = 1.0 - env.training_time
+        return ((0.5 + self.skill[: self.on_duty]) * avail).tolist()
+
+    def prepare(self, env: ServiceEnvironment) -> None:
+        """Open or close counters to match the staffing the reforms allow."""
+        n = self.staff_on_duty(env)
+        if n != self.on_duty:
+            self.on_duty = n
+            self.queue.resize(n)
+
+    @property
+    def queue_length(self) -> int:
+        return len(self.queue)
+
+    # --- learning, courtesy, integrity ------------------------------------------------------------
+    def learn(
+        self,
+        env: ServiceEnvironment,
+        p: Parameters,
+        rng: np.random.Generator,
+        neighbour_skill: float | None,
+    ) -> None:
+        """One working day of learning by doing, training, diffusion, forgetting and turnover."""
+        s = self.skill
+        s += p.learning_by_doing * (1.0 - s) * self.handled_today
+        s += env.training_rate * (1.0 - s)
+        if neighbour_skill is not None and env.diffusion_rate > 0:
+            s += env.diffusion_rate * np.maximum(neighbour_skill - s, 0.0)
+        s -= p.skill_forgetting * s
+        while self.disruptions_seen < env.disruptions:
+            s *= 1.0 - p.reform_disruption
+            self.disruptions_seen += 1
+        np.clip(s, 0.05, 1.0, out=s)
+        self.handled += self.handled_today
+        self.handled_today[:] = 0
+
+        if env.courtesy_target is not None:
+            self.courtesy += COURTESY_TRAINING_SPEED * (env.courtesy_target - self.courtesy)
+        else:
+            self.courtesy += COURTESY_RELAXATION * (self.own_courtesy - self.courtesy)
+
+        c = self.corruption
+        c += p.corruption_conformity * (c.mean() - c)
+
+        leaving = rng.random(len(s)) < p.staff_turnover / 250.0
+        if leaving.any():
+            k = int(leaving.sum())
+            s[leaving] = self._hire_skill(k, p, rng)
+            self.own_courtesy[leaving] = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, k))
+            self.courtesy[leaving] = (
+                self.own_courtesy[leaving]
+                if env.courtesy_target is None
+                else 0.5 * (self.own_courtesy[leaving] + env.courtesy_target)
+            )
+            c[leaving] = self._hire_corruption(k, p, rng)
+            self.handled[leaving] = 0
+
+    def correct(self, servant: int, was_corrupt: bool, strength: float) -> None:
+        """A complaint acted on (有错必纠): the servant becomes more courteous, and honest if caught."""
+        step = CORRECTION_STEP * strength
+        self.courtesy[servant] += step * (1.0 - self.courtesy[servant])
+        self.own_courtesy[servant] += step * (1.0 - self.own_courtesy[servant])
+        if was_corrupt:
+            self.corruption[servant] *= 1.0 - 2 * step if step < 0.5 else 0.0
+
+    # --- inspection ------------------------------------------------------------------------------
+    @property
+    def civil_servants(self) -> list[CivilServant]:
+        return [
+            CivilServant(
+                self.spec.key,
+                k,
+                k < self.on_duty,
+                float(self.skill[k]),
+                float(self.courtesy[k]),
+                float(self.corruption[k]),
+                int(self.handled[k] + self.handled_today[k]),
+            )
+            for k in range(self.establishment)
+        ]
+
+    def __repr__(self) -> str:
+        return f"Office({self.spec.key}, staff={self.on_duty}, queue={self.queue_length})"

@@ -1,0 +1,69 @@
+"""Columnar state of a population of requesters (citizens or enterprises).
+
+Each Citizen or Enterprise agent is a view onto one row; whole-population work (satisfaction,
+word of mouth, outcome means) runs on the arrays, so an idle requester costs nothing per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_GROW = 1.5
+
+
+class RequesterPool:
+    """Growable arrays of requester attributes; rows are never reused, so indices stay valid."""
+
+    COLUMNS = {
+        "digital": np.bool_,  # can use online channels
+        "patience": np.float64,  # days before abandoning a case
+        "value_of_time": np.float64,  # CNY per hour
+        "expectation": np.float64,  # expected log relative burden (before the drift offset)
+        "satisfaction": np.float64,  # satisfaction memory, 0-1
+        "cases": np.int64,  # cases ended so far
+        "active": np.bool_,  # lives or operates in the city now
+    }
+
+    def __init__(self, kind: str, capacity: int) -> None:
+        self.kind = kind
+        self.size = 0
+        self.agents: list = []
+        for name, dtype in self.COLUMNS.items():
+            setattr(self, name, np.zeros(max(capacity, 1), dtype=dtype))
+        self._extra_columns: dict[str, type] = {}
+
+    def add_column(self, name: str, dtype: type) -> None:
+        """An extra attribute (for example an enterprise's sector)."""
+        self._extra_columns[name] = dtype
+        setattr(self, name, np.zeros(len(self.active), dtype=dtype))
+
+    def append(self, n: int, **values: np.ndarray) -> np.ndarray:
+        """Add n rows with the given column values; returns their indices."""
+        need = self.size + n
+        if need > len(self.active):
+            cap = max(need, int(len(self.active) * _GROW) + 16)
+            for name in [*self.COLUMNS, *self._extra_columns]:
+                old = getattr(self, name)
+                new = np.zeros(cap, dtype=old.dtype)
+                new[: self.size] = old[: self.size]
+                setattr(self, name, new)
+        idx = np.arange(self.size, need)
+        for name, v in values.items():
+            getattr(self, name)[idx] = v
+        self.size = need
+        return idx
+
+    def column(self, name: str) -> np.ndarray:
+        """The live part of a column."""
+        return getattr(self, name)[: self.size]
+
+    @property
+    def n_active(self) -> int:
+        return int(self.active[: self.size].sum())
+
+    def active_indices(self) -> np.ndarray:
+        return np.flatnonzero(self.active[: self.size])
+
+    def mean_satisfaction(self) -> float:
+        act = self.active[: self.size]
+        return float(self.satisfaction[: self.size][act].mean()) if act.any() else float("nan")

@@ -1,0 +1,299 @@
+"""Reform policies as intervention objects, and the registry presets rebuild them from.
+
+Life cycle (after Covasim): `bind` caches the environment values the intervention owns, `apply`
+sets them at `start`, `revert` restores them at `end`, `to_dict` gives back the data it was built
+from. Interventions change the service environment only, never agent code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from model.environment import ServiceEnvironment
+from model.parameters import ParameterError, unknown_name_message
+
+REGISTRY: dict[str, type[Intervention]] = {}
+
+
+class Intervention(BaseModel):
+    """One reform policy: registry key, start and end day, intensity (0-1) and cost."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    key: ClassVar[str]
+    label_en: ClassVar[str]
+    label_zh: ClassVar[str]
+    knobs: ClassVar[tuple[str, ...]]
+    disrupts: ClassVar[bool] = False  # a process change: staff relearn (learning-curve dip)
+
+    start: int = Field(0, ge=0, description="Day the policy takes effect")
+    end: int | None = Field(None, ge=1, description="Day it is withdrawn (none: stays on)")
+    intensity: float = Field(1.0, ge=0.0, le=1.0, description="How fully it is implemented")
+    setup_cost: float = Field(0.0, ge=0.0, description="One-off cost at start, CNY")
+    daily_cost: float = Field(0.0, ge=0.0, description="Running cost per day while on, CNY")
+
+    _original: dict[str, Any] | None = PrivateAttr(None)
+    _active: bool = PrivateAttr(False)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "key" in cls.__dict__:
+            unknown = set(cls.knobs) - ServiceEnvironment.knob_names()
+            if unknown:
+                raise TypeError(f"{cls.__name__} owns unknown knobs {unknown}")
+            REGISTRY[cls.key] = cls
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Intervention:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    def settings(self) -> dict[str, Any]:
+        """The knob values while the policy is on."""
+        raise NotImplementedError
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def bind(self, env: ServiceEnvironment) -> None:
+        """Remember the values this policy will change, so that `revert` can restore them."""
+        self._original = {k: getattr(env, k) for k in self.knobs}
+
+    def apply(self, env: ServiceEnvironment) -> None:
+        if self._original is None:
+            self.bind(env)
+        for k, v in self.settings().items():
+            setattr(env, k, v)
+        if self.disrupts and self.intensity > 0:
+            env.disruptions += 1
+        self._active = True
+
+    def revert(self, env: ServiceEnvironment) -> None:
+        assert self._original is not None, "revert before apply"
+        for k, v in self._original.items():
+            setattr(env, k, v)
+        self._active = False
+
+    def update(self, env: ServiceEnvironment, day: int) -> float:
+        """Start or end on `day`; returns the cost incurred that day."""
+        cost = 0.0
+        if day == self.start:
+            self.apply(env)
+            cost += self.setup_cost
+        if self.end is not None and day == self.end and self._active:
+            self.revert(env)
+        if self._active:
+            cost += self.daily_cost
+        return cost
+
+    def to_dict(self) -> dict[str, Any]:
+        """The data that rebuilds this intervention (`build_intervention(x.to_dict())`)."""
+        return {"type": self.key, **self.model_dump()}
+
+    def describe(self) -> str:
+        return f"{self.key} ({self.label_zh}) from day {self.start}" + (
+            f" to {self.end}" if self.end is not None else ""
+        )
+
+
+def build_intervention(data: dict[str, Any], source: str = "") -> Intervention:
+    """An intervention from its data: {'type': key, 'start': ..., ...}; clear errors otherwise."""
+    where = f"{source}: " if source else ""
+    data = dict(data)
+    kind = data.pop("type", None)
+    if kind is None:
+        raise ParameterError(f"{where}intervention needs a 'type' (one of {', '.join(REGISTRY)})")
+    if kind not in REGISTRY:
+        raise ParameterError(where + unknown_name_message("intervention type", kind, REGISTRY))
+    try:
+        return REGISTRY[kind](**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "value"
+        raise ParameterError(
+            f"{where}intervention {kind!r}: {loc}={err.get('input')!r}: {err['msg'].lower()}"
+        ) from None
+
+
+class OneStop(Intervention):
+    """行政服务中心 / 一站式服务: offices' windows co-located, one trip submits every approval."""
+
+    key = "one_stop"
+    label_en, label_zh = "One-stop service centre", "行政服务中心(一站式服务)"
+    knobs = ("one_stop_share",)
+    disrupts = True
+    setup_cost: float = 2_000_000.0
+    daily_cost: float = 3_000.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"one_stop_share": self.intensity}
+
+
+class ParallelApproval(Intervention):
+    """并联审批: a case's approvals are processed at the same time, not one after another."""
+
+    key = "parallel_approval"
+    label_en, label_zh = "Parallel approval", "并联审批"
+    knobs = ("parallel_share",)
+    disrupts = True
+    setup_cost: float = 300_000.0
+    daily_cost: float = 500.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"parallel_share": self.intensity}
+
+
+class FewerApprovals(Intervention):
+    """取消不必要的审批事项: this share of the removable approvals is abolished or merged."""
+
+    key = "fewer_approvals"
+    label_en, label_zh = "Fewer approvals", "取消不必要的审批事项"
+    knobs = ("removal_share",)
+    setup_cost: float = 200_000.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"removal_share": self.intensity}
+
+
+class Reengineering(Intervention):
+    """简化审批程序 / 流程再造: less counter work per approval, shorter committed lead times."""
+
+    key = "reengineering"
+    label_en, label_zh = "Process re-engineering", "流程再造(简化审批程序)"
+    knobs = ("effort_factor", "lead_factor")
+    disrupts = True
+    effort_cut: float = Field(0.4, ge=0.0, lt=1.0, description="Counter work cut at intensity 1")
+    lead_cut: float = Field(0.6, ge=0.0, lt=1.0, description="Lead time cut at intensity 1")
+    setup_cost: float = 1_000_000.0
+    daily_cost: float = 500.0
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "effort_factor": 1.0 - self.effort_cut * self.intensity,
+            "lead_factor": 1.0 - self.lead_cut * self.intensity,
+        }
+
+
+class Transparency(Intervention):
+    """阳光工程 / 政策透明: requirements and fees published; fewer returns, less room to extort."""
+
+    key = "transparency"
+    label_en, label_zh = "Transparency", "阳光工程(政策透明)"
+    knobs = ("transparency",)
+    setup_cost: float = 300_000.0
+    daily_cost: float = 500.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"transparency": self.intensity}
+
+
+class Online247(Intervention):
+    """热线网络服务 / 全天候: online-eligible approvals submitted online, any day, no trip."""
+
+    key = "online_24_7"
+    label_en, label_zh = "Online and hotline, 24/7", "热线网络服务(全天候)"
+    knobs = ("online_share",)
+    disrupts = True
+    setup_cost: float = 3_000_000.0
+    daily_cost: float = 3_000.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"online_share": self.intensity}
+
+
+class GreenChannel(Intervention):
+    """绿色通道: enterprise cases jump the queue, at the cost of equal treatment (一视同仁)."""
+
+    key = "green_channel"
+    label_en, label_zh = "Green channel for enterprises", "绿色通道"
+    knobs = ("green_channel_share",)
+    daily_cost: float = 200.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"green_channel_share": self.intensity}
+
+
+class FirstContact(Intervention):
+    """首接责任制: the first office routes the case internally instead of sending people away."""
+
+    key = "first_contact"
+    label_en, label_zh = "First-contact responsibility", "首接责任制"
+    knobs = ("first_contact",)
+    setup_cost: float = 100_000.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"first_contact": self.intensity}
+
+
+class ServiceStandards(Intervention):
+    """创三优一满意 / 文明窗口: courtesy trained toward a standard, paid in counter time."""
+
+    key = "service_standards"
+    label_en, label_zh = "Service standards", "创三优一满意(文明窗口)"
+    knobs = ("courtesy_target", "courtesy_training_time")
+    target: float = Field(0.85, ge=0.0, le=1.0, description="Courtesy the training aims at")
+    training_time: float = Field(
+        0.05, ge=0.0, le=0.5, description="Share of counter time spent training at intensity 1"
+    )
+    setup_cost: float = 200_000.0
+    daily_cost: float = 1_000.0
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "courtesy_target": self.target,
+            "courtesy_training_time": self.training_time * self.intensity,
+        }
+
+
+class Feedback(Intervention):
+    """征求意见有错必纠 / 领导接待日: complaints are invited and trigger correction."""
+
+    key = "feedback"
+    label_en, label_zh = "Complaints and feedback", "征求意见、有错必纠"
+    knobs = ("complaint_response",)
+    setup_cost: float = 100_000.0
+    daily_cost: float = 1_000.0
+
+    def settings(self) -> dict[str, Any]:
+        return {"complaint_response": self.intensity}
+
+
+class LearningOrganisation(Intervention):
+    """学习型组织: training raises skill and knowledge spreads between offices."""
+
+    key = "learning"
+    label_en, label_zh = "Learning organisation", "学习型组织"
+    knobs = ("training_rate", "diffusion_rate", "learning_training_time")
+    rate: float = Field(0.004, ge=0.0, le=1.0, description="Daily training gain at intensity 1")
+    diffusion: float = Field(
+        0.02, ge=0.0, le=1.0, description="Daily pull toward neighbouring offices at intensity 1"
+    )
+    training_time: float = Field(
+        0.05, ge=0.0, le=0.5, description="Share of counter time spent learning at intensity 1"
+    )
+    setup_cost: float = 200_000.0
+    daily_cost: float = 2_000.0
+
+    def settings(self) -> dict[str, Any]:
+        i = self.intensity
+        return {
+            "training_rate": self.rate * i,
+            "diffusion_rate": self.diffusion * i,
+            "learning_training_time": self.training_time * i,
+        }
+
+
+class LeanStaffing(Intervention):
+    """机构精简 / 人员精干: fewer counter staff, cheaper, less capacity."""
+
+    key = "lean_staffing"
+    label_en, label_zh = "Lean staffing", "机构精简、人员精干"
+    knobs = ("staff_factor",)
+    max_cut: float = Field(0.3, ge=0.0, lt=1.0, description="Share of staff cut at intensity 1")
+
+    def settings(self) -> dict[str, Any]:
+        return {"staff_factor": 1.0 - self.max_cut * self.intensity}

@@ -1,0 +1,246 @@
+"""Outcomes: named metrics with a unit, a direction and a summary rule, computed from daily tallies.
+
+The case flow adds to daily tallies (cases ended, days, trips...) and records a few daily levels
+(mean skill, queue length...). Each outcome is a ratio of tallies or a level over a trailing
+window: `series_window_days` for the time series, `summary_window_days` for a run's summary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+TALLIES = (
+    "ended_citizens",
+    "ended_enterprises",
+    "completed",
+    "completed_citizens",
+    "completed_enterprises",
+    "abandoned",
+    "satisfaction_citizens",
+    "satisfaction_enterprises",
+    "days",
+    "days_citizens",
+    "days_enterprises",
+    "trips",
+    "procedures",
+    "hours",
+    "hours_citizens",
+    "hours_enterprises",
+    "paid",
+    "demanded",
+    "returns",
+    "bounces",
+    "complaints",
+    "on_time",
+    "visits",
+    "rework_visits",
+    "cost",
+    "db_completed",
+    "db_procedures",
+)
+LEVELS = (
+    "skill",
+    "courtesy",
+    "queue",
+    "enterprises",
+    "open_cases",
+    "public",
+    "grassroots",
+    "budget",
+)
+
+
+class Ledger:
+    """Per-day tallies and levels, grown as days pass; plus start-up durations for the median."""
+
+    def __init__(self, capacity: int = 400) -> None:
+        self.capacity = capacity
+        self.tally = {k: np.zeros(capacity) for k in TALLIES}
+        self.level = {k: np.full(capacity, np.nan) for k in LEVELS}
+        self.db_days: list[list[int]] = [[] for _ in range(capacity)]
+
+    def ensure(self, day: int) -> None:
+        if day < self.capacity:
+            return
+        new = max(day + 1, 2 * self.capacity)
+        for table, fill in ((self.tally, 0.0), (self.level, np.nan)):
+            for k, a in table.items():
+                b = np.full(new, fill)
+                b[: self.capacity] = a
+                table[k] = b
+        self.db_days.extend([] for _ in range(new - self.capacity))
+        self.capacity = new
+
+    def add_day(self, day: int, sums: dict[str, float], levels: dict[str, float]) -> None:
+        self.ensure(day)
+        for k, v in sums.items():
+            self.tally[k][day] += v
+        for k, v in levels.items():
+            self.level[k][day] = v
+
+
+class Window:
+    """Days [end - length + 1, end] of a ledger."""
+
+    def __init__(self, ledger: Ledger, end_day: int, length: int) -> None:
+        self.ledger = ledger
+        self.lo = max(0, end_day - length + 1)
+        self.hi = end_day + 1
+        self.end_day = end_day
+
+    def sum(self, name: str) -> float:
+        return float(self.ledger.tally[name][self.lo : self.hi].sum())
+
+    def ratio(self, num: str, den: str) -> float:
+        d = self.sum(den)
+        return self.sum(num) / d if d > 0 else math.nan
+
+    def level(self, name: str) -> float:
+        a = self.ledger.level[name][self.lo : self.hi]
+        a = a[~np.isnan(a)]
+        return float(a.mean()) if len(a) else math.nan
+
+    def last(self, name: str) -> float:
+        return float(self.ledger.level[name][self.end_day])
+
+    def median_db_days(self) -> float:
+        days = [d for day in self.ledger.db_days[self.lo : self.hi] for d in day]
+        return float(np.median(days)) if days else math.nan
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A named metric of a run."""
+
+    name: str
+    unit: str
+    direction: Literal["higher", "lower", "neutral"]
+    summary: Literal["window", "last"]
+    description: str
+    compute: Callable[[Window], float]
+    instant: bool = False  # series shows the day's level, not a trailing window
+
+
+def _r(num: str, den: str, scale: float = 1.0) -> Callable[[Window], float]:
+    return lambda w: scale * w.ratio(num, den)
+
+
+def _ended(w: Window) -> float:
+    return w.sum("ended_citizens") + w.sum("ended_enterprises")
+
+
+def _ratio_ended(num: str, scale: float = 1.0) -> Callable[[Window], float]:
+    def f(w: Window) -> float:
+        n = _ended(w)
+        return scale * w.sum(num) / n if n > 0 else math.nan
+
+    return f
+
+
+def _superiors_fn(w: Window) -> float:
+    n = _ended(w)
+    demanded = w.sum("demanded") / n if n > 0 else math.nan
+    return w.ratio("on_time", "completed") * (1.0 - demanded)
+
+
+def _level(name: str) -> Callable[[Window], float]:
+    return lambda w: w.level(name)
+
+
+def _peers(w: Window) -> float:
+    return 1.0 - w.ratio("rework_visits", "visits")
+
+
+def _cases_per_day(w: Window) -> float:
+    return _ended(w) / (w.hi - w.lo)
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("satisfaction_citizens", "share", "higher", "window",
+            "Mean satisfaction of citizens' finished cases", _r("satisfaction_citizens", "ended_citizens")),
+    Outcome("satisfaction_enterprises", "share", "higher", "window",
+            "Mean satisfaction of enterprises' finished cases",
+            _r("satisfaction_enterprises", "ended_enterprises")),
+    Outcome("satisfaction_grassroots", "share", "higher", "window",
+            "基层满意: satisfaction memory of the city's enterprises (experience and word of mouth)",
+            _level("grassroots"), instant=True),
+    Outcome("satisfaction_public", "share", "higher", "window",
+            "百姓满意: citizens' perceived quality (own memory, word of mouth and media)",
+            _level("public"), instant=True),
+    Outcome("satisfaction_peers", "share", "higher", "window",
+            "同行满意: share of office visits that were not rework for colleagues (returns, bounces)",
+            _peers),
+    Outcome("satisfaction_superiors", "share", "higher", "window",
+            "上级满意: share of cases within the committed time limit, times the share without"
+            " informal demands", _superiors_fn),
+    Outcome("days_per_case", "days", "lower", "window",
+            "Calendar days from request to completion", _r("days", "completed")),
+    Outcome("days_per_case_citizens", "days", "lower", "window",
+            "Days per completed citizen case", _r("days_citizens", "completed_citizens")),
+    Outcome("days_per_case_enterprises", "days", "lower", "window",
+            "Days per completed enterprise case", _r("days_enterprises", "completed_enterprises")),
+    Outcome("trips_per_case", "trips", "lower", "window",
+            "Trips to offices per completed case", _r("trips", "completed")),
+    Outcome("procedures_per_case", "procedures", "lower", "window",
+            "Approvals (procedures) per completed case", _r("procedures", "completed")),
+    Outcome("hours_queued_per_case", "hours", "lower", "window",
+            "Hours spent queueing at counters per completed case", _r("hours", "completed")),
+    Outcome("hours_queued_citizens", "hours", "lower", "window",
+            "Hours queued per completed citizen case", _r("hours_citizens", "completed_citizens")),
+    Outcome("hours_queued_enterprises", "hours", "lower", "window",
+            "Hours queued per completed enterprise case",
+            _r("hours_enterprises", "completed_enterprises")),
+    Outcome("informal_payment_rate", "share", "lower", "window",
+            "Share of finished cases with an informal payment (吃拿卡要)", _ratio_ended("paid")),
+    Outcome("informal_demand_rate", "share", "lower", "window",
+            "Share of finished cases where a payment was demanded", _ratio_ended("demanded")),
+    Outcome("document_returns_per_case", "returns", "lower", "window",
+            "Times sent home for missing documents, per completed case", _r("returns", "completed")),
+    Outcome("bounces_per_case", "bounces", "lower", "window",
+            "Times sent on to another office (推), per completed case", _r("bounces", "completed")),
+    Outcome("abandonment_rate", "share", "lower", "window",
+            "Share of finished cases given up", _ratio_ended("abandoned")),
+    Outcome("complaints_per_1000_cases", "complaints", "lower", "window",
+            "Complaints per 1000 finished cases", _ratio_ended("complaints", 1000.0)),
+    Outcome("on_time_rate", "share", "higher", "window",
+            "Share of completed cases within the committed time limit", _r("on_time", "completed")),
+    Outcome("civil_servant_skill", "0-1", "higher", "last",
+            "Mean skill of civil servants on duty", _level("skill"), instant=True),
+    Outcome("civil_servant_courtesy", "0-1", "higher", "last",
+            "Mean courtesy of civil servants on duty", _level("courtesy"), instant=True),
+    Outcome("queue_length", "visits", "lower", "window",
+            "Visits waiting at all counters at the end of the day", _level("queue"), instant=True),
+    Outcome("cost_per_case", "CNY", "lower", "window",
+            "Cost of service (staff and reforms) per finished case", _ratio_ended("cost")),
+    Outcome("start_business_procedures", "procedures", "lower", "window",
+            "Doing Business 'starting a business': procedures per start-up",
+            _r("db_procedures", "db_completed")),
+    Outcome("start_business_days", "days", "lower", "window",
+            "Doing Business 'starting a business': median calendar days per start-up",
+            lambda w: w.median_db_days()),
+    Outcome("cases_per_day", "cases", "neutral", "window",
+            "Cases finished per day", _cases_per_day),
+    Outcome("enterprises", "firms", "higher", "last",
+            "Enterprises operating in the city", _level("enterprises"), instant=True),
+    Outcome("open_cases", "cases", "lower", "last",
+            "Cases open at the end of the day", _level("open_cases"), instant=True),
+    Outcome("budget_balance", "CNY", "higher", "last",
+            "Cumulative tax revenue minus cost of service", _level("budget"), instant=True),
+)  # fmt: skip
+
+OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
+
+
+def series_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> float:
+    """The outcome as the time series shows it on `day`: the day's level, or a trailing window."""
+    return outcome.compute(Window(ledger, day, 1 if outcome.instant else window))
+
+
+def summary_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> float:
+    """The outcome as a run's summary reports it: the last level, or the trailing window."""
+    return outcome.compute(Window(ledger, day, 1 if outcome.summary == "last" else window))
