@@ -1,4 +1,4 @@
-"""Enterprise (企业): needs licences, values time highly, is hurt by delays and informal payments."""
+"""Enterprise (企业): needs licences, values time highly, hurt by delays and informal payments."""
 
 from __future__ import annotations
 

@@ -35,7 +35,13 @@ class CityGovernment(mesa.Agent):
         return cost
 
     def account(
-        self, day: int, enterprises: int, staff_on_duty: int, wage: float, tax: float, reforms: float
+        self,
+        day: int,
+        enterprises: int,
+        staff_on_duty: int,
+        wage: float,
+        tax: float,
+        reforms: float,
     ) -> float:
         """Book the day's revenue and spending; returns the cost of service for the day."""
         wages = staff_on_duty * wage if is_working_day(day) else 0.0

@@ -141,12 +141,12 @@ class Office(mesa.Agent):
             self.handled[leaving] = 0
 
     def correct(self, servant: int, was_corrupt: bool, strength: float) -> None:
-        """A complaint acted on (有错必纠): the servant becomes more courteous, and honest if caught."""
+        """A complaint acted on (有错必纠): more courteous, and more honest if caught demanding."""
         step = CORRECTION_STEP * strength
         self.courtesy[servant] += step * (1.0 - self.courtesy[servant])
         self.own_courtesy[servant] += step * (1.0 - self.own_courtesy[servant])
         if was_corrupt:
-            self.corruption[servant] *= 1.0 - 2 * step if step < 0.5 else 0.0
+            self.corruption[servant] *= max(0.0, 1.0 - 2.0 * step)
 
     # --- inspection ------------------------------------------------------------------------------
     @property

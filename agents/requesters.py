@@ -6,6 +6,8 @@ word of mouth, outcome means) runs on the arrays, so an idle requester costs not
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 _GROW = 1.5
@@ -14,7 +16,7 @@ _GROW = 1.5
 class RequesterPool:
     """Growable arrays of requester attributes; rows are never reused, so indices stay valid."""
 
-    COLUMNS = {
+    COLUMNS: ClassVar[dict[str, type]] = {
         "digital": np.bool_,  # can use online channels
         "patience": np.float64,  # days before abandoning a case
         "value_of_time": np.float64,  # CNY per hour

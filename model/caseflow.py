@@ -193,11 +193,9 @@ class CaseFlow:
 
     # --- routing ---------------------------------------------------------------------------------
     def dispatch(self, case: Case, day: int) -> None:
-        """Submit the case's next approvals: the next one, or all at once under parallel approval."""
-        if case.parallel:
-            group = case.todo[case.next :]
-        else:
-            group = case.todo[case.next : case.next + 1]
+        """Submit the case's next approval, or all remaining ones under parallel approval."""
+        stop = len(case.todo) if case.parallel else case.next + 1
+        group = case.todo[case.next : stop]
         case.next += len(group)
         case.outstanding += len(group)
         visited: set[int] = set()
@@ -422,7 +420,9 @@ class CaseFlow:
         pos, nbr = pos[told], nbr[told]
         np.add.at(pool.satisfaction, nbr, p.wom_weight * (s[pos] - pool.satisfaction[nbr]))
         np.add.at(
-            pool.expectation, nbr, p.peer_expectation_weight * (rel_stored[pos] - pool.expectation[nbr])
+            pool.expectation,
+            nbr,
+            p.peer_expectation_weight * (rel_stored[pos] - pool.expectation[nbr]),
         )
 
     def _complaints(self, cases: list[Case], sat: np.ndarray) -> None:

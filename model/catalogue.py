@@ -84,19 +84,21 @@ class Catalogue(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
         office_keys = [o.key for o in self.offices]
-        _unique("office", office_keys)
-        _unique("service", [s.key for s in self.services])
-        for s in self.services:
-            _unique(f"approval in service {s.key!r}", [a.key for a in s.approvals])
-            for a in s.approvals:
+        _unique("office", office_keys, ("offices",))
+        _unique("service", [s.key for s in self.services], ("services",))
+        for i, s in enumerate(self.services):
+            _unique("approval", [a.key for a in s.approvals], ("services", i, "approvals"))
+            for j, a in enumerate(s.approvals):
                 if a.office not in office_keys:
-                    raise ValueError(
+                    raise CatalogueError(
                         f"service {s.key!r} approval {a.key!r}: unknown office {a.office!r}"
-                        f" (offices: {', '.join(office_keys)})"
+                        f" (offices: {', '.join(office_keys)})",
+                        ("services", i, "approvals", j, "office"),
                     )
         if self.doing_business_service not in {s.key for s in self.services}:
-            raise ValueError(
-                f"doing_business_service {self.doing_business_service!r} is not a service key"
+            raise CatalogueError(
+                f"doing_business_service {self.doing_business_service!r} is not a service key",
+                ("doing_business_service",),
             )
         return self
 
@@ -115,9 +117,17 @@ class Catalogue(BaseModel):
         return g
 
 
-def _unique(kind: str, keys: list[str]) -> None:
+class CatalogueError(ValueError):
+    """An inconsistent catalogue; `path` locates the offending key, e.g. ("services", 0, "key")."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _unique(kind: str, keys: list[str], where: tuple[str | int, ...]) -> None:
     seen: set[str] = set()
-    for k in keys:
+    for i, k in enumerate(keys):
         if k in seen:
-            raise ValueError(f"duplicate {kind} key {k!r}")
+            raise CatalogueError(f"duplicate {kind} key {k!r}", (*where, i, "key"))
         seen.add(k)

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from agents.citizen import Citizen
-from agents.enterprise import SIZE_SHARES, SIZE_TIME_VALUE, SECTORS, Enterprise
+from agents.enterprise import SECTORS, SIZE_SHARES, SIZE_TIME_VALUE, Enterprise
 from agents.government import CityGovernment
 from agents.office import Office
 from agents.requesters import RequesterPool
@@ -180,7 +180,7 @@ class CityModel(mesa.Model):
 
     # --- the day ----------------------------------------------------------------------------------
     def step(self) -> None:
-        self.day = day = int(round(self.time)) - 1
+        self.day = day = round(self.time) - 1
         env, p = self.env, self.p
         reform_cost = self.government.apply_policies(env, day)
         for office in self.offices:

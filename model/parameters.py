@@ -294,7 +294,9 @@ def build_parameters(data: dict[str, Any], source: str = "") -> Parameters:
     for name in data:
         if name not in Parameters.model_fields:
             where = f"{source}: " if source else ""
-            raise ParameterError(where + unknown_name_message("parameter", name, Parameters.model_fields))
+            raise ParameterError(
+                where + unknown_name_message("parameter", name, Parameters.model_fields)
+            )
     try:
         return Parameters(**data)
     except ValidationError as exc:

@@ -1,0 +1,196 @@
+"""The `govsim` command line: list presets and parameters, run and compare simulations."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from experiments.simulate import RunResult, run_simulation
+from experiments.storage import save_run
+from model.outcomes import OUTCOMES
+from model.parameters import ParameterError, Parameters
+from scenarios.loader import list_presets, load_preset
+
+app = typer.Typer(
+    help="govsim: agent-based simulation of government service reform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """Bad input from the person at the keyboard: one line on stderr, exit status 2."""
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """['n_citizens=100', ...] -> {'n_citizens': '100'}; names are checked, values parsed later."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--set expects name=value, got {item!r}")
+        Parameters.info(name.strip())
+        out[name.strip()] = value
+    return out
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit in ("CNY", "firms", "cases", "visits") or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3f}" if unit in ("share", "0-1") else f"{value:.2f}"
+
+
+def outcome_table(results: list[RunResult], title: str) -> Table:
+    """One row per outcome, one column per run."""
+    table = Table(title=title)
+    table.add_column("outcome")
+    table.add_column("unit")
+    for r in results:
+        table.add_column(r.preset.name, justify="right")
+    table.add_column("better", justify="center")
+    arrows = {"higher": "↑", "lower": "↓", "neutral": ""}
+    for o in OUTCOMES:
+        cells = [_fmt(r.summary[o.name], o.unit) for r in results]
+        table.add_row(o.name, o.unit, *cells, arrows[o.direction])
+    return table
+
+
+def _run_with_progress(preset: str, days: int | None, seed: int, overrides: dict) -> RunResult:
+    loaded = load_preset(preset)
+    if overrides:
+        loaded = loaded.with_overrides(overrides)
+    progress = Progress(
+        TextColumn(f"[bold]{loaded.name}[/] seed {seed}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("run", total=days or loaded.days)
+        return run_simulation(
+            loaded, days, seed, progress=lambda done, total: progress.update(task, completed=done)
+        )
+
+
+DaysOpt = Annotated[
+    int | None, typer.Option("--days", min=1, help="Days to simulate (default: the preset's)")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed (replicate)")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a parameter: name=value (repeatable)"),
+]
+
+
+@app.command()
+def presets() -> None:
+    """List the presets with their one-line descriptions."""
+    table = Table(title="govsim presets")
+    table.add_column("preset")
+    table.add_column("description")
+    table.add_column("说明")
+    for p in list_presets():
+        table.add_row(p.name, p.description, p.description_zh)
+    out_console.print(table)
+
+
+@app.command()
+def parameters() -> None:
+    """List every parameter: default, range, unit and meaning."""
+    table = Table(title="govsim parameters (set with --set name=value)")
+    for col in ("name", "default", "range", "unit", "description"):
+        table.add_column(col)
+    for p in Parameters.table():
+        table.add_row(p.name, str(p.default), f"{p.low} .. {p.high}", p.unit, p.description)
+    out_console.print(table)
+
+
+@app.command()
+def run(
+    preset: Annotated[str, typer.Argument(help="Preset name (govsim presets) or a TOML file")],
+    days: DaysOpt = None,
+    seed: SeedOpt = 0,
+    set_: SetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write timeseries.parquet, summary, manifest")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the outcomes as one JSON object on stdout")
+    ] = False,
+) -> None:
+    """Run one simulation and print its outcomes."""
+    overrides = parse_assignments(set_ or [])
+    result = _run_with_progress(preset, days, seed, overrides)
+    if out is not None:
+        save_run(result, out)
+    if as_json:
+        sys.stdout.write(json.dumps(result.outcomes_json(), ensure_ascii=False) + "\n")
+        return
+    out_console.print(
+        outcome_table([result], f"{result.preset.name}: {result.days} days, seed {seed}")
+    )
+    out_console.print(f"{result.preset.description}\nwall time {result.wall_seconds:.2f} s")
+    if out is not None:
+        out_console.print(f"results written to {out}/")
+
+
+@app.command()
+def compare(
+    presets_: Annotated[list[str], typer.Argument(metavar="PRESET...", help="Presets to compare")],
+    days: DaysOpt = None,
+    seed: SeedOpt = 0,
+    set_: SetOpt = None,
+) -> None:
+    """Run several presets with the same seed and print their outcomes side by side."""
+    overrides = parse_assignments(set_ or [])
+    results = [_run_with_progress(p, days, seed, overrides) for p in presets_]
+    n_days = results[0].days
+    out_console.print(outcome_table(results, f"{n_days} days, seed {seed} (paired)"))
+    out_console.print(
+        "Doing Business 'starting a business', China (Shanghai): DB2014 13 procedures / 33 days;"
+        " DB2019 4 procedures / 9 days."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: bad input becomes one line on stderr and exit status 2, never a traceback."""
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="govsim")
+    except (UserError, ParameterError) as exc:
+        _fail(str(exc))
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("govsim: interrupted", markup=False)
+        raise SystemExit(130) from None
+    except Exception as exc:
+        # Typer's usage errors (bad option, missing argument, wrong type) carry format_message.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            _fail(exc.format_message())
+        raise
+    if isinstance(code, int) and code:
+        raise SystemExit(code)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"govsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()

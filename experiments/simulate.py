@@ -1,0 +1,76 @@
+"""Run one simulation: a pure function of (preset, parameters, seed, days)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.city import CityModel
+from scenarios.loader import Preset, load_preset
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class RunResult:
+    """A finished run: its model, summary outcomes, daily series and wall time."""
+
+    preset: Preset
+    seed: int
+    days: int
+    model: CityModel
+    summary: dict[str, float]
+    wall_seconds: float
+
+    def timeseries(self) -> pd.DataFrame:
+        return self.model.timeseries()
+
+    def outcomes_json(self) -> dict[str, Any]:
+        """The summary as JSON-ready data (NaN -> None), with the run's identity."""
+        clean = {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in self.summary.items()
+        }
+        return {"preset": self.preset.name, "seed": self.seed, "days": self.days, **clean}
+
+
+def resolve_preset(preset: str | Path | Preset, overrides: dict[str, Any] | None) -> Preset:
+    loaded = preset if isinstance(preset, Preset) else load_preset(preset)
+    return loaded.with_overrides(overrides) if overrides else loaded
+
+
+def run_simulation(
+    preset: str | Path | Preset,
+    days: int | None = None,
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+) -> RunResult:
+    """Build the preset's model with `seed`, run it `days` (default: the preset's), summarise."""
+    chosen = resolve_preset(preset, overrides)
+    n_days = chosen.days if days is None else int(days)
+    if n_days < 1:
+        raise ValueError("days must be at least 1")
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    start = time.perf_counter()
+    model = chosen.build(seed)
+    for day in range(n_days):
+        model.step()
+        if progress is not None:
+            progress(day + 1, n_days)
+    return RunResult(chosen, seed, n_days, model, model.summary(), time.perf_counter() - start)
+
+
+def simulate(preset: str | Path | Preset, days: int = 365, seed: int = 0, **overrides: Any) -> dict:
+    """Outcomes of one run as a dict, for other tools (EMA Workbench, SALib, notebooks).
+
+    The keys are the same as `govsim run --json`.
+    """
+    return run_simulation(preset, days, seed, overrides).outcomes_json()

@@ -1,0 +1,1 @@
+"""The Solara dashboard (SolaraViz) for policymakers and classrooms: not built yet."""
