@@ -149,6 +149,7 @@ class CaseFlow:
         self.ended: list[Case] = []
         self.sums: dict[str, float] = defaultdict(float)
         self.open_cases = 0
+        self.created = 0
         self.media_image = 0.5
 
     def _nominal_burden(self, s: ServiceSpec) -> float:
@@ -190,6 +191,7 @@ class CaseFlow:
                 self.agenda[deadline[j]].append((PATIENCE_END, case))
                 self.dispatch(case, day)
             self.open_cases += n
+            self.created += n
 
     # --- routing ---------------------------------------------------------------------------------
     def dispatch(self, case: Case, day: int) -> None:

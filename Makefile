@@ -1,0 +1,53 @@
+# govsim: `make run` sets up and runs the main job; `make test` sets up and runs every test.
+# Needs only a Python >= 3.12 somewhere on the machine (found below) and the package registry.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_WORKERS ?= 2
+
+# The first Python >= 3.12 found: versioned names on PATH, then pyenv's installs.
+BASE_PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
+	$$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /root/.pyenv/versions/3.1[2-9]*/bin/python3 \
+	/usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+	then command -v $$p; break; fi; done)
+
+.PHONY: run test lint format bench clean help
+help:
+	@echo "make run    - set up .venv and run the main job (baseline vs full_reform)"
+	@echo "make test   - set up .venv with test tools and run lint + the whole test suite"
+	@echo "make bench  - speed and memory benchmarks (benchmarks/)"
+
+$(VENV)/bin/activate:
+	@if [ -z "$(BASE_PYTHON)" ]; then echo "govsim needs Python >= 3.12 (mesa 3.5 requires it); none found" >&2; exit 1; fi
+	"$(BASE_PYTHON)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.core: $(VENV)/bin/activate pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.core
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.core
+	$(VENV)/bin/govsim compare baseline full_reform
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: $(VENV)/.test lint
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+
+bench: $(VENV)/.core
+	$(PY) benchmarks/city_year.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-output

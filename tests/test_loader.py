@@ -1,0 +1,176 @@
+"""Presets and catalogues: every shipped file loads; every mistake names file, line and key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from model.interventions import REGISTRY
+from scenarios import ScenarioError, list_presets, load_catalogue, load_preset, preset_names
+from scenarios.loader import DEFAULT_CATALOGUE
+
+REQUIRED = {
+    "baseline",
+    "full_reform",
+    "reform_midway",
+    "one_stop",
+    "parallel_approval",
+    "fewer_approvals",
+    "reengineering",
+    "transparency",
+    "online_24_7",
+    "green_channel",
+    "first_contact",
+    "service_standards",
+    "feedback",
+    "learning",
+    "lean_staffing",
+}
+
+
+def test_all_required_presets_exist_and_load() -> None:
+    assert set(preset_names()) >= REQUIRED
+    for preset in list_presets():
+        assert preset.description and "\n" not in preset.description
+        assert preset.description_zh
+        assert preset.days >= 1
+
+
+def test_one_preset_per_policy_uses_that_policy() -> None:
+    for key in REGISTRY:
+        preset = load_preset(key)
+        assert [d["type"] for d in preset.policy] == [key]
+
+
+def test_full_reform_and_midway_share_the_package() -> None:
+    full, midway = load_preset("full_reform"), load_preset("reform_midway")
+    assert [d["type"] for d in full.policy] == [d["type"] for d in midway.policy]
+    assert {d["start"] for d in full.policy} == {0}
+    assert {d["start"] for d in midway.policy} == {182}
+    assert load_preset("baseline").policy == ()
+
+
+def test_catalogue_meets_the_brief(catalogue) -> None:
+    assert len(catalogue.offices) >= 8
+    assert len(catalogue.services) >= 8
+    start = next(s for s in catalogue.services if s.key == catalogue.doing_business_service)
+    assert start.requester == "enterprise" and start.creates_enterprise
+    assert 12 <= len(start.approvals) <= 14
+    assert len(start.remaining_approvals(1.0)) == 4
+    assert {s.requester for s in catalogue.services} == {"citizen", "enterprise"}
+
+
+def _write(tmp_path: Path, text: str, name: str = "p.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_HEAD = 'description = "test preset"\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "pattern"),
+    [
+        ('description = "x"\n[parameters\n', r"p\.toml: malformed TOML: .*line 2"),
+        ("days = 10\n", r"p\.toml: a preset needs a one-line 'description'"),
+        (
+            GOOD_HEAD + "dayz = 3\n",
+            r"p\.toml:2: dayz: unknown preset key 'dayz'; did you mean 'days'",
+        ),
+        (GOOD_HEAD + "days = -1\n", r"p\.toml:2: days: must be a whole number"),
+        (
+            GOOD_HEAD + "\n[parameters]\nn_citizens = 100\nbounce_prb = 0.1\n",
+            r"p\.toml:5: parameters\.bounce_prb: unknown parameter 'bounce_prb'; "
+            r"did you mean 'bounce_prob'",
+        ),
+        (
+            GOOD_HEAD + "[parameters]\nn_citizens = 3\n",
+            r"p\.toml:3: parameters\.n_citizens: n_citizens=3: .*greater than or equal to 10",
+        ),
+        (
+            GOOD_HEAD + '[parameters]\nn_citizens = "many"\n',
+            r"p\.toml:3: parameters\.n_citizens: .*integer",
+        ),
+        (
+            GOOD_HEAD + '\n[[policy]]\ntype = "one_stop"\n\n[[policy]]\ntype = "one_stp"\n',
+            r"p\.toml:7: policy\[1\]\.type: unknown intervention type 'one_stp'; "
+            r"did you mean 'one_stop'",
+        ),
+        (
+            GOOD_HEAD + '[[policy]]\ntype = "transparency"\nstart = 3\nintensity = 2.0\n',
+            r"p\.toml:5: policy\[0\]\.intensity: intervention 'transparency': intensity=2\.0",
+        ),
+        (
+            GOOD_HEAD + '[[policy]]\ntype = "transparency"\nstrat = 3\n',
+            r"p\.toml:4: policy\[0\]\.strat: intervention 'transparency': strat=3: extra inputs",
+        ),
+        (
+            GOOD_HEAD + '[[policy]]\ntype = "learning"\nstart = 30\nend = 10\n',
+            r"p\.toml:\d: policy\[0\]\.type: intervention 'learning': .*end \(10\) must be after",
+        ),
+        (
+            GOOD_HEAD + "[[policy]]\nstart = 3\n",
+            r"p\.toml:2: policy\[0\]: intervention needs a 'type'",
+        ),
+    ],
+)
+def test_bad_presets_give_file_line_and_key(tmp_path: Path, body: str, pattern: str) -> None:
+    path = _write(tmp_path, body)
+    with pytest.raises(ScenarioError) as info:
+        load_preset(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert re.search(pattern, message), message
+
+
+def test_unknown_preset_name_suggests() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown preset 'basline'; did you mean 'baseline'"):
+        load_preset("basline")
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_preset("nowhere/at/all.toml")
+
+
+def _catalogue_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    assert old in text
+    return _write(tmp_path, text.replace(old, new, 1), "catalogue.toml")
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_catalogue_unknown_office_points_at_its_line(tmp_path: Path) -> None:
+    path = _catalogue_with(tmp_path, 'office = "audit_firm"', 'office = "audit_frim"')
+    with pytest.raises(ScenarioError) as info:
+        load_catalogue(path)
+    line = _line_of(path, 'office = "audit_frim"')
+    assert f"catalogue.toml:{line}: services[0].approvals[2].office" in str(info.value)
+    assert "unknown office 'audit_frim'" in str(info.value)
+
+
+def test_catalogue_bad_value_points_at_its_line(tmp_path: Path) -> None:
+    path = _catalogue_with(tmp_path, "effort_hours = 1.5", "effort_hours = -1.5")
+    with pytest.raises(ScenarioError) as info:
+        load_catalogue(path)
+    line = _line_of(path, "effort_hours = -1.5")
+    assert f"catalogue.toml:{line}: services[1].approvals[0].effort_hours" in str(info.value)
+
+
+def test_catalogue_duplicate_office(tmp_path: Path) -> None:
+    path = _catalogue_with(tmp_path, 'key = "civil_affairs"', 'key = "bank"')
+    with pytest.raises(ScenarioError, match=r"offices\[10\]\.key: duplicate office key 'bank'"):
+        load_catalogue(path)
+
+
+def test_preset_can_name_its_own_catalogue(tmp_path: Path) -> None:
+    cat = _catalogue_with(tmp_path, 'office = "audit_firm"', 'office = "audit_frim"')
+    preset = _write(tmp_path, GOOD_HEAD + f'catalogue = "{cat.name}"\n')
+    with pytest.raises(ScenarioError, match="unknown office 'audit_frim'"):
+        load_preset(preset)
