@@ -368,6 +368,8 @@ class CaseFlow:
             )
             sat[mask] = s
             self._update_requesters(pool, r, s, rel[mask] + offset)
+            if k == ENTERPRISE:
+                self._charge_red_tape(pool, r, burden[mask], days[mask])
             self._word_of_mouth(self.m.network(k), pool, r, s, rel[mask] + offset)
         self._complaints(cases, sat)
 
@@ -409,6 +411,13 @@ class CaseFlow:
         pool.satisfaction[r] += p.satisfaction_memory * (s - pool.satisfaction[r])
         pool.expectation[r] += p.expectation_adaptation * (rel_stored - pool.expectation[r])
         np.add.at(pool.cases, r, 1)
+
+    def _charge_red_tape(self, pool: RequesterPool, r, burden_hours, days) -> None:
+        """A firm's case costs it its time and lost business while the case is open."""
+        p = self.p
+        cost = burden_hours * pool.value_of_time[r] + days * p.delay_cost_share * pool.margin[r]
+        np.add.at(pool.red_tape, r, cost / p.cost_memory_days)
+        self.sums["red_tape_cost"] += float(cost.sum())
 
     def _word_of_mouth(self, net, pool: RequesterPool, r, s, rel_stored) -> None:
         """Each finished case is told to a share of the requester's ties."""

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from agents.citizen import Citizen
-from agents.enterprise import SECTORS, SIZE_SHARES, SIZE_TIME_VALUE, Enterprise
+from agents.enterprise import SECTORS, SIZE_MARGIN, SIZE_SHARES, SIZE_TIME_VALUE, Enterprise, profit
 from agents.government import CityGovernment
 from agents.office import Office
 from agents.requesters import RequesterPool
@@ -97,6 +97,8 @@ class CityModel(mesa.Model):
         if kind == "enterprise":
             pool.add_column("sector", np.int8)
             pool.add_column("size_class", np.int8)
+            pool.add_column("margin", np.float64)
+            pool.add_column("red_tape", np.float64)
         self._fill_rows(pool, n, rng, active=True)
         return pool
 
@@ -113,6 +115,9 @@ class CityModel(mesa.Model):
                 "sector": rng.integers(0, len(SECTORS), n),
                 "size_class": size,
                 "value_of_time": p.value_of_time_enterprise * np.asarray(SIZE_TIME_VALUE)[size],
+                "margin": p.firm_margin
+                * np.asarray(SIZE_MARGIN)[size]
+                * rng.lognormal(-0.5 * p.firm_margin_spread**2, p.firm_margin_spread, n),
             }
             digital, patience = p.digital_access_enterprises, p.patience_days_enterprise
         return pool.append(
@@ -161,6 +166,7 @@ class CityModel(mesa.Model):
         """A start-up's registration ended: the firm opens, or the founders give up."""
         if completed:
             self.enterprises.active[row] = True
+            self.flow.sums["firm_births"] += 1
             active = self.enterprises.active_indices()
             rng = self._streams["demography"]
             k = min(self.p.enterprise_network_links, len(active) - 1)
@@ -170,13 +176,18 @@ class CityModel(mesa.Model):
         else:
             self.enterprise_agents[row].remove()
 
-    def _firm_exits(self) -> None:
-        active = self.enterprises.active_indices()
-        rng = self._streams["demography"]
-        leaving = active[rng.random(len(active)) < self.p.firm_exit_rate / 365.0]
+    def _firm_exits(self) -> int:
+        """Red tape fades from memory; firms close, faster while they make a loss."""
+        pool, p = self.enterprises, self.p
+        active = pool.active_indices()
+        pool.red_tape[active] *= 1.0 - 1.0 / p.cost_memory_days
+        losing = profit(pool, active, p.tax_rate) < 0
+        hazard = p.firm_exit_rate + p.low_profit_exit_rate * losing
+        leaving = active[self._streams["demography"].random(len(active)) < hazard / 365.0]
         for row in leaving.tolist():
-            self.enterprises.active[row] = False
+            pool.active[row] = False
             self.enterprise_agents[row].remove()
+        return len(leaving)
 
     # --- the day ----------------------------------------------------------------------------------
     def step(self) -> None:
@@ -202,15 +213,16 @@ class CityModel(mesa.Model):
             for office in self.offices:
                 nbrs = list(self.office_network.neighbors(office.index))
                 office.learn(env, p, rng, float(means[nbrs].mean()) if nbrs else None)
-        self._firm_exits()
+        exits = self._firm_exits()
 
         staff = sum(o.on_duty for o in self.offices)
-        n_firms = self.enterprises.n_active
-        cost = self.government.account(
-            day, n_firms, staff, p.wage_per_day, p.tax_per_enterprise, reform_cost
-        )
+        active = self.enterprises.active_indices()
+        n_firms = len(active)
+        tax = p.tax_rate * float(self.enterprises.margin[active].sum())
+        cost = self.government.account(day, tax, staff, p.wage_per_day, reform_cost)
         sums = self.flow.flush()
         sums["cost"] = cost
+        sums["firm_exits"] = exits
         public = (1 - p.media_weight) * self.citizens.mean_satisfaction() + (
             p.media_weight * self.flow.media_image
         )

@@ -42,6 +42,9 @@ TALLIES = (
     "cost",
     "db_completed",
     "db_procedures",
+    "firm_births",
+    "firm_exits",
+    "red_tape_cost",
 )
 LEVELS = (
     "skill",
@@ -158,6 +161,10 @@ def _peers(w: Window) -> float:
 
 def _cases_per_day(w: Window) -> float:
     return _ended(w) / (w.hi - w.lo)
+
+
+def _per_year(name: str) -> Callable[[Window], float]:
+    return lambda w: w.sum(name) * 365.0 / (w.hi - w.lo)
 
 
 OUTCOMES: tuple[Outcome, ...] = (
@@ -394,6 +401,30 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Enterprises operating in the city",
         _level("enterprises"),
         instant=True,
+    ),
+    Outcome(
+        "firm_births_per_year",
+        "firms/year",
+        "higher",
+        "window",
+        "Start-ups registered, at a yearly rate",
+        _per_year("firm_births"),
+    ),
+    Outcome(
+        "firm_closures_per_year",
+        "firms/year",
+        "lower",
+        "window",
+        "Enterprises closed, at a yearly rate",
+        _per_year("firm_exits"),
+    ),
+    Outcome(
+        "red_tape_cost_per_case",
+        "CNY",
+        "lower",
+        "window",
+        "Cost to a firm of one finished case: its time, informal payments and lost business",
+        _r("red_tape_cost", "ended_enterprises"),
     ),
     Outcome(
         "open_cases",

@@ -57,7 +57,26 @@ class Parameters(BaseModel):
         120.0, 1.0, 3650.0, "days", "Mean days an enterprise waits before abandoning a case"
     )
     firm_exit_rate: float = _p(
-        0.08, 0.0, 1.0, "1/year", "Yearly rate at which enterprises close (renewed by start-ups)"
+        0.06, 0.0, 1.0, "1/year", "Yearly rate at which enterprises close for ordinary reasons"
+    )
+    low_profit_exit_rate: float = _p(
+        2.0, 0.0, 50.0, "1/year", "Closure rate of a firm while its profit after costs is negative"
+    )
+    firm_margin: float = _p(
+        400.0,
+        1.0,
+        1e7,
+        "CNY/day",
+        "Mean daily gross margin of a small firm before tax and red tape",
+    )
+    firm_margin_spread: float = _p(
+        1.0, 0.0, 3.0, "log sd", "Spread of firms' margins (lognormal): some firms are marginal"
+    )
+    delay_cost_share: float = _p(
+        0.05, 0.0, 1.0, "share/day", "Share of a firm's daily margin lost per day a case is open"
+    )
+    cost_memory_days: float = _p(
+        180.0, 1.0, 3650.0, "days", "Over how long a firm feels the cost of red tape"
     )
 
     # --- satisfaction (expectation-disconfirmation, Oliver 1980; Van Ryzin 2004) --------------
@@ -205,9 +224,7 @@ class Parameters(BaseModel):
     wage_per_day: float = _p(
         400.0, 0.0, 100_000.0, "CNY/day", "Cost of one civil servant per working day"
     )
-    tax_per_enterprise: float = _p(
-        200.0, 0.0, 1e7, "CNY/day", "Tax an enterprise pays the city each day"
-    )
+    tax_rate: float = _p(0.25, 0.0, 0.9, "share", "Share of firms' margins paid to the city as tax")
 
     # --- outcome measurement ------------------------------------------------------------------
     series_window_days: int = _p(
