@@ -14,10 +14,13 @@ REPUTATION_MEMORY = 0.02  # daily weight of today's public satisfaction in the c
 class CityGovernment(mesa.Agent):
     """Applies its reforms on their days, collects tax, pays staff and reforms."""
 
-    def __init__(self, model: mesa.Model, name: str, policy: list[Intervention]) -> None:
+    def __init__(
+        self, model: mesa.Model, name: str, policy: list[Intervention], residents: int
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.policy = list(policy)
+        self.cost_scale = residents / 10_000  # reform costs are declared per 10,000 residents
         self.budget = 0.0
         self.revenue = 0.0
         self.spending = 0.0
@@ -29,8 +32,8 @@ class CityGovernment(mesa.Agent):
             intervention.bind(env)
 
     def apply_policies(self, env: ServiceEnvironment, day: int) -> float:
-        """Start and end interventions due today; returns their cost for the day."""
-        cost = sum(i.update(env, day) for i in self.policy)
+        """Start and end interventions due today; returns their cost for the day, in CNY."""
+        cost = self.cost_scale * sum(i.update(env, day) for i in self.policy)
         self.reform_spending += cost
         return cost
 

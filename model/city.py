@@ -82,7 +82,7 @@ class CityModel(mesa.Model):
             for i, spec in enumerate(catalogue.offices)
         ]
         self.office_network = catalogue.office_network()
-        self.government = CityGovernment(self, name, list(policy))
+        self.government = CityGovernment(self, name, list(policy), p.n_citizens)
         self.government.bind(self.env)
         self.flow = CaseFlow(self, streams["cases"], streams["online"])
         self.datacollector = mesa.DataCollector(

@@ -31,8 +31,12 @@ class Intervention(BaseModel):
     start: int = Field(0, ge=0, description="Day the policy takes effect")
     end: int | None = Field(None, ge=1, description="Day it is withdrawn (none: stays on)")
     intensity: float = Field(1.0, ge=0.0, le=1.0, description="How fully it is implemented")
-    setup_cost: float = Field(0.0, ge=0.0, description="One-off cost at start, CNY")
-    daily_cost: float = Field(0.0, ge=0.0, description="Running cost per day while on, CNY")
+    setup_cost: float = Field(
+        0.0, ge=0.0, description="One-off cost at start, CNY per 10,000 residents"
+    )
+    daily_cost: float = Field(
+        0.0, ge=0.0, description="Running cost per day while on, CNY per 10,000 residents"
+    )
 
     _original: dict[str, Any] | None = PrivateAttr(None)
     _active: bool = PrivateAttr(False)
@@ -79,7 +83,7 @@ class Intervention(BaseModel):
         self._active = False
 
     def update(self, env: ServiceEnvironment, day: int) -> float:
-        """Start or end on `day`; returns the cost incurred that day."""
+        """Start or end on `day`; returns the cost incurred that day per 10,000 residents."""
         cost = 0.0
         if day == self.start:
             self.apply(env)
