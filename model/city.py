@@ -171,7 +171,7 @@ class CityModel(mesa.Model):
             rng = self._streams["demography"]
             k = min(self.p.enterprise_network_links, len(active) - 1)
             if k > 0:
-                partners = active[rng.integers(0, len(active), k)]
+                partners = rng.choice(active, size=k, replace=False)
                 self.enterprise_network.join(row, partners)
         else:
             self.enterprise_agents[row].remove()

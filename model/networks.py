@@ -76,8 +76,10 @@ class SocialNetwork:
 
     def join(self, i: int, partners: np.ndarray) -> None:
         """Member i (new) ties itself to `partners`."""
+        have = set(self.neighbours(i).tolist())
         for t in partners.tolist():
-            if t == i:
+            if t == i or t in have:
                 continue
+            have.add(t)
             self._extra.setdefault(i, []).append(t)
             self._extra.setdefault(t, []).append(i)

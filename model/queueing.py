@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -44,10 +44,10 @@ class CounterQueue:
         """Open or close counters; closed servers finish nothing further."""
         if n_servers < 1:
             raise ValueError("a counter queue needs at least one server")
-        latest = max(t for t, _ in self._heap)
         kept = sorted(self._heap, key=lambda e: e[1])[:n_servers]
         have = {k for _, k in kept}
-        kept += [(latest, k) for k in range(n_servers) if k not in have]
+        # A new counter is free from the next opening (serve_window clamps to it).
+        kept += [(0.0, k) for k in range(n_servers) if k not in have]
         self._heap = kept
         heapq.heapify(self._heap)
 
@@ -56,7 +56,7 @@ class CounterQueue:
         arrivals: Sequence[Queued],
         t_open: float,
         t_close: float,
-        speed: Callable[[int], float] | Sequence[float],
+        speed: Sequence[float],
     ) -> list[tuple[Queued, int, float, float]]:
         """Serve one working day [t_open, t_close); arrivals sorted by `t` inside it.
 
