@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
-def _p(default: Any, lo: float | None, hi: float | None, unit: str, description: str, **kw: Any):
+def declare(
+    default: Any, lo: float | None, hi: float | None, unit: str, description: str, **kw: Any
+) -> Any:
     """Declare one parameter: default, inclusive range, unit and a one-line description."""
     return Field(
         default,
@@ -24,10 +26,57 @@ def _p(default: Any, lo: float | None, hi: float | None, unit: str, description:
     )
 
 
-class Parameters(BaseModel):
-    """The full, typed, validated parameter set of one city run."""
+_p = declare
+
+
+class DeclaredParameters(BaseModel):
+    """A frozen set of declared parameters, with the helpers every consumer of them uses."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+    @classmethod
+    def table(cls) -> list[ParameterInfo]:
+        """All declarations, in order: what the CLI, dashboard and sweeps read."""
+        return [ParameterInfo.from_field(name, f) for name, f in cls.model_fields.items()]
+
+    @classmethod
+    def info(cls, name: str) -> ParameterInfo:
+        """One declaration, or a ParameterError naming the nearest valid parameter."""
+        if name not in cls.model_fields:
+            raise ParameterError(unknown_name_message("parameter", name, cls.model_fields))
+        return ParameterInfo.from_field(name, cls.model_fields[name])
+
+    @classmethod
+    def build(cls, data: dict[str, Any], source: str = "") -> Any:
+        """Validate a mapping, turning pydantic's report into one clear line."""
+        where = f"{source}: " if source else ""
+        for name in data:
+            if name not in cls.model_fields:
+                raise ParameterError(
+                    where + unknown_name_message("parameter", name, cls.model_fields)
+                )
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = ".".join(str(p) for p in err["loc"])
+            info = cls.info(name) if name in cls.model_fields else None
+            rng = f" (range {info.low}..{info.high} {info.unit})" if info else ""
+            raise ParameterError(
+                f"{where}{name}={err.get('input')!r}: {err['msg'].lower()}{rng}"
+            ) from None
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "") -> Any:
+        """A copy with `overrides` applied and validated; strings are parsed to the field type."""
+        data = self.model_dump()
+        for name, value in overrides.items():
+            info = self.info(name)
+            data[name] = info.parse(value, source) if isinstance(value, str) else value
+        return type(self).build(data, source)
+
+
+class Parameters(DeclaredParameters):
+    """The full, typed, validated parameter set of one city."""
 
     # --- population -------------------------------------------------------------------------
     n_citizens: int = _p(10_000, 10, 5_000_000, "persons", "Citizens (市民) living in the city")
@@ -234,26 +283,6 @@ class Parameters(BaseModel):
         90, 1, 3650, "days", "Trailing window behind a run's summary outcomes"
     )
 
-    @classmethod
-    def table(cls) -> list[ParameterInfo]:
-        """All declarations, in order: what the CLI, dashboard and sweeps read."""
-        return [ParameterInfo.from_field(name, f) for name, f in cls.model_fields.items()]
-
-    @classmethod
-    def info(cls, name: str) -> ParameterInfo:
-        """One declaration, or a ParameterError naming the nearest valid parameter."""
-        if name not in cls.model_fields:
-            raise ParameterError(unknown_name_message("parameter", name, cls.model_fields))
-        return ParameterInfo.from_field(name, cls.model_fields[name])
-
-    def with_overrides(self, overrides: dict[str, Any], source: str = "") -> Parameters:
-        """A copy with `overrides` applied and validated; strings are parsed to the field type."""
-        data = self.model_dump()
-        for name, value in overrides.items():
-            info = self.info(name)
-            data[name] = info.parse(value, source) if isinstance(value, str) else value
-        return build_parameters(data, source)
-
 
 @dataclass(frozen=True)
 class ParameterInfo:
@@ -307,21 +336,5 @@ def unknown_name_message(kind: str, name: str, valid: Any) -> str:
 
 
 def build_parameters(data: dict[str, Any], source: str = "") -> Parameters:
-    """Validate a mapping into Parameters, turning pydantic's report into one clear line."""
-    for name in data:
-        if name not in Parameters.model_fields:
-            where = f"{source}: " if source else ""
-            raise ParameterError(
-                where + unknown_name_message("parameter", name, Parameters.model_fields)
-            )
-    try:
-        return Parameters(**data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"])
-        where = f"{source}: " if source else ""
-        info = Parameters.info(name) if name in Parameters.model_fields else None
-        rng = f" (range {info.low}..{info.high} {info.unit})" if info else ""
-        raise ParameterError(
-            f"{where}{name}={err.get('input')!r}: {err['msg'].lower()}{rng}"
-        ) from None
+    """Validate a mapping into Parameters (one clear line on error)."""
+    return Parameters.build(data, source)
