@@ -38,7 +38,7 @@ class CityGovernment(mesa.Agent):
         return cost
 
     def account(
-        self, day: int, income: float, staff_on_duty: int, wage: float, reforms: float
+        self, day: int, income: float, staff_on_duty: float, wage: float, reforms: float
     ) -> float:
         """Book the day's tax revenue and spending; returns the cost of service for the day."""
         wages = staff_on_duty * wage if is_working_day(day) else 0.0

@@ -7,11 +7,13 @@ inspectable CivilServant records.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
+from model.calendar import is_working_day, next_working_day, working_index
 from model.catalogue import OfficeSpec
 from model.environment import ServiceEnvironment
 from model.parameters import Parameters
@@ -47,22 +49,23 @@ class Office(mesa.Agent):
         model: mesa.Model,
         index: int,
         spec: OfficeSpec,
-        establishment: int,
+        staff: float,
         p: Parameters,
         rng: np.random.Generator,
     ) -> None:
         super().__init__(model)
         self.index = index
         self.spec = spec
-        self.establishment = max(spec.staff_min, establishment)
-        n = self.establishment
+        self.staff = max(spec.min_staff, staff)  # full-time equivalents at the counters
+        self.establishment = n = math.ceil(self.staff)  # civil servants on the payroll
         self.skill = self._hire_skill(n, p, rng)
         self.own_courtesy = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, n))
         self.courtesy = self.own_courtesy.copy()
         self.corruption = self._hire_corruption(n, p, rng)
         self.handled = np.zeros(n, dtype=np.int64)
         self.handled_today = np.zeros(n, dtype=np.int64)
-        self.on_duty = n
+        self.on_duty = n  # counters open today
+        self.days_open = 0  # working days this office has opened so far
         self.queue = CounterQueue(n)
         self.inbox: dict[int, list] = {}
         self.disruptions_seen = 0
@@ -78,20 +81,41 @@ class Office(mesa.Agent):
         return rng.beta(m * concentration, (1 - m) * concentration, n)
 
     # --- the day's work ------------------------------------------------------------------------
-    def staff_on_duty(self, env: ServiceEnvironment) -> int:
-        return max(self.spec.staff_min, round(self.establishment * env.staff_factor))
+    def staff_on_duty(self, env: ServiceEnvironment) -> float:
+        """Full-time equivalents at the counters under the current staffing policy."""
+        return max(self.spec.min_staff, self.staff * env.staff_factor)
+
+    @staticmethod
+    def counters_on(fte: float, day: int) -> int:
+        """Counters open on a working day: the full-time posts, plus the part-time post on an
+        evenly spread share of days equal to its fraction (0.4 FTE: open two days in five)."""
+        full = math.floor(fte + 1e-9)
+        part = fte - full
+        if part <= 1e-9:
+            return full
+        w = working_index(day)
+        return full + int(math.floor((w + 1) * part) > math.floor(w * part))
+
+    def next_open_day(self, env: ServiceEnvironment, day: int) -> int:
+        """The first working day from `day` on which this office opens a counter."""
+        fte = self.staff_on_duty(env)
+        d = next_working_day(day)
+        while self.counters_on(fte, d) == 0:
+            d = next_working_day(d + 1)
+        return d
 
     def speeds(self, env: ServiceEnvironment) -> list[float]:
-        """Work done per hour by each servant on duty: skill and time lost to training."""
-        avail = 1.0 - env.training_time
-        return ((0.5 + self.skill[: self.on_duty]) * avail).tolist()
+        """Work done per counter hour by each servant on duty: skill, less time spent training."""
+        return ((0.5 + self.skill[: self.on_duty]) * (1.0 - env.training_time)).tolist()
 
-    def prepare(self, env: ServiceEnvironment) -> None:
-        """Open or close counters to match the staffing the reforms allow."""
-        n = self.staff_on_duty(env)
-        if n != self.on_duty:
-            self.on_duty = n
-            self.queue.resize(n)
+    def prepare(self, env: ServiceEnvironment, day: int) -> None:
+        """Open today's counters, as staffing allows; closed on weekends and off-days."""
+        n = self.counters_on(self.staff_on_duty(env), day) if is_working_day(day) else 0
+        self.on_duty = n
+        if n > 0:
+            self.days_open += 1
+            if n != self.queue.n_servers:
+                self.queue.resize(n)
 
     @property
     def queue_length(self) -> int:
@@ -155,7 +179,7 @@ class Office(mesa.Agent):
             CivilServant(
                 self.spec.key,
                 k,
-                k < self.on_duty,
+                k < self.on_duty,  # at a counter today
                 float(self.skill[k]),
                 float(self.courtesy[k]),
                 float(self.corruption[k]),
@@ -165,4 +189,4 @@ class Office(mesa.Agent):
         ]
 
     def __repr__(self) -> str:
-        return f"Office({self.spec.key}, staff={self.on_duty}, queue={self.queue_length})"
+        return f"Office({self.spec.key}, counters={self.on_duty}, queue={self.queue_length})"

@@ -6,13 +6,14 @@ on. Its cost grows with the number of cases: requesters with no open case are ne
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.calendar import add_working_days, next_working_day, working_index
+from model.calendar import add_working_days, working_index
 from model.satisfaction import case_satisfaction, expectation_offset
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Case:
         "parallel",
         "priority",
         "procedures",
+        "rand",
         "req",
         "returns",
         "service",
@@ -57,7 +59,10 @@ class Case:
         "trips",
     )
 
-    def __init__(self, kind, req, service, created, todo, one_stop, parallel, priority, digital):
+    def __init__(
+        self, kind, req, service, created, todo, one_stop, parallel, priority, digital, key
+    ):
+        self.rand = CaseRandom(key)
         self.kind = kind
         self.req = req
         self.service = service
@@ -86,7 +91,7 @@ class Case:
 class Job:
     """One visit or submission of a case to an office's counter."""
 
-    __slots__ = ("approval", "bounce_home", "case", "in_person", "priority", "t", "work")
+    __slots__ = ("approval", "bounce_home", "case", "in_person", "opened", "priority", "t", "work")
 
     def __init__(self, case, approval, work, in_person, bounce_home):
         self.case = case
@@ -96,42 +101,79 @@ class Job:
         self.in_person = in_person
         self.bounce_home = bounce_home
         self.t = 0.0
+        self.opened = 0
 
     def live(self) -> bool:
         return self.case.status == OPEN
 
 
-class Draws:
-    """Random numbers from one generator, drawn in blocks and served as Python floats."""
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
 
-    def __init__(self, rng: np.random.Generator, work_shape: float, block: int = 1 << 15) -> None:
-        self.rng = rng
-        self.shape = work_shape
-        self.block = block
-        self._u: list[float] = []
-        self._w: list[float] = []
+
+def _splitmix64(x: int) -> int:
+    """SplitMix64 finaliser: a well-mixed 64-bit number from a counter (Steele et al. 2014)."""
+    z = (x + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+class CaseRandom:
+    """A case's own random numbers: a counter-based stream keyed by the case.
+
+    What happens at the counter is drawn from the case, not from a stream shared by all cases,
+    so that two runs with the same seed but different reforms give the same case the same luck
+    (common random numbers at the level of the case, which keeps paired comparisons sharp).
+    """
+
+    __slots__ = ("count", "key")
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+        self.count = 0
 
     def u(self) -> float:
-        if not self._u:
-            self._u = self.rng.random(self.block).tolist()
-        return self._u.pop()
+        """A uniform number in [0, 1)."""
+        self.count += 1
+        return (_splitmix64((self.key + self.count * _GOLDEN) & _MASK) >> 11) * 2.0**-53
 
-    def work(self) -> float:
-        """A service-time multiplier with mean 1 (gamma; exponential at shape 1)."""
-        if not self._w:
-            self._w = self.rng.gamma(self.shape, 1.0 / self.shape, self.block).tolist()
-        return self._w.pop()
+    def gamma(self, shape: float) -> float:
+        """Gamma(shape, scale 1/shape): mean 1; exponential at shape 1 (Marsaglia-Tsang)."""
+        if shape == 1.0:
+            return -math.log(1.0 - self.u())
+        boost = 1.0
+        k = shape
+        if k < 1.0:
+            boost = (1.0 - self.u()) ** (1.0 / k)
+            k += 1.0
+        d = k - 1.0 / 3.0
+        c = 1.0 / math.sqrt(9.0 * d)
+        while True:
+            r = math.sqrt(-2.0 * math.log(1.0 - self.u()))
+            x = r * math.cos(2.0 * math.pi * self.u())
+            v = (1.0 + c * x) ** 3
+            if v > 0 and math.log(1.0 - self.u()) < 0.5 * x * x + d - d * v + d * math.log(v):
+                return boost * d * v / shape
 
 
 class CaseFlow:
     """Creates cases, routes their visits to offices, applies what happens at the counter."""
 
-    def __init__(self, model: CityModel, rng: np.random.Generator, online_rng: np.random.Generator):
+    def __init__(
+        self,
+        model: CityModel,
+        rng: np.random.Generator,
+        arrivals_rng: np.random.Generator,
+        online_rng: np.random.Generator,
+    ) -> None:
         self.m = model
         self.p = model.p
         self.env = model.env
-        self.rng = rng
-        self.draws = Draws(rng, self.p.service_time_shape)
+        self.rng = rng  # word of mouth and complaints
+        # Each day's requests per service come from their own generator, so one service's
+        # draws never shift another's, whatever reforms do to the flow.
+        self.arrival_seed = int(arrivals_rng.integers(0, 2**62))
         cat = self.env.catalogue
         idx = cat.office_index()
         self.db_service = next(
@@ -160,9 +202,10 @@ class CaseFlow:
     # --- arrivals ------------------------------------------------------------------------------
     def arrivals(self, day: int) -> None:
         """New requests of the day: Poisson counts per service, requesters drawn at random."""
-        m, env, rng = self.m, self.env, self.rng
+        m, env = self.m, self.env
         active = {CITIZEN: None, ENTERPRISE: None}
         for si, s in enumerate(env.catalogue.services):
+            rng = np.random.default_rng((self.arrival_seed, day, si))
             kind = CITIZEN if s.requester == "citizen" else ENTERPRISE
             pool = m.pool(kind)
             if active[kind] is None:
@@ -179,6 +222,7 @@ class CaseFlow:
                 reqs = active[kind][rng.integers(0, len(active[kind]), n)]
             todo = env.approvals(si)
             u = rng.random((n, 3))
+            keys = rng.integers(0, 2**63, n, dtype=np.uint64).tolist()
             one_stop = (u[:, 0] < env.one_stop_share).tolist()
             parallel = (u[:, 1] < env.parallel_share).tolist()
             priority = ((u[:, 2] < env.green_channel_share) & (kind == ENTERPRISE)).tolist()
@@ -186,7 +230,16 @@ class CaseFlow:
             deadline = (day + np.ceil(pool.patience[reqs])).astype(np.int64).tolist()
             for j, r in enumerate(reqs.tolist()):
                 case = Case(
-                    kind, r, si, day, todo, one_stop[j], parallel[j], priority[j], digital[j]
+                    kind,
+                    r,
+                    si,
+                    day,
+                    todo,
+                    one_stop[j],
+                    parallel[j],
+                    priority[j],
+                    digital[j],
+                    keys[j],
                 )
                 self.agenda[deadline[j]].append((PATIENCE_END, case))
                 self.dispatch(case, day)
@@ -217,11 +270,13 @@ class CaseFlow:
         return case.digital and self.online_rank[id(a)] < self.env.online_share
 
     def submit(self, case, a, office, day, in_person, bounce_home, triage=1.0) -> None:
-        """Queue a visit at `office` on the first working day from `day`."""
-        d = next_working_day(day)
-        work = a.effort_hours * self.env.effort_factor * triage * self.draws.work()
+        """Queue a visit at `office` on the first day from `day` that it opens."""
+        target = self.m.offices[office]
+        d = target.next_open_day(self.env, day)
+        work = a.effort_hours * self.env.effort_factor * triage
+        work *= case.rand.gamma(self.p.service_time_shape)
         job = Job(case, a, work, in_person, bounce_home)
-        inbox = self.m.offices[office].inbox
+        inbox = target.inbox
         if d in inbox:
             inbox[d].append(job)
         else:
@@ -233,13 +288,18 @@ class CaseFlow:
     # --- counters --------------------------------------------------------------------------------
     def serve(self, office: Office, day: int) -> None:
         """One working day at an office's counters, and what each served visit leads to."""
-        p, env, draws = self.p, self.env, self.draws
-        u = draws.u
+        p, env = self.p, self.env
         hours = p.opening_hours
         t_open = working_index(day) * hours
         jobs = office.inbox.pop(day, [])
+        if office.on_duty == 0:  # closed after all (staffing changed): come on the next open day
+            if jobs:
+                office.inbox.setdefault(office.next_open_day(env, day + 1), []).extend(jobs)
+            return
+        opened = office.days_open
         for job in jobs:
-            job.t = t_open + u() * hours
+            job.t = t_open + job.case.rand.u() * hours
+            job.opened = opened
         jobs.sort(key=_by_t)
         served = office.queue.serve_window(jobs, t_open, t_open + hours, office.speeds(env))
         if not served:
@@ -260,12 +320,14 @@ class CaseFlow:
         sums = self.sums
         for job, k, start, _end in served:
             case = job.case
+            u = case.rand.u
             handled[k] += 1
             if job.in_person:
-                case.hours += start - job.t
-                extra = int(start // hours) - int(job.t // hours)
-                if extra > 0:
-                    case.trips += extra  # not served by closing time: come back tomorrow
+                # Not served by closing time: come back the next day the office opens.
+                came_back = office.days_open - job.opened
+                closed_days = int(start // hours) - int(job.t // hours) - came_back
+                case.hours += start - job.t - closed_days * hours
+                case.trips += came_back
             case.courtesy += courtesy[k]
             case.contacts += 1
             a = job.approval

@@ -21,7 +21,12 @@ class OfficeSpec(BaseModel):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_en: str
     name_zh: str
-    staff_min: int = Field(1, ge=1, description="Fewest counter staff, whatever the workload")
+    min_staff: float = Field(
+        1.0,
+        gt=0,
+        description="Fewest full-time staff at its counters, whatever the workload"
+        " (0.4 would be one counter open two days in five)",
+    )
 
 
 class ApprovalSpec(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import partial
 
@@ -24,7 +23,16 @@ from model.outcomes import OUTCOMES, Ledger, series_value, summary_value
 from model.parameters import Parameters
 
 # Independent random streams, so a reform never changes who lives in the city or who staffs it.
-STREAMS = ("population", "network", "staff", "cases", "online", "learning", "demography")
+STREAMS = (
+    "population",
+    "network",
+    "staff",
+    "arrivals",
+    "online",
+    "learning",
+    "demography",
+    "word_of_mouth",
+)
 
 
 def _series(outcome, model: CityModel) -> float:
@@ -76,15 +84,15 @@ class CityModel(mesa.Model):
             p.n_enterprises, p.enterprise_network_links, int(net_seeds[1])
         )
 
-        establishment = self._establishment(catalogue)
+        staffing = self._staffing(catalogue)
         self.offices = [
-            Office(self, i, spec, establishment[i], p, streams["staff"])
+            Office(self, i, spec, staffing[i], p, streams["staff"])
             for i, spec in enumerate(catalogue.offices)
         ]
         self.office_network = catalogue.office_network()
         self.government = CityGovernment(self, name, list(policy), p.n_citizens)
         self.government.bind(self.env)
-        self.flow = CaseFlow(self, streams["cases"], streams["online"])
+        self.flow = CaseFlow(self, streams["word_of_mouth"], streams["arrivals"], streams["online"])
         self.datacollector = mesa.DataCollector(
             model_reporters={"day": lambda m: m.day}
             | {o.name: partial(_series, o) for o in OUTCOMES}
@@ -130,8 +138,8 @@ class CityModel(mesa.Model):
             **extra,
         )
 
-    def _establishment(self, catalogue: Catalogue) -> list[int]:
-        """Counter staff per office, sized so the traditional workload runs at the design load."""
+    def _staffing(self, catalogue: Catalogue) -> list[float]:
+        """Counter staff per office (full-time equivalents) for the traditional workload."""
         p = self.p
         work = np.zeros(len(catalogue.offices))
         idx = catalogue.office_index()
@@ -146,8 +154,7 @@ class CityModel(mesa.Model):
                 visits = rework + p.incomplete_docs_prob * a.documents / 3
                 work[idx[a.office]] += per_working_day * a.effort_hours * visits
         mean_speed = 0.5 + p.skill_mean
-        need = work / (mean_speed * p.opening_hours * p.staffing_utilisation)
-        return [max(1, math.ceil(x)) for x in need]
+        return (work / (mean_speed * p.opening_hours * p.staffing_utilisation)).tolist()
 
     # --- requesters, for the case flow ------------------------------------------------------------
     def pool(self, kind: int) -> RequesterPool:
@@ -195,7 +202,7 @@ class CityModel(mesa.Model):
         env, p = self.env, self.p
         reform_cost = self.government.apply_policies(env, day)
         for office in self.offices:
-            office.prepare(env)
+            office.prepare(env, day)
 
         self.flow.arrivals(day)
 
@@ -208,14 +215,14 @@ class CityModel(mesa.Model):
         self.flow.evaluate(day)
 
         if working:
-            means = np.array([o.skill[: o.on_duty].mean() for o in self.offices])
+            means = np.array([o.skill.mean() for o in self.offices])
             rng = self._streams["learning"]
             for office in self.offices:
                 nbrs = list(self.office_network.neighbors(office.index))
                 office.learn(env, p, rng, float(means[nbrs].mean()) if nbrs else None)
         exits = self._firm_exits()
 
-        staff = sum(o.on_duty for o in self.offices)
+        staff = sum(o.staff_on_duty(env) for o in self.offices)
         active = self.enterprises.active_indices()
         n_firms = len(active)
         tax = p.tax_rate * float(self.enterprises.margin[active].sum())
@@ -228,10 +235,8 @@ class CityModel(mesa.Model):
         )
         self.government.update_reputation(public)
         levels = {
-            "skill": float(np.concatenate([o.skill[: o.on_duty] for o in self.offices]).mean()),
-            "courtesy": float(
-                np.concatenate([o.courtesy[: o.on_duty] for o in self.offices]).mean()
-            ),
+            "skill": float(np.concatenate([o.skill for o in self.offices]).mean()),
+            "courtesy": float(np.concatenate([o.courtesy for o in self.offices]).mean()),
             "queue": float(sum(o.queue_length for o in self.offices)),
             "enterprises": float(n_firms),
             "open_cases": float(self.flow.open_cases),

@@ -15,6 +15,8 @@ from model.environment import ServiceEnvironment
 from model.parameters import ParameterError, unknown_name_message
 
 REGISTRY: dict[str, type[Intervention]] = {}
+SETUP_COST = "One-off cost at start, CNY per 10,000 residents"
+DAILY_COST = "Running cost per day while on, CNY per 10,000 residents"
 
 
 class Intervention(BaseModel):
@@ -31,12 +33,8 @@ class Intervention(BaseModel):
     start: int = Field(0, ge=0, description="Day the policy takes effect")
     end: int | None = Field(None, ge=1, description="Day it is withdrawn (none: stays on)")
     intensity: float = Field(1.0, ge=0.0, le=1.0, description="How fully it is implemented")
-    setup_cost: float = Field(
-        0.0, ge=0.0, description="One-off cost at start, CNY per 10,000 residents"
-    )
-    daily_cost: float = Field(
-        0.0, ge=0.0, description="Running cost per day while on, CNY per 10,000 residents"
-    )
+    setup_cost: float = Field(0.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(0.0, ge=0.0, description=DAILY_COST)
 
     _original: dict[str, Any] | None = PrivateAttr(None)
     _active: bool = PrivateAttr(False)
@@ -113,10 +111,20 @@ def build_intervention(data: dict[str, Any], source: str = "") -> Intervention:
         raise ParameterError(f"{where}intervention needs a 'type' (one of {', '.join(REGISTRY)})")
     if kind not in REGISTRY:
         raise ParameterError(where + unknown_name_message("intervention type", kind, REGISTRY))
+    cls = REGISTRY[kind]
+    for key in data:
+        if key not in cls.model_fields:
+            raise ParameterError(
+                f"{where}intervention {kind!r}: "
+                + unknown_name_message("field", key, cls.model_fields)
+            )
     try:
-        return REGISTRY[kind](**data)
+        return cls(**data)
     except ValidationError as exc:
         err = exc.errors()[0]
+        cause = (err.get("ctx") or {}).get("error")
+        if not err["loc"] and cause is not None:
+            raise ParameterError(f"{where}intervention {kind!r}: {cause}") from None
         loc = ".".join(str(p) for p in err["loc"]) or "value"
         raise ParameterError(
             f"{where}intervention {kind!r}: {loc}={err.get('input')!r}: {err['msg'].lower()}"
@@ -130,8 +138,8 @@ class OneStop(Intervention):
     label_en, label_zh = "One-stop service centre", "行政服务中心(一站式服务)"
     knobs = ("one_stop_share",)
     disrupts = True
-    setup_cost: float = 2_000_000.0
-    daily_cost: float = 3_000.0
+    setup_cost: float = Field(2_000_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(3_000.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"one_stop_share": self.intensity}
@@ -144,8 +152,8 @@ class ParallelApproval(Intervention):
     label_en, label_zh = "Parallel approval", "并联审批"
     knobs = ("parallel_share",)
     disrupts = True
-    setup_cost: float = 300_000.0
-    daily_cost: float = 500.0
+    setup_cost: float = Field(300_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"parallel_share": self.intensity}
@@ -157,7 +165,7 @@ class FewerApprovals(Intervention):
     key = "fewer_approvals"
     label_en, label_zh = "Fewer approvals", "取消不必要的审批事项"
     knobs = ("removal_share",)
-    setup_cost: float = 200_000.0
+    setup_cost: float = Field(200_000.0, ge=0.0, description=SETUP_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"removal_share": self.intensity}
@@ -172,8 +180,8 @@ class Reengineering(Intervention):
     disrupts = True
     effort_cut: float = Field(0.4, ge=0.0, lt=1.0, description="Counter work cut at intensity 1")
     lead_cut: float = Field(0.6, ge=0.0, lt=1.0, description="Lead time cut at intensity 1")
-    setup_cost: float = 1_000_000.0
-    daily_cost: float = 500.0
+    setup_cost: float = Field(1_000_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -188,8 +196,8 @@ class Transparency(Intervention):
     key = "transparency"
     label_en, label_zh = "Transparency", "阳光工程(政策透明)"
     knobs = ("transparency",)
-    setup_cost: float = 300_000.0
-    daily_cost: float = 500.0
+    setup_cost: float = Field(300_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"transparency": self.intensity}
@@ -202,8 +210,8 @@ class Online247(Intervention):
     label_en, label_zh = "Online and hotline, 24/7", "热线网络服务(全天候)"
     knobs = ("online_share",)
     disrupts = True
-    setup_cost: float = 3_000_000.0
-    daily_cost: float = 3_000.0
+    setup_cost: float = Field(3_000_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(3_000.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"online_share": self.intensity}
@@ -215,7 +223,7 @@ class GreenChannel(Intervention):
     key = "green_channel"
     label_en, label_zh = "Green channel for enterprises", "绿色通道"
     knobs = ("green_channel_share",)
-    daily_cost: float = 200.0
+    daily_cost: float = Field(200.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"green_channel_share": self.intensity}
@@ -227,7 +235,7 @@ class FirstContact(Intervention):
     key = "first_contact"
     label_en, label_zh = "First-contact responsibility", "首接责任制"
     knobs = ("first_contact",)
-    setup_cost: float = 100_000.0
+    setup_cost: float = Field(100_000.0, ge=0.0, description=SETUP_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"first_contact": self.intensity}
@@ -243,8 +251,8 @@ class ServiceStandards(Intervention):
     training_time: float = Field(
         0.05, ge=0.0, le=0.5, description="Share of counter time spent training at intensity 1"
     )
-    setup_cost: float = 200_000.0
-    daily_cost: float = 1_000.0
+    setup_cost: float = Field(200_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(1_000.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -259,8 +267,8 @@ class Feedback(Intervention):
     key = "feedback"
     label_en, label_zh = "Complaints and feedback", "征求意见、有错必纠"
     knobs = ("complaint_response",)
-    setup_cost: float = 100_000.0
-    daily_cost: float = 1_000.0
+    setup_cost: float = Field(100_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(1_000.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"complaint_response": self.intensity}
@@ -279,8 +287,8 @@ class LearningOrganisation(Intervention):
     training_time: float = Field(
         0.05, ge=0.0, le=0.5, description="Share of counter time spent learning at intensity 1"
     )
-    setup_cost: float = 200_000.0
-    daily_cost: float = 2_000.0
+    setup_cost: float = Field(200_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(2_000.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         i = self.intensity

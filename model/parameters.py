@@ -79,8 +79,8 @@ class Parameters(DeclaredParameters):
     """The full, typed, validated parameter set of one city."""
 
     # --- population -------------------------------------------------------------------------
-    n_citizens: int = _p(10_000, 10, 5_000_000, "persons", "Citizens (市民) living in the city")
-    n_enterprises: int = _p(500, 1, 500_000, "firms", "Enterprises (企业) operating in the city")
+    n_citizens: int = _p(50_000, 10, 5_000_000, "persons", "Citizens (市民) living in the city")
+    n_enterprises: int = _p(2_500, 1, 500_000, "firms", "Enterprises (企业) operating in the city")
     citizen_request_scale: float = _p(
         1.0, 0.0, 20.0, "x", "Multiplier on the catalogue's yearly request rates for citizens"
     )
@@ -202,7 +202,7 @@ class Parameters(DeclaredParameters):
     # --- offices and civil servants -----------------------------------------------------------
     opening_hours: float = _p(8.0, 1.0, 24.0, "hours/day", "Counter hours on a working day")
     staffing_utilisation: float = _p(
-        0.85, 0.1, 0.99, "share", "Utilisation the baseline staffing is sized for (sets staff)"
+        0.7, 0.1, 0.99, "share", "Utilisation the baseline staffing is sized for (sets staff)"
     )
     service_time_shape: float = _p(
         1.0, 0.1, 100.0, "gamma shape", "Shape of counter service times (1 = exponential)"
@@ -220,7 +220,7 @@ class Parameters(DeclaredParameters):
         0.01, 0.0, 1.0, "1/day", "Daily pull of a servant's propensity toward the office norm"
     )
     incomplete_docs_prob: float = _p(
-        0.12,
+        0.1,
         0.0,
         1.0,
         "probability",

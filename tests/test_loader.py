@@ -105,7 +105,8 @@ GOOD_HEAD = 'description = "test preset"\n'
         ),
         (
             GOOD_HEAD + '[[policy]]\ntype = "transparency"\nstrat = 3\n',
-            r"p\.toml:4: policy\[0\]\.strat: intervention 'transparency': strat=3: extra inputs",
+            r"p\.toml:4: policy\[0\]\.strat: intervention 'transparency': unknown field 'strat'; "
+            r"did you mean 'start'",
         ),
         (
             GOOD_HEAD + '[[policy]]\ntype = "learning"\nstart = 30\nend = 10\n',

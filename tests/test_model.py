@@ -10,6 +10,7 @@ import pytest
 
 from agents import Citizen, CityGovernment, CivilServant, Enterprise, Office
 from model import OUTCOMES, CityModel, Parameters
+from model.calendar import is_working_day
 from model.interventions import build_intervention
 from scenarios import load_preset, preset_names
 
@@ -72,7 +73,8 @@ def test_invariants_hold_every_step(small, catalogue, preset) -> None:
             assert np.all((o.skill >= 0.05) & (o.skill <= 1))
             assert np.all((o.courtesy >= 0) & (o.courtesy <= 1))
             assert np.all((o.corruption >= 0) & (o.corruption <= 1))
-            assert 1 <= o.on_duty <= o.establishment
+            assert 0 <= o.on_duty <= o.establishment
+            assert (o.on_duty >= 1) == is_working_day(d)  # at least one counter on workdays
         assert m.ledger.level["enterprises"][d] == m.enterprises.n_active
         active_agents = [a for a in m.agents_by_type[Enterprise] if a.active]
         assert len(active_agents) == m.enterprises.n_active
@@ -144,9 +146,27 @@ def test_start_ups_become_enterprises(small, catalogue) -> None:
     assert founded <= t["db_completed"].sum()
 
 
-def test_lean_staffing_closes_counters(small, catalogue) -> None:
-    m = CityModel(small, catalogue, [build_intervention({"type": "lean_staffing"})], rng=0)
-    m.step()
-    for o in m.offices:
-        assert o.on_duty == max(o.spec.staff_min, round(o.establishment * 0.7))
-        assert o.queue.n_servers == o.on_duty
+def test_lean_staffing_closes_counters(catalogue) -> None:
+    city = Parameters(n_citizens=60_000, n_enterprises=3000)
+    base = CityModel(city, catalogue, [], rng=0)
+    lean = CityModel(city, catalogue, [build_intervention({"type": "lean_staffing"})], rng=0)
+    monday = 0
+    base.step()
+    lean.step()
+    assert base.day == monday
+    for b, o in zip(base.offices, lean.offices, strict=True):
+        fte = max(o.spec.min_staff, o.staff * 0.7)
+        assert o.staff_on_duty(lean.env) == pytest.approx(fte)
+        assert b.on_duty == o.counters_on(o.staff, monday) >= o.on_duty
+        assert o.on_duty == o.counters_on(fte, monday) == o.queue.n_servers
+    assert sum(o.on_duty for o in lean.offices) < sum(b.on_duty for b in base.offices)
+
+
+def test_part_time_counters_open_their_share_of_days() -> None:
+    from agents.office import Office
+
+    for fte in (0.4, 1.25, 2.5, 3.0):
+        days = [d for d in range(700) if is_working_day(d)]
+        opened = [Office.counters_on(fte, d) for d in days]
+        assert set(opened) <= {math.floor(fte), math.ceil(fte)}
+        assert sum(opened) / len(days) == pytest.approx(fte, abs=0.01)
