@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 
 from agents.requesters import RequesterPool
@@ -16,10 +18,11 @@ class Citizen(mesa.Agent):
 
     KIND = "citizen"
 
-    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int) -> None:
+    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int, city: Any) -> None:
         super().__init__(model)
         self.pool = pool
         self.row = row
+        self.city = city  # the City it lives in; moving re-points pool, row and city
 
     digital_access = property(lambda self: bool(self.pool.digital[self.row]))
     patience_days = property(lambda self: float(self.pool.patience[self.row]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 
 from agents.requesters import RequesterPool
@@ -28,10 +30,11 @@ class Enterprise(mesa.Agent):
 
     KIND = "enterprise"
 
-    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int) -> None:
+    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int, city: Any) -> None:
         super().__init__(model)
         self.pool = pool
         self.row = row
+        self.city = city  # the City it lives in; moving re-points pool, row and city
 
     sector = property(lambda self: SECTORS[self.pool.sector[self.row]])
     size = property(lambda self: SIZES[self.pool.size_class[self.row]])

@@ -55,6 +55,10 @@ class RequesterPool:
         self.size = need
         return idx
 
+    def row_values(self, row: int) -> dict[str, object]:
+        """Every attribute of one row (to carry a requester to another city)."""
+        return {name: getattr(self, name)[row] for name in [*self.COLUMNS, *self._extra_columns]}
+
     def column(self, name: str) -> np.ndarray:
         """The live part of a column."""
         return getattr(self, name)[: self.size]

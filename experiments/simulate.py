@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.city import CityModel
+from model.simulation import CityModel
 from scenarios.loader import Preset, load_preset
 
 ProgressFn = Callable[[int, int], None]

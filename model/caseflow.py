@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from agents.office import Office
     from agents.requesters import RequesterPool
     from model.catalogue import ApprovalSpec, ServiceSpec
-    from model.city import CityModel
+    from model.city import City
 
 OPEN, COMPLETED, ABANDONED = 0, 1, 2
 CITIZEN, ENTERPRISE = 0, 1
@@ -162,7 +162,7 @@ class CaseFlow:
 
     def __init__(
         self,
-        model: CityModel,
+        model: City,
         rng: np.random.Generator,
         arrivals_rng: np.random.Generator,
         online_rng: np.random.Generator,
@@ -217,34 +217,35 @@ class CaseFlow:
             if n == 0 or len(active[kind]) == 0:
                 continue
             if s.creates_enterprise:
-                reqs = m.found_enterprises(n)
+                targets = m.model.place_startups(m, n)
             else:
-                reqs = active[kind][rng.integers(0, len(active[kind]), n)]
-            todo = env.approvals(si)
+                targets = [(m, active[kind][rng.integers(0, len(active[kind]), n)], None)]
             u = rng.random((n, 3))
-            keys = rng.integers(0, 2**63, n, dtype=np.uint64).tolist()
-            one_stop = (u[:, 0] < env.one_stop_share).tolist()
-            parallel = (u[:, 1] < env.parallel_share).tolist()
-            priority = ((u[:, 2] < env.green_channel_share) & (kind == ENTERPRISE)).tolist()
-            digital = pool.digital[reqs].tolist()
-            deadline = (day + np.ceil(pool.patience[reqs])).astype(np.int64).tolist()
-            for j, r in enumerate(reqs.tolist()):
-                case = Case(
-                    kind,
-                    r,
-                    si,
-                    day,
-                    todo,
-                    one_stop[j],
-                    parallel[j],
-                    priority[j],
-                    digital[j],
-                    keys[j],
-                )
-                self.agenda[deadline[j]].append((PATIENCE_END, case))
-                self.dispatch(case, day)
-            self.open_cases += n
-            self.created += n
+            keys = np.asarray(rng.integers(0, 2**63, n, dtype=np.uint64))
+            for city, reqs, which in targets:
+                if which is None:
+                    city.flow.start_cases(kind, si, reqs, day, u, keys)
+                else:
+                    city.flow.start_cases(kind, si, reqs, day, u[which], keys[which])
+
+    def start_cases(self, kind, si, reqs, day, u, keys) -> None:
+        """Open one case per requester in `reqs` and submit its first approvals."""
+        env, pool = self.env, self.m.pool(kind)
+        todo = env.approvals(si)
+        one_stop = (u[:, 0] < env.one_stop_share).tolist()
+        parallel = (u[:, 1] < env.parallel_share).tolist()
+        priority = ((u[:, 2] < env.green_channel_share) & (kind == ENTERPRISE)).tolist()
+        digital = pool.digital[reqs].tolist()
+        deadline = (day + np.ceil(pool.patience[reqs])).astype(np.int64).tolist()
+        keys = keys.tolist()
+        for j, r in enumerate(reqs.tolist()):
+            case = Case(
+                kind, r, si, day, todo, one_stop[j], parallel[j], priority[j], digital[j], keys[j]
+            )
+            self.agenda[deadline[j]].append((PATIENCE_END, case))
+            self.dispatch(case, day)
+        self.open_cases += len(reqs)
+        self.created += len(reqs)
 
     # --- routing ---------------------------------------------------------------------------------
     def dispatch(self, case: Case, day: int) -> None:

@@ -1,9 +1,13 @@
-"""The Mesa model of one city: citizens, enterprises, offices and their government."""
+"""One city: its citizens, enterprises, offices, government, case flow and ledger.
+
+A City is not a Mesa model: the Mesa model (`model.simulation.CityModel`) holds one or several
+cities and runs their days in fixed phases. The city's agents are registered with that model.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -35,46 +39,40 @@ STREAMS = (
 )
 
 
-def _series(outcome, model: CityModel) -> float:
-    return series_value(outcome, model.ledger, model.day, model.p.series_window_days)
+@dataclass
+class CitySpec:
+    """What a city is made of: a name, its parameters, service catalogue and policy package."""
+
+    name: str
+    parameters: Parameters
+    catalogue: Catalogue
+    policy: list[Intervention] = field(default_factory=list)
 
 
-class CityModel(mesa.Model):
-    """One city under a policy package; one step is one day.
-
-    `step()` runs fixed phases, in this order:
-    1. interventions: the government starts and ends reforms due today (they set the environment);
-    2. arrivals: citizens and enterprises with a life event open cases;
-    3. offices: on working days each office serves its counter queue;
-    4. requesters: decided approvals move cases on, cases end, requesters judge them;
-    5. learning and word of mouth: finished cases are told along the networks; civil servants
-       learn, forget, are trained and replaced; firms close;
-    6. outcomes: the government books revenue and cost; the DataCollector records the day.
-    """
+class City:
+    """One city's world; its day is split into the phases the model calls in order."""
 
     def __init__(
-        self,
-        parameters: Parameters | None = None,
-        catalogue: Catalogue | None = None,
-        policy: Sequence[Intervention] = (),
-        rng: int | None = 0,
-        name: str = "city",
+        self, model: mesa.Model, index: int, spec: CitySpec, rngs: Sequence[np.random.Generator]
     ) -> None:
-        super().__init__(rng=rng)
-        if catalogue is None:
-            raise ValueError("CityModel needs a catalogue (scenarios.load_catalogue())")
-        self.p = p = parameters or Parameters()
-        self.name = name
-        streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self.model = model
+        self.index = index
+        self.name = spec.name
+        self.p = p = spec.parameters
+        catalogue = spec.catalogue
+        streams = dict(zip(STREAMS, rngs, strict=True))
         self._streams = streams
         self.env = ServiceEnvironment(catalogue)
         self.ledger = Ledger(capacity=400)
+        self.day = -1
 
         self.citizens = self._make_pool("citizen", p.n_citizens, streams["population"])
         self.enterprises = self._make_pool("enterprise", p.n_enterprises, streams["population"])
-        self.citizen_agents = [Citizen(self, self.citizens, i) for i in range(p.n_citizens)]
-        self.enterprise_agents = [
-            Enterprise(self, self.enterprises, i) for i in range(p.n_enterprises)
+        self.citizen_agents: list[Citizen | None] = [
+            Citizen(model, self.citizens, i, self) for i in range(p.n_citizens)
+        ]
+        self.enterprise_agents: list[Enterprise | None] = [
+            Enterprise(model, self.enterprises, i, self) for i in range(p.n_enterprises)
         ]
         net_seeds = streams["network"].integers(0, 2**31, 2)
         self.citizen_network = SocialNetwork.small_world(
@@ -86,18 +84,20 @@ class CityModel(mesa.Model):
 
         staffing = self._staffing(catalogue)
         self.offices = [
-            Office(self, i, spec, staffing[i], p, streams["staff"])
-            for i, spec in enumerate(catalogue.offices)
+            Office(model, i, office, staffing[i], p, streams["staff"])
+            for i, office in enumerate(catalogue.offices)
         ]
         self.office_network = catalogue.office_network()
-        self.government = CityGovernment(self, name, list(policy), p.n_citizens)
+        self.government = CityGovernment(
+            model,
+            self.name,
+            list(spec.policy),
+            p.n_citizens,
+            p.reform_reserve,
+            p.reform_budget_share,
+        )
         self.government.bind(self.env)
         self.flow = CaseFlow(self, streams["word_of_mouth"], streams["arrivals"], streams["online"])
-        self.datacollector = mesa.DataCollector(
-            model_reporters={"day": lambda m: m.day}
-            | {o.name: partial(_series, o) for o in OUTCOMES}
-        )
-        self.day = -1
 
     # --- construction -----------------------------------------------------------------------------
     def _make_pool(self, kind: str, n: int, rng: np.random.Generator) -> RequesterPool:
@@ -166,7 +166,9 @@ class CityModel(mesa.Model):
     def found_enterprises(self, n: int) -> np.ndarray:
         """Would-be firms applying to start a business: inactive until the case completes."""
         rows = self._fill_rows(self.enterprises, n, self._streams["demography"], active=False)
-        self.enterprise_agents.extend(Enterprise(self, self.enterprises, int(i)) for i in rows)
+        self.enterprise_agents.extend(
+            Enterprise(self.model, self.enterprises, int(i), self) for i in rows
+        )
         return rows
 
     def enterprise_founded(self, row: int, completed: bool) -> None:
@@ -174,14 +176,30 @@ class CityModel(mesa.Model):
         if completed:
             self.enterprises.active[row] = True
             self.flow.sums["firm_births"] += 1
-            active = self.enterprises.active_indices()
-            rng = self._streams["demography"]
-            k = min(self.p.enterprise_network_links, len(active) - 1)
-            if k > 0:
-                partners = rng.choice(active, size=k, replace=False)
-                self.enterprise_network.join(row, partners)
+            self.tie_in_enterprise(row)
         else:
-            self.enterprise_agents[row].remove()
+            agent = self.enterprise_agents[row]
+            self.enterprise_agents[row] = None
+            agent.remove()
+
+    def tie_in_enterprise(self, row: int) -> None:
+        """A new or newly arrived firm makes business ties with firms already here."""
+        self._tie_in(
+            self.enterprises, self.enterprise_network, row, self.p.enterprise_network_links
+        )
+
+    def tie_in_citizen(self, row: int) -> None:
+        """A newcomer befriends a few residents (half the usual number of ties)."""
+        ties = max(1, self.p.citizen_network_degree // 2)
+        self._tie_in(self.citizens, self.citizen_network, row, ties)
+
+    def _tie_in(self, pool: RequesterPool, network: SocialNetwork, row: int, ties: int) -> None:
+        active = pool.active_indices()
+        active = active[active != row]
+        k = min(ties, len(active))
+        if k > 0:
+            partners = self._streams["demography"].choice(active, size=k, replace=False)
+            network.join(row, partners)
 
     def _firm_exits(self) -> int:
         """Red tape fades from memory; firms close, faster while they make a loss."""
@@ -193,59 +211,79 @@ class CityModel(mesa.Model):
         leaving = active[self._streams["demography"].random(len(active)) < hazard / 365.0]
         for row in leaving.tolist():
             pool.active[row] = False
-            self.enterprise_agents[row].remove()
+            agent = self.enterprise_agents[row]
+            self.enterprise_agents[row] = None
+            agent.remove()
         return len(leaving)
 
-    # --- the day ----------------------------------------------------------------------------------
-    def step(self) -> None:
-        self.day = day = round(self.time) - 1
-        env, p = self.env, self.p
-        reform_cost = self.government.apply_policies(env, day)
+    # --- the day, in the phases the model calls -------------------------------------------------
+    def start_day(self, day: int) -> float:
+        """Phase 1: reforms due today start or end; counters open. Returns the reforms' cost."""
+        self.day = day
+        reform_cost = self.government.apply_policies(self.env, day)
         for office in self.offices:
-            office.prepare(env, day)
+            office.prepare(self.env, day)
+        return reform_cost
 
-        self.flow.arrivals(day)
-
-        working = is_working_day(day)
-        if working:
+    def serve(self, day: int) -> None:
+        """Phase 3: on working days every office serves its counter queue."""
+        if is_working_day(day):
             for office in self.offices:
                 self.flow.serve(office, day)
 
+    def requesters(self, day: int) -> None:
+        """Phase 4: decided approvals move cases on; finished cases are judged and told."""
         self.flow.handle_events(day)
         self.flow.evaluate(day)
 
-        if working:
+    def learn_and_close(self, day: int) -> int:
+        """Phase 5: civil servants learn (working days); firms close. Returns the closures."""
+        if is_working_day(day):
             means = np.array([o.skill.mean() for o in self.offices])
             rng = self._streams["learning"]
             for office in self.offices:
                 nbrs = list(self.office_network.neighbors(office.index))
-                office.learn(env, p, rng, float(means[nbrs].mean()) if nbrs else None)
-        exits = self._firm_exits()
+                office.learn(self.env, self.p, rng, float(means[nbrs].mean()) if nbrs else None)
+        return self._firm_exits()
 
-        staff = sum(o.staff_on_duty(env) for o in self.offices)
+    def public_satisfaction(self) -> float:
+        """百姓满意: citizens' satisfaction memory, with the media image mixed in."""
+        p = self.p
+        return (1 - p.media_weight) * self.citizens.mean_satisfaction() + (
+            p.media_weight * self.flow.media_image
+        )
+
+    def tax_revenue(self) -> float:
+        """Today's tax from the firms operating in the city."""
         active = self.enterprises.active_indices()
-        n_firms = len(active)
-        tax = p.tax_rate * float(self.enterprises.margin[active].sum())
+        return self.p.tax_rate * float(self.enterprises.margin[active].sum())
+
+    def close_day(self, day: int, reform_cost: float, exits: int, extra: dict) -> None:
+        """Phase 6: the government books the day; the ledger records tallies and levels."""
+        p, env = self.p, self.env
+        staff = sum(o.staff_on_duty(env) for o in self.offices)
+        tax = self.tax_revenue()
         cost = self.government.account(day, tax, staff, p.wage_per_day, reform_cost)
         sums = self.flow.flush()
         sums["cost"] = cost
         sums["firm_exits"] = exits
-        public = (1 - p.media_weight) * self.citizens.mean_satisfaction() + (
-            p.media_weight * self.flow.media_image
-        )
+        public = self.public_satisfaction()
         self.government.update_reputation(public)
         levels = {
             "skill": float(np.concatenate([o.skill for o in self.offices]).mean()),
             "courtesy": float(np.concatenate([o.courtesy for o in self.offices]).mean()),
             "queue": float(sum(o.queue_length for o in self.offices)),
-            "enterprises": float(n_firms),
+            "enterprises": float(self.enterprises.n_active),
             "open_cases": float(self.flow.open_cases),
             "public": public,
             "grassroots": self.enterprises.mean_satisfaction(),
             "budget": self.government.budget,
+            "residents": float(self.citizens.n_active),
+            "tax_revenue": tax,
+            "reform_fund": self.government.reform_fund,
+            **extra,
         }
         self.ledger.add_day(day, sums, levels)
-        self.datacollector.collect(self)
 
     # --- results ----------------------------------------------------------------------------------
     def summary(self) -> dict[str, float]:
@@ -253,9 +291,10 @@ class CityModel(mesa.Model):
         w = self.p.summary_window_days
         return {o.name: summary_value(o, self.ledger, self.day, w) for o in OUTCOMES}
 
-    def timeseries(self):
-        """The DataCollector's table: one row per day, one column per outcome."""
-        return self.datacollector.get_model_vars_dataframe()
+    def series_row(self) -> dict[str, float]:
+        """Today's value of every outcome, as the time series records it."""
+        w = self.p.series_window_days
+        return {o.name: series_value(o, self.ledger, self.day, w) for o in OUTCOMES}
 
     @property
     def offices_by_key(self) -> dict[str, Office]:

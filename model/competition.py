@@ -8,6 +8,8 @@ service quality), market size, tax, and an inertia bonus for staying / a cost fo
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from model.parameters import DeclaredParameters
@@ -112,3 +114,181 @@ def resident_utilities(
     here[np.arange(n), current] = True
     base = rp.beta_jobs * jobs + rp.beta_service * service_image
     return base[None, :] + rp.resident_inertia * here - rp.resident_moving_cost * ~here
+
+
+COMPETITIVENESS_WEIGHTS = {
+    "firms": 0.3,  # firm stock, relative to the average city
+    "tax_base": 0.2,  # tax revenue, relative to the average city
+    "reputation": 0.2,  # business image, relative to the average city
+    "growth": 0.15,  # yearly growth rate of the firm stock
+    "inflow": 0.15,  # yearly net inflow of firms and residents, as a share of the stock
+}
+
+
+class Competition:
+    """The region's phase of the day: images update, firms and residents choose their city.
+
+    With a single city nothing is chosen and no random number is drawn, so a one-city model runs
+    exactly as if there were no competition at all.
+    """
+
+    def __init__(self, model: Any, rng: np.random.Generator) -> None:
+        self.model = model
+        self.rng = rng
+        self.business_image: np.ndarray | None = None
+        self.public_image: np.ndarray | None = None
+
+    @property
+    def cities(self) -> list:
+        return self.model.cities
+
+    # --- images -----------------------------------------------------------------------------------
+    def _update_images(self) -> None:
+        """Images follow each city's reality with a lag (word of mouth, media, across cities)."""
+        business = np.array([_nan_to(c.enterprises.mean_satisfaction(), 0.5) for c in self.cities])
+        public = np.array([_nan_to(c.public_satisfaction(), 0.5) for c in self.cities])
+        if self.business_image is None:
+            self.business_image, self.public_image = business, public
+            return
+        rate = 1.0 / self.model.region.reputation_lag_days
+        self.business_image += rate * (business - self.business_image)
+        self.public_image += rate * (public - self.public_image)
+
+    def _market(self) -> np.ndarray:
+        residents = np.array([max(c.citizens.n_active, 1) for c in self.cities], dtype=float)
+        return np.log(residents / residents.mean())
+
+    def _tax(self) -> np.ndarray:
+        return np.array([c.p.tax_rate for c in self.cities])
+
+    # --- start-ups --------------------------------------------------------------------------------
+    def startup_cities(self, origin: int, n: int) -> np.ndarray:
+        """Where n founders from city `origin` register their firms (logit, home bias)."""
+        if len(self.cities) == 1:
+            return np.zeros(n, dtype=np.int64)
+        if self.business_image is None:
+            self._update_images()
+        rp = self.model.region
+        v = firm_utilities(
+            np.zeros(n),
+            np.full(n, origin),
+            self.business_image,
+            self._market(),
+            self._tax(),
+            rp,
+            founding=True,
+        )
+        return choose(logit_probabilities(v), self.rng)
+
+    # --- the day ----------------------------------------------------------------------------------
+    def step(self, day: int) -> list[dict[str, float]]:
+        """Firms and residents reconsider where they are; returns per-city levels to record."""
+        self._update_images()
+        if len(self.cities) > 1:
+            self._relocate_firms()
+            self._migrate_residents()
+        index = self._competitiveness(day)
+        return [
+            {
+                "business_image": float(self.business_image[k]),
+                "public_image": float(self.public_image[k]),
+                "competitiveness": float(index[k]),
+            }
+            for k in range(len(self.cities))
+        ]
+
+    def _relocate_firms(self) -> None:
+        rp, rng = self.model.region, self.rng
+        market, tax = self._market(), self._tax()
+        for city in self.cities:
+            pool = city.enterprises
+            active = pool.active_indices()
+            n = rng.binomial(len(active), rp.firm_review_rate / 365.0) if len(active) else 0
+            if n == 0:
+                continue
+            rows = rng.choice(active, n, replace=False)
+            own = pool.satisfaction[rows]
+            heard = _mean_of_ties(city.enterprise_network, rows, pool.satisfaction, own)
+            view = (1 - rp.network_weight) * own + rp.network_weight * heard
+            v = firm_utilities(view, np.full(n, city.index), self.business_image, market, tax, rp)
+            choice = choose(logit_probabilities(v), rng)
+            for row, target in zip(rows.tolist(), choice.tolist(), strict=True):
+                if target != city.index:
+                    self.model.move_enterprise(city, row, self.cities[target])
+
+    def _migrate_residents(self) -> None:
+        rp, rng = self.model.region, self.rng
+        firms = np.array([c.enterprises.n_active for c in self.cities], dtype=float)
+        people = np.array([max(c.citizens.n_active, 1) for c in self.cities], dtype=float)
+        jobs = np.log(np.maximum(firms / people, 1e-9) / max((firms / people).mean(), 1e-9))
+        for city in self.cities:
+            pool = city.citizens
+            count = pool.n_active
+            n = rng.binomial(count, rp.resident_review_rate / 365.0) if count else 0
+            if n == 0:
+                continue
+            rows = rng.choice(pool.active_indices(), n, replace=False)
+            v = resident_utilities(np.full(n, city.index), self.public_image, jobs, rp)
+            choice = choose(logit_probabilities(v), rng)
+            for row, target in zip(rows.tolist(), choice.tolist(), strict=True):
+                if target != city.index:
+                    self.model.move_citizen(city, row, self.cities[target])
+
+    def _competitiveness(self, day: int) -> np.ndarray:
+        """The documented index: 100 for an average city with a steady firm stock."""
+        w = COMPETITIVENESS_WEIGHTS
+        firms = np.array([c.enterprises.n_active for c in self.cities], dtype=float)
+        people = np.array([c.citizens.n_active for c in self.cities], dtype=float)
+        tax = np.array([c.tax_revenue() for c in self.cities])
+        image = self.business_image
+        span = min(365, day)
+        growth = np.zeros(len(self.cities))
+        inflow = np.zeros(len(self.cities))
+        if span > 0:
+            for k, c in enumerate(self.cities):
+                led = c.ledger
+                before = led.level["enterprises"][day - span]
+                if before > 0:
+                    growth[k] = (firms[k] / before - 1.0) * 365.0 / span
+                lo = day - span + 1
+                firm_net = (
+                    led.tally["firm_moves_in"][lo:day].sum()
+                    - led.tally["firm_moves_out"][lo:day].sum()
+                    + c.flow.sums["firm_moves_in"]
+                    - c.flow.sums["firm_moves_out"]
+                )
+                people_net = (
+                    led.tally["resident_moves_in"][lo:day].sum()
+                    - led.tally["resident_moves_out"][lo:day].sum()
+                    + c.flow.sums["resident_moves_in"]
+                    - c.flow.sums["resident_moves_out"]
+                )
+                scale = 365.0 / span
+                inflow[k] = scale * (firm_net / max(firms[k], 1) + people_net / max(people[k], 1))
+        return 100.0 * (
+            w["firms"] * _relative(firms)
+            + w["tax_base"] * _relative(tax)
+            + w["reputation"] * _relative(image)
+            + (1 - w["firms"] - w["tax_base"] - w["reputation"])
+            + w["growth"] * growth
+            + w["inflow"] * inflow
+        )
+
+
+def _relative(x: np.ndarray) -> np.ndarray:
+    m = x.mean()
+    return x / m if m > 0 else np.ones_like(x)
+
+
+def _nan_to(x: float, default: float) -> float:
+    return default if x != x else x
+
+
+def _mean_of_ties(
+    network: Any, rows: np.ndarray, values: np.ndarray, own: np.ndarray
+) -> np.ndarray:
+    """Mean of `values` over each row's ties; a row with no ties hears only itself."""
+    pos, nbr = network.ties_of(rows)
+    total = np.bincount(pos, weights=values[nbr], minlength=len(rows))
+    count = np.bincount(pos, minlength=len(rows))
+    return np.where(count > 0, total / np.maximum(count, 1), own)

@@ -80,18 +80,6 @@ class Intervention(BaseModel):
             setattr(env, k, v)
         self._active = False
 
-    def update(self, env: ServiceEnvironment, day: int) -> float:
-        """Start or end on `day`; returns the cost incurred that day per 10,000 residents."""
-        cost = 0.0
-        if day == self.start:
-            self.apply(env)
-            cost += self.setup_cost
-        if self.end is not None and day == self.end and self._active:
-            self.revert(env)
-        if self._active:
-            cost += self.daily_cost
-        return cost
-
     def to_dict(self) -> dict[str, Any]:
         """The data that rebuilds this intervention (`build_intervention(x.to_dict())`)."""
         return {"type": self.key, **self.model_dump()}

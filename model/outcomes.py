@@ -45,6 +45,10 @@ TALLIES = (
     "firm_births",
     "firm_exits",
     "red_tape_cost",
+    "firm_moves_in",
+    "firm_moves_out",
+    "resident_moves_in",
+    "resident_moves_out",
 )
 LEVELS = (
     "skill",
@@ -55,6 +59,12 @@ LEVELS = (
     "public",
     "grassroots",
     "budget",
+    "residents",
+    "tax_revenue",
+    "reform_fund",
+    "business_image",
+    "public_image",
+    "competitiveness",
 )
 
 
@@ -165,6 +175,10 @@ def _cases_per_day(w: Window) -> float:
 
 def _per_year(name: str) -> Callable[[Window], float]:
     return lambda w: w.sum(name) * 365.0 / (w.hi - w.lo)
+
+
+def _net_per_year(inflow: str, outflow: str) -> Callable[[Window], float]:
+    return lambda w: (w.sum(inflow) - w.sum(outflow)) * 365.0 / (w.hi - w.lo)
 
 
 OUTCOMES: tuple[Outcome, ...] = (
@@ -427,6 +441,68 @@ OUTCOMES: tuple[Outcome, ...] = (
         _r("red_tape_cost", "ended_enterprises"),
     ),
     Outcome(
+        "residents",
+        "persons",
+        "higher",
+        "last",
+        "Citizens living in the city",
+        _level("residents"),
+        instant=True,
+    ),
+    Outcome(
+        "net_firm_inflow",
+        "firms/year",
+        "higher",
+        "window",
+        "Firms that moved in minus firms that moved out, at a yearly rate",
+        _net_per_year("firm_moves_in", "firm_moves_out"),
+    ),
+    Outcome(
+        "net_migration",
+        "persons/year",
+        "higher",
+        "window",
+        "Residents who moved in minus residents who moved out, at a yearly rate",
+        _net_per_year("resident_moves_in", "resident_moves_out"),
+    ),
+    Outcome(
+        "tax_revenue",
+        "CNY/day",
+        "higher",
+        "window",
+        "Tax collected from the city's firms per day (the tax base)",
+        _level("tax_revenue"),
+        instant=True,
+    ),
+    Outcome(
+        "business_reputation",
+        "0-1",
+        "higher",
+        "last",
+        "The city's image as a place to do business, as other cities see it (lagged)",
+        _level("business_image"),
+        instant=True,
+    ),
+    Outcome(
+        "competitiveness_index",
+        "index",
+        "higher",
+        "last",
+        "Competitiveness (100 = an average city with no growth): firm stock, tax base,"
+        " reputation, firm growth and net inflow (docs/model.md)",
+        _level("competitiveness"),
+        instant=True,
+    ),
+    Outcome(
+        "reform_fund",
+        "CNY",
+        "higher",
+        "last",
+        "Money left in the reform fund",
+        _level("reform_fund"),
+        instant=True,
+    ),
+    Outcome(
         "open_cases",
         "cases",
         "lower",
@@ -457,3 +533,28 @@ def series_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> flo
 def summary_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> float:
     """The outcome as a run's summary reports it: the last level, or the trailing window."""
     return outcome.compute(Window(ledger, day, 1 if outcome.summary == "last" else window))
+
+
+# How a region's level is made from its cities': a sum, or a mean weighted by residents.
+LEVEL_SUMS = ("queue", "enterprises", "open_cases", "budget", "residents", "tax_revenue")
+LEVEL_SUMS += ("reform_fund",)
+
+
+def combine(ledgers: list[Ledger]) -> Ledger:
+    """One ledger for several cities: tallies add up, levels add up or average by residents."""
+    out = Ledger(capacity=max(led.capacity for led in ledgers))
+    for led in ledgers:
+        led.ensure(out.capacity - 1)
+    for k in TALLIES:
+        out.tally[k] = np.sum([led.tally[k][: out.capacity] for led in ledgers], axis=0)
+    weights = np.array([led.level["residents"][: out.capacity] for led in ledgers])
+    total = np.nansum(weights, axis=0)
+    for k in LEVELS:
+        values = np.array([led.level[k][: out.capacity] for led in ledgers])
+        if k in LEVEL_SUMS:
+            out.level[k] = values.sum(axis=0)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.level[k] = (values * weights).sum(axis=0) / total
+    out.db_days = [[d for led in ledgers for d in led.db_days[day]] for day in range(out.capacity)]
+    return out

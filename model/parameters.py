@@ -273,6 +273,16 @@ class Parameters(DeclaredParameters):
     wage_per_day: float = _p(
         400.0, 0.0, 100_000.0, "CNY/day", "Cost of one civil servant per working day"
     )
+    reform_reserve: float = _p(
+        10_000_000.0,
+        0.0,
+        1e12,
+        "CNY per 10k residents",
+        "Money set aside for service reform at the start",
+    )
+    reform_budget_share: float = _p(
+        0.2, 0.0, 1.0, "share", "Share of each day's tax revenue paid into the reform fund"
+    )
     tax_rate: float = _p(0.25, 0.0, 0.9, "share", "Share of firms' margins paid to the city as tax")
 
     # --- outcome measurement ------------------------------------------------------------------

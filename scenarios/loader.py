@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from model.catalogue import Catalogue
-from model.city import CityModel
 from model.interventions import Intervention, build_intervention
 from model.parameters import ParameterError, Parameters, build_parameters, unknown_name_message
+from model.simulation import CityModel
 from scenarios.toml_locations import dotted, line_of
 
 HERE = Path(__file__).parent
