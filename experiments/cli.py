@@ -26,7 +26,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out_console = Console()
+# Tables are wide: when printing to a file or a pipe, do not squeeze them into 80 columns.
+out_console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True)
 
 
@@ -49,23 +50,52 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 def _fmt(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if unit in ("CNY", "firms", "cases", "visits") or abs(value) >= 1000:
+    if unit in ("CNY", "firms", "cases", "visits", "persons") or abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3f}" if unit in ("share", "0-1") else f"{value:.2f}"
 
 
-def outcome_table(results: list[RunResult], title: str) -> Table:
-    """One row per outcome, one column per run."""
+def outcome_table(columns: list[tuple[str, dict]], title: str) -> Table:
+    """One row per outcome, one column per (label, summary)."""
     table = Table(title=title)
     table.add_column("outcome")
     table.add_column("unit")
-    for r in results:
-        table.add_column(r.preset.name, justify="right")
+    for label, _ in columns:
+        table.add_column(label, justify="right")
     table.add_column("better", justify="center")
     arrows = {"higher": "↑", "lower": "↓", "neutral": ""}
     for o in OUTCOMES:
-        cells = [_fmt(r.summary[o.name], o.unit) for r in results]
+        cells = [_fmt(summary[o.name], o.unit) for _, summary in columns]
         table.add_row(o.name, o.unit, *cells, arrows[o.direction])
+    return table
+
+
+CITY_COLUMNS = (  # outcome, short header
+    ("competitiveness_index", "index"),
+    ("enterprises", "firms"),
+    ("net_firm_inflow", "firms in/yr"),
+    ("residents", "residents"),
+    ("business_reputation", "image"),
+    ("satisfaction_citizens", "sat. cit."),
+    ("satisfaction_enterprises", "sat. firms"),
+    ("days_per_case", "days"),
+    ("trips_per_case", "trips"),
+    ("informal_payment_rate", "informal"),
+)
+
+
+def city_table(result: RunResult) -> Table:
+    """One row per city: the competition at a glance."""
+    table = Table(
+        title=f"{result.preset.name}: cities after {result.days} days, seed {result.seed}",
+        caption="full names and units in the table below",
+    )
+    table.add_column("city", no_wrap=True)
+    units = {o.name: o.unit for o in OUTCOMES}
+    for _, header in CITY_COLUMNS:
+        table.add_column(header, justify="right", no_wrap=True)
+    for c in result.city_summaries():
+        table.add_row(c["name"], *(_fmt(c[name], units[name]) for name, _ in CITY_COLUMNS))
     return table
 
 
@@ -143,9 +173,14 @@ def run(
     if as_json:
         sys.stdout.write(json.dumps(result.outcomes_json(), ensure_ascii=False) + "\n")
         return
-    out_console.print(
-        outcome_table([result], f"{result.preset.name}: {result.days} days, seed {seed}")
-    )
+    title = f"{result.preset.name}: {result.days} days, seed {seed}"
+    cities = result.city_summaries()
+    if len(cities) > 1:
+        out_console.print(city_table(result))
+        columns = [(c["name"], c) for c in cities] + [("all cities", result.summary)]
+        out_console.print(outcome_table(columns, title))
+    else:
+        out_console.print(outcome_table([(result.preset.name, result.summary)], title))
     out_console.print(f"{result.preset.description}\nwall time {result.wall_seconds:.2f} s")
     if out is not None:
         out_console.print(f"results written to {out}/")
@@ -162,7 +197,8 @@ def compare(
     overrides = parse_assignments(set_ or [])
     results = [_run_with_progress(p, days, seed, overrides) for p in presets_]
     n_days = results[0].days
-    out_console.print(outcome_table(results, f"{n_days} days, seed {seed} (paired)"))
+    columns = [(r.preset.name, r.summary) for r in results]
+    out_console.print(outcome_table(columns, f"{n_days} days, seed {seed} (paired)"))
     out_console.print(
         "Doing Business 'starting a business', China (Shanghai): DB2014 13 procedures / 33 days;"
         " DB2019 4 procedures / 9 days."

@@ -56,6 +56,15 @@ def run_manifest(result: Any) -> dict[str, Any]:
         "overrides": preset.overrides,
         "parameters": preset.parameters.model_dump(),
         "policy": list(preset.policy),
+        "cities": [
+            {
+                "name": c.name,
+                "parameters": preset.city_parameters(c).model_dump(),
+                "policy": list(c.policy),
+            }
+            for c in preset.cities
+        ],
+        "region": preset.region.model_dump() if preset.cities else None,
         "wall_seconds": round(result.wall_seconds, 3),
         "versions": versions(),
         "git_revision": git_revision(),

@@ -31,13 +31,23 @@ class RunResult:
     def timeseries(self) -> pd.DataFrame:
         return self.model.timeseries()
 
+    def city_summaries(self) -> list[dict[str, Any]]:
+        """One summary per city, with its name (a one-city run has one)."""
+        return self.model.city_summaries()
+
     def outcomes_json(self) -> dict[str, Any]:
-        """The summary as JSON-ready data (NaN -> None), with the run's identity."""
-        clean = {
-            k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in self.summary.items()
+        """The outcomes as JSON-ready data (NaN -> None): the whole model's, then each city's."""
+        return {
+            "preset": self.preset.name,
+            "seed": self.seed,
+            "days": self.days,
+            **_clean(self.summary),
+            "cities": [_clean(c) for c in self.city_summaries()],
         }
-        return {"preset": self.preset.name, "seed": self.seed, "days": self.days, **clean}
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
 
 
 def resolve_preset(preset: str | Path | Preset, overrides: dict[str, Any] | None) -> Preset:
@@ -71,6 +81,7 @@ def run_simulation(
 def simulate(preset: str | Path | Preset, days: int = 365, seed: int = 0, **overrides: Any) -> dict:
     """Outcomes of one run as a dict, for other tools (EMA Workbench, SALib, notebooks).
 
-    The keys are the same as `govsim run --json`.
+    The keys are the same as `govsim run --json`: every outcome for the whole model (with
+    several cities, all cities pooled), and `cities`, a list with each city's outcomes.
     """
     return run_simulation(preset, days, seed, overrides).outcomes_json()

@@ -7,22 +7,34 @@ the key: a teacher editing a preset should never see a traceback.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from model.catalogue import Catalogue
+from model.city import CitySpec
+from model.competition import RegionParameters
 from model.interventions import Intervention, build_intervention
-from model.parameters import ParameterError, Parameters, build_parameters, unknown_name_message
+from model.parameters import ParameterError, Parameters, unknown_name_message
 from model.simulation import CityModel
 from scenarios.toml_locations import dotted, line_of
 
 HERE = Path(__file__).parent
 PRESET_DIR = HERE / "presets"
 DEFAULT_CATALOGUE = HERE / "catalogue.toml"
-PRESET_KEYS = ("description", "description_zh", "days", "catalogue", "parameters", "policy")
+PRESET_KEYS = (
+    "description",
+    "description_zh",
+    "days",
+    "catalogue",
+    "parameters",
+    "policy",
+    "region",
+    "cities",
+)
+CITY_KEYS = ("name", "parameters", "policy")
 
 
 class ScenarioError(ParameterError):
@@ -65,8 +77,21 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
 
 
 @dataclass(frozen=True)
+class CityPlan:
+    """One city of a several-city preset: its name, parameter overrides and policy package."""
+
+    name: str
+    parameters: dict[str, Any]
+    policy: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Preset:
-    """A scenario: parameter overrides and a policy package, with a description."""
+    """A scenario: parameters and a policy package (or several cities), with a description.
+
+    `parameters` are shared by every city; a city's own `parameters` table overrides them, and
+    overrides given on the command line (`with_overrides`) win over both.
+    """
 
     name: str
     description: str
@@ -77,29 +102,48 @@ class Preset:
     description_zh: str = ""
     source: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    cities: tuple[CityPlan, ...] = ()
+    region: RegionParameters = field(default_factory=RegionParameters)
 
-    def interventions(self) -> list[Intervention]:
+    @property
+    def city_names(self) -> list[str]:
+        return [c.name for c in self.cities] or ["city"]
+
+    def interventions(self, policy: tuple[dict[str, Any], ...] | None = None) -> list[Intervention]:
         """Fresh intervention objects (they hold run state, so each model gets its own)."""
-        return [build_intervention(d) for d in self.policy]
+        return [build_intervention(d) for d in (self.policy if policy is None else policy)]
+
+    def city_parameters(self, plan: CityPlan) -> Parameters:
+        return self.parameters.with_overrides(plan.parameters)
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Preset:
-        """The same preset with some parameters changed (values may be strings)."""
-        params = self.parameters.with_overrides(overrides, source)
-        return Preset(
-            self.name,
-            self.description,
-            params,
-            self.policy,
-            self.catalogue,
-            self.days,
-            self.description_zh,
-            self.source,
-            {**self.overrides, **overrides},
+        """The same preset with some parameters changed (values may be strings).
+
+        A name may be a city parameter (applied to every city) or a region parameter.
+        """
+        mine = {k: v for k, v in overrides.items() if k not in RegionParameters.model_fields}
+        region = {k: v for k, v in overrides.items() if k in RegionParameters.model_fields}
+        cities = tuple(
+            CityPlan(c.name, {k: v for k, v in c.parameters.items() if k not in mine}, c.policy)
+            for c in self.cities
+        )
+        return replace(
+            self,
+            parameters=self.parameters.with_overrides(mine, source),
+            region=self.region.with_overrides(region, source),
+            overrides={**self.overrides, **overrides},
+            cities=cities,
         )
 
     def build(self, seed: int = 0) -> CityModel:
         """A fresh model of this preset."""
-        return CityModel(self.parameters, self.catalogue, self.interventions(), rng=seed)
+        if not self.cities:
+            return CityModel(self.parameters, self.catalogue, self.interventions(), rng=seed)
+        specs = [
+            CitySpec(c.name, self.city_parameters(c), self.catalogue, self.interventions(c.policy))
+            for c in self.cities
+        ]
+        return CityModel(cities=specs, region=self.region, rng=seed)
 
 
 def preset_path(name_or_file: str | Path) -> Path:
@@ -139,37 +183,84 @@ def load_preset(name_or_file: str | Path) -> Preset:
         (path.parent / catalogue_file) if catalogue_file else DEFAULT_CATALOGUE
     )
 
-    raw_params = data.get("parameters", {})
-    if not isinstance(raw_params, dict):
-        raise ScenarioError(f"{_where(path, text, ('parameters',))}: must be a table")
-    for name, value in raw_params.items():
-        try:
-            parameters = build_parameters({name: value})
-        except ParameterError as exc:
-            raise ScenarioError(f"{_where(path, text, ('parameters', name))}: {exc}") from None
-    parameters = build_parameters(raw_params)
+    parameters = _parameters(path, text, data.get("parameters", {}), ("parameters",), Parameters)
 
-    raw_policy = data.get("policy", [])
-    if not isinstance(raw_policy, list):
-        raise ScenarioError(f"{_where(path, text, ('policy',))}: use [[policy]] tables")
-    policy = []
-    for i, item in enumerate(raw_policy):
-        try:
-            intervention = build_intervention(item)
-        except ParameterError as exc:
-            bad = _first_bad_key(item)
-            raise ScenarioError(f"{_where(path, text, ('policy', i, *bad))}: {exc}") from None
-        policy.append(intervention.to_dict())
+    policy = _policy(path, text, data.get("policy", []), ("policy",))
+    region = _parameters(path, text, data.get("region", {}), ("region",), RegionParameters)
+    cities = _cities(path, text, data.get("cities"), parameters)
+    if cities and policy:
+        raise ScenarioError(
+            f"{_where(path, text, ('policy',))}: with [[cities]], give each city its own"
+            " [[cities.policy]]"
+        )
     return Preset(
         path.stem,
         description.strip(),
         parameters,
-        tuple(policy),
+        policy,
         catalogue,
         days,
         str(data.get("description_zh", "")),
         path,
+        cities=cities,
+        region=region,
     )
+
+
+def _parameters(path: Path, text: str, raw: Any, where: tuple, cls: type) -> Any:
+    """Validate a parameter table key by key, so an error can point at its line."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{_where(path, text, where)}: must be a table")
+    for name, value in raw.items():
+        try:
+            cls.build({name: value})
+        except ParameterError as exc:
+            raise ScenarioError(f"{_where(path, text, (*where, name))}: {exc}") from None
+    return cls.build(raw)
+
+
+def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[dict[str, Any], ...]:
+    if not isinstance(raw, list):
+        raise ScenarioError(f"{_where(path, text, where)}: use [[policy]] tables")
+    policy = []
+    for i, item in enumerate(raw):
+        try:
+            intervention = build_intervention(item)
+        except ParameterError as exc:
+            bad = _first_bad_key(item)
+            raise ScenarioError(f"{_where(path, text, (*where, i, *bad))}: {exc}") from None
+        policy.append(intervention.to_dict())
+    return tuple(policy)
+
+
+def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPlan, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise ScenarioError(f"{_where(path, text, ('cities',))}: use [[cities]] tables")
+    plans = []
+    for i, item in enumerate(raw):
+        for key in item:
+            if key not in CITY_KEYS:
+                raise ScenarioError(
+                    f"{_where(path, text, ('cities', i, key))}: "
+                    + unknown_name_message("city key", key, CITY_KEYS)
+                )
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ScenarioError(f"{_where(path, text, ('cities', i))}: a city needs a 'name'")
+        if name in [p.name for p in plans]:
+            raise ScenarioError(f"{_where(path, text, ('cities', i, 'name'))}: duplicate city")
+        own = item.get("parameters", {})
+        where = ("cities", i, "parameters")
+        _parameters(path, text, own, where, Parameters)
+        try:
+            shared.with_overrides(own)
+        except ParameterError as exc:
+            raise ScenarioError(f"{_where(path, text, where)}: {exc}") from None
+        policy = _policy(path, text, item.get("policy", []), ("cities", i, "policy"))
+        plans.append(CityPlan(name, dict(own), policy))
+    return tuple(plans)
 
 
 def _first_bad_key(item: dict[str, Any]) -> tuple[str, ...]:

@@ -6,7 +6,6 @@ Regenerate only when a change is *meant* to change the model's numbers, and say 
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -24,7 +23,8 @@ def compute(preset: str, seed: int) -> dict[str, float | None]:
     from experiments import simulate
 
     out = simulate(preset, days=DAYS, seed=seed, **SIZE)
-    return {k: v for k, v in out.items() if not (isinstance(v, float) and math.isnan(v))}
+    out.pop("cities")
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def main() -> None:
