@@ -66,6 +66,8 @@ class Office(mesa.Agent):
         self.handled_today = np.zeros(n, dtype=np.int64)
         self.on_duty = n  # counters open today
         self.days_open = 0  # working days this office has opened so far
+        self._open_days: dict[int, int] = {}  # day -> next open day, for the current staffing
+        self._open_days_fte = -1.0
         self.queue = CounterQueue(n)
         self.inbox: dict[int, list] = {}
         self.disruptions_seen = 0
@@ -99,10 +101,16 @@ class Office(mesa.Agent):
     def next_open_day(self, env: ServiceEnvironment, day: int) -> int:
         """The first working day from `day` on which this office opens a counter."""
         fte = self.staff_on_duty(env)
-        d = next_working_day(day)
-        while self.counters_on(fte, d) == 0:
-            d = next_working_day(d + 1)
-        return d
+        if fte != self._open_days_fte:
+            self._open_days.clear()
+            self._open_days_fte = fte
+        found = self._open_days.get(day)
+        if found is None:
+            found = next_working_day(day)
+            while self.counters_on(fte, found) == 0:
+                found = next_working_day(found + 1)
+            self._open_days[day] = found
+        return found
 
     def speeds(self, env: ServiceEnvironment) -> list[float]:
         """Work done per counter hour by each servant on duty: skill, less time spent training."""

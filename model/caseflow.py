@@ -29,8 +29,65 @@ BOUNCE_TRIAGE_SHARE = 0.25  # share of an approval's counter work spent on a mis
 _by_t = attrgetter("t")
 
 
-class Case:
-    """One service request, from asking to completion or abandonment."""
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_TO_UNIT = 2.0**-26
+
+
+def _splitmix64(x: int) -> int:
+    """SplitMix64 finaliser: a well-mixed 64-bit number from a counter (Steele et al. 2014)."""
+    z = (x + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+class CaseRandom:
+    """A case's own random numbers: a counter-based stream keyed by the case.
+
+    What happens at the counter is drawn from the case, not from a stream shared by all cases,
+    so that two runs with the same seed but different reforms give the same case the same luck
+    (common random numbers at the level of the case, which keeps paired comparisons sharp).
+    """
+
+    __slots__ = ("count", "key", "spare")
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+        self.count = 0
+        self.spare = -1.0
+
+    def u(self) -> float:
+        """A uniform number in [0, 1), 26-bit resolution; each hash gives two."""
+        if self.spare >= 0.0:
+            x, self.spare = self.spare, -1.0
+            return x
+        self.count += 1
+        z = _splitmix64((self.key + self.count * _GOLDEN) & _MASK)
+        self.spare = (z & 0x3FFFFFF) * _TO_UNIT
+        return (z >> 38) * _TO_UNIT
+
+    def gamma(self, shape: float) -> float:
+        """Gamma(shape, scale 1/shape): mean 1; exponential at shape 1 (Marsaglia-Tsang)."""
+        if shape == 1.0:
+            return -math.log(1.0 - self.u())
+        boost = 1.0
+        k = shape
+        if k < 1.0:
+            boost = (1.0 - self.u()) ** (1.0 / k)
+            k += 1.0
+        d = k - 1.0 / 3.0
+        c = 1.0 / math.sqrt(9.0 * d)
+        while True:
+            r = math.sqrt(-2.0 * math.log(1.0 - self.u()))
+            x = r * math.cos(2.0 * math.pi * self.u())
+            v = (1.0 + c * x) ** 3
+            if v > 0 and math.log(1.0 - self.u()) < 0.5 * x * x + d - d * v + d * math.log(v):
+                return boost * d * v / shape
+
+
+class Case(CaseRandom):
+    """One service request, from asking to completion or abandonment, with its own luck."""
 
     __slots__ = (
         "bounces",
@@ -49,7 +106,6 @@ class Case:
         "parallel",
         "priority",
         "procedures",
-        "rand",
         "req",
         "returns",
         "service",
@@ -62,7 +118,7 @@ class Case:
     def __init__(
         self, kind, req, service, created, todo, one_stop, parallel, priority, digital, key
     ):
-        self.rand = CaseRandom(key)
+        CaseRandom.__init__(self, key)
         self.kind = kind
         self.req = req
         self.service = service
@@ -105,56 +161,6 @@ class Job:
 
     def live(self) -> bool:
         return self.case.status == OPEN
-
-
-_MASK = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-
-
-def _splitmix64(x: int) -> int:
-    """SplitMix64 finaliser: a well-mixed 64-bit number from a counter (Steele et al. 2014)."""
-    z = (x + _GOLDEN) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return z ^ (z >> 31)
-
-
-class CaseRandom:
-    """A case's own random numbers: a counter-based stream keyed by the case.
-
-    What happens at the counter is drawn from the case, not from a stream shared by all cases,
-    so that two runs with the same seed but different reforms give the same case the same luck
-    (common random numbers at the level of the case, which keeps paired comparisons sharp).
-    """
-
-    __slots__ = ("count", "key")
-
-    def __init__(self, key: int) -> None:
-        self.key = key
-        self.count = 0
-
-    def u(self) -> float:
-        """A uniform number in [0, 1)."""
-        self.count += 1
-        return (_splitmix64((self.key + self.count * _GOLDEN) & _MASK) >> 11) * 2.0**-53
-
-    def gamma(self, shape: float) -> float:
-        """Gamma(shape, scale 1/shape): mean 1; exponential at shape 1 (Marsaglia-Tsang)."""
-        if shape == 1.0:
-            return -math.log(1.0 - self.u())
-        boost = 1.0
-        k = shape
-        if k < 1.0:
-            boost = (1.0 - self.u()) ** (1.0 / k)
-            k += 1.0
-        d = k - 1.0 / 3.0
-        c = 1.0 / math.sqrt(9.0 * d)
-        while True:
-            r = math.sqrt(-2.0 * math.log(1.0 - self.u()))
-            x = r * math.cos(2.0 * math.pi * self.u())
-            v = (1.0 + c * x) ** 3
-            if v > 0 and math.log(1.0 - self.u()) < 0.5 * x * x + d - d * v + d * math.log(v):
-                return boost * d * v / shape
 
 
 class CaseFlow:
@@ -275,7 +281,7 @@ class CaseFlow:
         target = self.m.offices[office]
         d = target.next_open_day(self.env, day)
         work = a.effort_hours * self.env.effort_factor * triage
-        work *= case.rand.gamma(self.p.service_time_shape)
+        work *= case.gamma(self.p.service_time_shape)
         job = Job(case, a, work, in_person, bounce_home)
         inbox = target.inbox
         if d in inbox:
@@ -299,7 +305,7 @@ class CaseFlow:
             return
         opened = office.days_open
         for job in jobs:
-            job.t = t_open + job.case.rand.u() * hours
+            job.t = t_open + job.case.u() * hours
             job.opened = opened
         jobs.sort(key=_by_t)
         served = office.queue.serve_window(jobs, t_open, t_open + hours, office.speeds(env))
@@ -321,7 +327,7 @@ class CaseFlow:
         sums = self.sums
         for job, k, start, _end in served:
             case = job.case
-            u = case.rand.u
+            u = case.u
             handled[k] += 1
             if job.in_person:
                 # Not served by closing time: come back the next day the office opens.

@@ -14,6 +14,7 @@ CASES = {
     "baseline_seed0": ("baseline", 0),
     "full_reform_seed1": ("full_reform", 1),
     "reform_midway_seed2": ("reform_midway", 2),
+    "two_cities_seed3": ("two_cities", 3),
 }
 SIZE = {"n_citizens": 3000, "n_enterprises": 150}
 DAYS = 240
@@ -23,7 +24,11 @@ def compute(preset: str, seed: int) -> dict[str, float | None]:
     from experiments import simulate
 
     out = simulate(preset, days=DAYS, seed=seed, **SIZE)
-    out.pop("cities")
+    cities = out.pop("cities")
+    if len(cities) > 1:  # several cities: each city's outcomes too, as "name.outcome"
+        for city in cities:
+            name = city.pop("name")
+            out.update({f"{name}.{k}": v for k, v in city.items()})
     return {k: v for k, v in out.items() if v is not None}
 
 
