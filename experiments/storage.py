@@ -19,10 +19,12 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    """Write Parquet atomically (a reader, or a crash, never leaves half a file)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -34,6 +36,7 @@ def _atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

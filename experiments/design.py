@@ -1,0 +1,219 @@
+"""An experiment's design: presets x parameter sweep x replicates, read from TOML and validated.
+
+Replicate i gets the seed `base_seed + i` in every preset and sweep point (common random
+numbers), so every comparison between presets or sweep points is paired.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from model.competition import RegionParameters
+from model.outcomes import OUTCOME_BY_NAME
+from model.parameters import ParameterError, Parameters, unknown_name_message
+from scenarios.loader import ScenarioError, load_preset
+from scenarios.toml_locations import dotted, line_of
+
+
+class LatinHypercube(BaseModel):
+    """A seeded Latin hypercube over parameter ranges (a declared range when none is given)."""
+
+    model_config = ConfigDict(extra="forbid")
+    samples: int = Field(ge=1, le=100_000)
+    seed: int = Field(0, ge=0)
+    ranges: dict[str, list[float] | str] = Field(min_length=1)
+
+
+class Sweep(BaseModel):
+    """Grid lists (every combination) or a Latin hypercube; both may be absent (no sweep)."""
+
+    model_config = ConfigDict(extra="forbid")
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    latin_hypercube: LatinHypercube | None = None
+
+
+class ExperimentSpec(BaseModel):
+    """What to run: presets, a sweep, replicates, days, seeds, and which outcomes to keep."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(min_length=1)
+    presets: list[str] = Field(min_length=1)
+    reference: str = "baseline"
+    replicates: int = Field(5, ge=1, le=100_000)
+    days: int = Field(365, ge=1, le=36_500)
+    base_seed: int = Field(0, ge=0)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    sweep: Sweep = Field(default_factory=Sweep)
+    outcomes: list[str] = Field(default_factory=list)
+    timeseries_every: int = Field(1, ge=1, le=3650, description="Keep every n-th day")
+
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in OUTCOME_BY_NAME:
+                raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+        return names
+
+    def kept_outcomes(self) -> list[str]:
+        return self.outcomes or list(OUTCOME_BY_NAME)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of the design; `run_id` is stable, so a rerun can tell what is already done."""
+
+    run_id: str
+    preset: str
+    point: int
+    sweep: tuple[tuple[str, Any], ...]
+    replicate: int
+    seed: int
+
+
+def safe_name(text: str) -> str:
+    """A name usable in a file name on any system."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+
+
+class SpecError(ScenarioError):
+    """A bad experiment file; the message is one line naming the file, line and key."""
+
+
+def _param_info(name: str):
+    if name in Parameters.model_fields:
+        return Parameters.info(name)
+    if name in RegionParameters.model_fields:
+        return RegionParameters.info(name)
+    valid = [*Parameters.model_fields, *RegionParameters.model_fields]
+    raise ParameterError(unknown_name_message("parameter", name, valid))
+
+
+def sweep_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """Every sweep point, in a fixed order: the grid's product, then the hypercube's samples."""
+    grid = spec.sweep.grid
+    points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    lhs = spec.sweep.latin_hypercube
+    if lhs is not None:
+        names = list(lhs.ranges)
+        bounds = []
+        for name in names:
+            info = _param_info(name)
+            r = lhs.ranges[name]
+            low, high = (info.low, info.high) if r == "declared" else r
+            bounds.append((info, float(low), float(high)))
+        rng = np.random.default_rng(lhs.seed)
+        n = lhs.samples
+        # One stratum per sample in every dimension, strata shuffled independently (McKay 1979).
+        strata = rng.permuted(np.tile(np.arange(n), (len(names), 1)), axis=1).T
+        u = (strata + rng.random((n, len(names)))) / n
+        samples = []
+        for row in u:
+            sample = {}
+            for (info, low, high), x in zip(bounds, row, strict=True):
+                value = low + x * (high - low)
+                sample[info.name] = round(value) if info.type is int else float(value)
+            samples.append(sample)
+        points = [{**p, **s} for p in points for s in samples] if grid else samples
+    return points or [{}]
+
+
+def expand(spec: ExperimentSpec) -> list[RunSpec]:
+    """The full list of runs: preset x sweep point x replicate, seeds shared across them."""
+    runs = []
+    for preset in spec.presets:
+        for k, point in enumerate(sweep_points(spec)):
+            for r in range(spec.replicates):
+                runs.append(
+                    RunSpec(
+                        run_id=f"{safe_name(Path(preset).stem)}~p{k:04d}~r{r:04d}",
+                        preset=preset,
+                        point=k,
+                        sweep=tuple(sorted(point.items())),
+                        replicate=r,
+                        seed=spec.base_seed + r,
+                    )
+                )
+    return runs
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    """Read and validate an experiment file before anything runs; one-line errors."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise SpecError(f"{path}: no such experiment file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: malformed TOML: {exc}") from None
+
+    def where(key: tuple) -> str:
+        line = line_of(text, key)
+        return f"{path}:{line}: {dotted(key)}" if line else f"{path}: {dotted(key)}"
+
+    try:
+        spec = ExperimentSpec(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = tuple(err["loc"])
+        cause = (err.get("ctx") or {}).get("error")
+        msg = str(cause) if cause is not None else err["msg"].lower()
+        raise SpecError(f"{where(key)}: {msg}") from None
+    base = path.parent
+    resolved = []
+    for i, name in enumerate(spec.presets):
+        candidate = base / name if name.endswith(".toml") else None
+        target = str(candidate) if candidate is not None and candidate.exists() else name
+        try:
+            load_preset(target)
+        except ScenarioError as exc:
+            raise SpecError(f"{where(('presets', i))}: {exc}") from None
+        resolved.append(target)
+    spec = spec.model_copy(update={"presets": resolved})
+    if spec.reference not in {Path(p).stem for p in spec.presets}:
+        raise SpecError(f"{where(('reference',))}: reference {spec.reference!r} is not a preset")
+    for name, value in spec.parameters.items():
+        try:
+            _check_value(name, value)
+        except ParameterError as exc:
+            raise SpecError(f"{where(('parameters', name))}: {exc}") from None
+    for name, values in spec.sweep.grid.items():
+        if not values:
+            raise SpecError(f"{where(('sweep', 'grid', name))}: give at least one value")
+        for value in values:
+            try:
+                _check_value(name, value)
+            except ParameterError as exc:
+                raise SpecError(f"{where(('sweep', 'grid', name))}: {exc}") from None
+    if spec.sweep.latin_hypercube is not None:
+        for name, r in spec.sweep.latin_hypercube.ranges.items():
+            key = ("sweep", "latin_hypercube", "ranges", name)
+            try:
+                info = _param_info(name)
+                if r != "declared":
+                    if not (isinstance(r, list) and len(r) == 2 and r[0] < r[1]):
+                        raise ParameterError("give [low, high] with low < high, or 'declared'")
+                    _check_value(name, r[0])
+                    _check_value(name, r[1])
+                elif info.low is None or info.high is None:
+                    raise ParameterError(f"{name} has no declared range")
+            except ParameterError as exc:
+                raise SpecError(f"{where(key)}: {exc}") from None
+    return spec
+
+
+def _check_value(name: str, value: Any) -> None:
+    info = _param_info(name)
+    cls = Parameters if name in Parameters.model_fields else RegionParameters
+    parsed = info.parse(value) if isinstance(value, str) else value
+    cls.build({name: parsed})

@@ -1,0 +1,77 @@
+"""One run of an experiment, as a worker executes it: build, run, and return tidy rows.
+
+This is the function every evaluator (serial, processes, Dask) ships to its workers; it never
+raises: a failed run comes back as a row with status "failed" and its error.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments.design import ExperimentSpec, RunSpec, _param_info
+from experiments.simulate import run_simulation
+
+ID_COLUMNS = ("run_id", "preset", "point", "replicate", "seed")
+
+
+@dataclass
+class RunOutput:
+    """What one run produced: its row in runs, and its rows in outcomes and timeseries."""
+
+    run: dict[str, Any]
+    outcomes: pd.DataFrame | None
+    timeseries: pd.DataFrame | None
+
+
+def identity(run: RunSpec) -> dict[str, Any]:
+    """The columns that identify a run, with its sweep values typed as declared."""
+    row: dict[str, Any] = {
+        "run_id": run.run_id,
+        "preset": Path(run.preset).stem,
+        "point": run.point,
+        "replicate": run.replicate,
+        "seed": run.seed,
+    }
+    for name, value in run.sweep:
+        row[name] = _param_info(name).type(value)
+    return row
+
+
+def execute(run: RunSpec, spec_data: dict[str, Any]) -> RunOutput:
+    """Run one simulation of the design and return its rows (never raises)."""
+    spec = ExperimentSpec(**spec_data)
+    ident = identity(run)
+    start = time.perf_counter()
+    try:
+        overrides = {**spec.parameters, **dict(run.sweep)}
+        result = run_simulation(run.preset, spec.days, run.seed, overrides)
+        keep = spec.kept_outcomes()
+        cities = result.city_summaries()
+        rows = [{"city": c["name"], **{k: float(c[k]) for k in keep}} for c in cities]
+        if len(cities) > 1:
+            rows.append({"city": "all", **{k: float(result.summary[k]) for k in keep}})
+        outcomes = _with_identity(pd.DataFrame(rows), ident)
+        series = result.timeseries()
+        series = series[series["day"] % spec.timeseries_every == spec.timeseries_every - 1]
+        series = series[["day", "city", *keep]].astype({k: "float64" for k in keep})
+        timeseries = _with_identity(series.reset_index(drop=True), ident)
+        status, error = "ok", ""
+    except Exception as exc:  # a failed run is data, not a crash of the experiment
+        outcomes = timeseries = None
+        status = "failed"
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    wall = time.perf_counter() - start
+    run = {**ident, "status": status, "wall_seconds": wall, "error": error}
+    return RunOutput(run, outcomes, timeseries)
+
+
+def _with_identity(frame: pd.DataFrame, ident: dict[str, Any]) -> pd.DataFrame:
+    for i, (k, v) in enumerate(ident.items()):
+        frame.insert(i, k, v)
+    return frame
