@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +14,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from experiments.design import load_spec
+from experiments.evaluators import make_evaluator
+from experiments.report import write_report
+from experiments.runner import run_experiment
+from experiments.sensitivity import METHODS, plot, run_sensitivity
 from experiments.simulate import RunResult, run_simulation
 from experiments.storage import save_run
+from experiments.store import is_result_folder
+from experiments.summary import summarize
 from model.outcomes import OUTCOMES
 from model.parameters import ParameterError, Parameters
 from scenarios.loader import list_presets, load_preset
@@ -203,6 +211,149 @@ def compare(
         "Doing Business 'starting a business', China (Shanghai): DB2014 13 procedures / 33 days;"
         " DB2019 4 procedures / 9 days."
     )
+
+
+experiment_app = typer.Typer(
+    help="Batch experiments: presets x sweeps x replicates, summaries, reports, sensitivity.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(experiment_app, name="experiment")
+
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores)")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"
+    ),
+]
+ReferenceOpt = Annotated[
+    str, typer.Option("--reference", help="Preset the paired differences are taken against")
+]
+
+
+def _experiment_progress(label: str) -> tuple[Progress, Callable[[int, int, int], None]]:
+    progress = Progress(
+        TextColumn(f"[bold]{label}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeRemainingColumn(),
+        console=err_console,
+    )
+    task = progress.add_task("runs", total=None, failed=0)
+
+    def update(done: int, total: int, failed: int) -> None:
+        progress.update(task, completed=done, total=total, failed=failed)
+
+    return progress, update
+
+
+@experiment_app.command("run")
+def experiment_run(
+    spec: Annotated[Path, typer.Argument(help="Experiment file (TOML)")],
+    out: Annotated[Path, typer.Option("--out", help="Result folder (created or resumed)")],
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Run an experiment; rerunning the same command resumes it."""
+    design = load_spec(spec)
+    evaluator = make_evaluator(workers, scheduler)
+    progress, update = _experiment_progress(spec.stem)
+    with progress:
+        report = run_experiment(design, out, evaluator, update, source=str(spec))
+    err_console.print(
+        f"{report.total} runs: {report.skipped} already done, {report.ran} run now"
+        f" ({report.failed} failed) in {report.wall_seconds:.1f} s on {evaluator.name}"
+        f" x{evaluator.workers}; results in {out}/",
+        markup=False,
+    )
+
+
+@experiment_app.command("summarize")
+def experiment_summarize(
+    folder: Annotated[Path, typer.Argument(help="Result folder of `govsim experiment run`")],
+    reference: ReferenceOpt = "baseline",
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON records on stdout")] = False,
+) -> None:
+    """Mean, sd and 95% CI per preset and outcome, and the paired difference to a reference."""
+    table = _summary(folder, reference)
+    if as_csv:
+        sys.stdout.write(table.to_csv(index=False))
+        return
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
+        return
+    out_console.print(summary_table(table, reference))
+
+
+def _summary(folder: Path, reference: str):
+    if not is_result_folder(folder):
+        raise UserError(f"{folder} is not a govsim experiment result folder")
+    try:
+        return summarize(folder, reference)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def summary_table(table, reference: str) -> Table:
+    """The summary for a person: value with CI, and difference with CI, per outcome."""
+    shown = Table(title=f"Summary (95% CI over replicates; differences paired against {reference})")
+    for col in ("preset", "point", "city", "outcome", "mean [95% CI]", "diff [95% CI]"):
+        shown.add_column(col, justify="right" if "[" in col else "left")
+    for r in table.itertuples():
+        value = f"{r.mean:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"
+        diff = (
+            ""
+            if r.preset == reference
+            else f"{r.diff:+.4g} [{r.diff_low:+.4g}, {r.diff_high:+.4g}]"
+        )
+        shown.add_row(r.preset, str(r.point), r.city, r.outcome, value, diff)
+    return shown
+
+
+@experiment_app.command("report")
+def experiment_report(
+    folder: Annotated[Path, typer.Argument(help="Result folder of `govsim experiment run`")],
+    reference: ReferenceOpt = "baseline",
+) -> None:
+    """Write report.html (charts with uncertainty bands, paired differences, the table)."""
+    _summary(folder, reference)
+    path = write_report(folder, reference)
+    out_console.print(f"report written to {path}")
+
+
+@experiment_app.command("sensitivity")
+def experiment_sensitivity(
+    spec: Annotated[Path, typer.Argument(help="Experiment file with a [sensitivity] table")],
+    method: Annotated[str, typer.Option("--method", help="morris or sobol")] = "morris",
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the table and plot")] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Global sensitivity analysis (SALib) over the parameters' declared ranges."""
+    if method not in METHODS:
+        raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    design = load_spec(spec)
+    evaluator = make_evaluator(workers, scheduler)
+    progress, update = _experiment_progress(f"{spec.stem} {method}")
+    with progress:
+        indices, _, _ = run_sensitivity(design, method, evaluator, update)
+    folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
+    folder.mkdir(parents=True, exist_ok=True)
+    indices.to_csv(folder / "indices.csv", index=False)
+    plot(indices, method, folder / "indices.png")
+    table = Table(title=f"{method} sensitivity indices (± 95% confidence)")
+    for col in indices.columns:
+        table.add_column(col, justify="left" if col in ("outcome", "parameter") else "right")
+    for row in indices.itertuples(index=False):
+        table.add_row(*(v if isinstance(v, str) else f"{v:.4g}" for v in row))
+    out_console.print(table)
+    out_console.print(f"indices.csv and indices.png written to {folder}/")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,6 +40,21 @@ class Sweep(BaseModel):
     latin_hypercube: LatinHypercube | None = None
 
 
+class SensitivitySpec(BaseModel):
+    """A global sensitivity analysis: which parameters over which ranges, for which outcomes."""
+
+    model_config = ConfigDict(extra="forbid")
+    preset: str | None = None  # default: the experiment's first preset
+    outcomes: list[str] = Field(min_length=1)
+    samples: int = Field(16, ge=2, le=100_000, description="Base sample size N")
+    parameters: dict[str, list[float] | str] = Field(min_length=2)
+
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, names: list[str]) -> list[str]:
+        return _known(names)
+
+
 class ExperimentSpec(BaseModel):
     """What to run: presets, a sweep, replicates, days, seeds, and which outcomes to keep."""
 
@@ -54,17 +69,22 @@ class ExperimentSpec(BaseModel):
     sweep: Sweep = Field(default_factory=Sweep)
     outcomes: list[str] = Field(default_factory=list)
     timeseries_every: int = Field(1, ge=1, le=3650, description="Keep every n-th day")
+    sensitivity: SensitivitySpec | None = None
 
     @field_validator("outcomes")
     @classmethod
     def _known_outcomes(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if name not in OUTCOME_BY_NAME:
-                raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
-        return names
+        return _known(names)
 
     def kept_outcomes(self) -> list[str]:
         return self.outcomes or list(OUTCOME_BY_NAME)
+
+
+def _known(names: list[str]) -> list[str]:
+    for name in names:
+        if name not in OUTCOME_BY_NAME:
+            raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+    return names
 
 
 @dataclass(frozen=True)
@@ -106,10 +126,8 @@ def sweep_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
         names = list(lhs.ranges)
         bounds = []
         for name in names:
-            info = _param_info(name)
-            r = lhs.ranges[name]
-            low, high = (info.low, info.high) if r == "declared" else r
-            bounds.append((info, float(low), float(high)))
+            low, high = parameter_range(name, lhs.ranges[name])
+            bounds.append((_param_info(name), low, high))
         rng = np.random.default_rng(lhs.seed)
         n = lhs.samples
         # One stratum per sample in every dimension, strata shuffled independently (McKay 1979).
@@ -195,21 +213,35 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 _check_value(name, value)
             except ParameterError as exc:
                 raise SpecError(f"{where(('sweep', 'grid', name))}: {exc}") from None
+    ranges = []
     if spec.sweep.latin_hypercube is not None:
-        for name, r in spec.sweep.latin_hypercube.ranges.items():
-            key = ("sweep", "latin_hypercube", "ranges", name)
+        ranges.append((("sweep", "latin_hypercube", "ranges"), spec.sweep.latin_hypercube.ranges))
+    if spec.sensitivity is not None:
+        ranges.append((("sensitivity", "parameters"), spec.sensitivity.parameters))
+        preset = spec.sensitivity.preset
+        if preset is not None and preset not in {Path(p).stem for p in spec.presets}:
+            raise SpecError(f"{where(('sensitivity', 'preset'))}: {preset!r} is not a preset")
+    for where_key, table in ranges:
+        for name, r in table.items():
             try:
-                info = _param_info(name)
-                if r != "declared":
-                    if not (isinstance(r, list) and len(r) == 2 and r[0] < r[1]):
-                        raise ParameterError("give [low, high] with low < high, or 'declared'")
-                    _check_value(name, r[0])
-                    _check_value(name, r[1])
-                elif info.low is None or info.high is None:
-                    raise ParameterError(f"{name} has no declared range")
+                parameter_range(name, r)
             except ParameterError as exc:
-                raise SpecError(f"{where(key)}: {exc}") from None
+                raise SpecError(f"{where((*where_key, name))}: {exc}") from None
     return spec
+
+
+def parameter_range(name: str, r: list[float] | str) -> tuple[float, float]:
+    """[low, high] as given, or the declared range for 'declared'; checked against it."""
+    info = _param_info(name)
+    if r == "declared":
+        if info.low is None or info.high is None:
+            raise ParameterError(f"{name} has no declared range")
+        return float(info.low), float(info.high)
+    if not (isinstance(r, list) and len(r) == 2 and r[0] < r[1]):
+        raise ParameterError("give [low, high] with low < high, or 'declared'")
+    _check_value(name, r[0])
+    _check_value(name, r[1])
+    return float(r[0]), float(r[1])
 
 
 def _check_value(name: str, value: Any) -> None:
