@@ -19,7 +19,6 @@ from model.environment import ServiceEnvironment
 from model.parameters import Parameters
 from model.queueing import CounterQueue
 
-COURTESY_TRAINING_SPEED = 0.02  # daily share of the gap to the standard closed by training
 COURTESY_RELAXATION = 0.005  # daily drift back to a servant's own manner without training
 CORRECTION_STEP = 0.2  # courtesy and integrity gained by a servant per acted-on complaint
 
@@ -152,7 +151,7 @@ class Office(mesa.Agent):
         self.handled_today[:] = 0
 
         if env.courtesy_target is not None:
-            self.courtesy += COURTESY_TRAINING_SPEED * (env.courtesy_target - self.courtesy)
+            self.courtesy += env.courtesy_training_speed * (env.courtesy_target - self.courtesy)
         else:
             self.courtesy += COURTESY_RELAXATION * (self.own_courtesy - self.courtesy)
 

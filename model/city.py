@@ -131,7 +131,7 @@ class City:
         return pool.append(
             n,
             digital=rng.random(n) < digital,
-            patience=rng.exponential(patience, n) + 0.5 * patience,
+            patience=0.5 * patience + rng.exponential(0.5 * patience, n),  # mean: `patience`
             expectation=rng.normal(p.expectation_mean, p.expectation_sd, n),
             satisfaction=np.full(n, 0.5),
             active=np.full(n, active),

@@ -39,7 +39,7 @@ class RegionParameters(DeclaredParameters):
         1.5, 0.0, 50.0, "utility", "Cost of relocating a firm to another city"
     )
     startup_home_bias: float = _p(
-        1.0, 0.0, 50.0, "utility", "Founders' preference for registering in their own city"
+        3.0, 0.0, 50.0, "utility", "Founders' preference for registering in their own city"
     )
     network_weight: float = _p(
         0.3, 0.0, 1.0, "share", "Weight of business contacts' reports in a firm's own-city view"

@@ -100,10 +100,18 @@ class Parameters(DeclaredParameters):
         100.0, 0.0, 100_000.0, "CNY/hour", "What an hour of an enterprise's time is worth"
     )
     patience_days_citizen: float = _p(
-        60.0, 1.0, 3650.0, "days", "Mean days a citizen waits before abandoning a case"
+        60.0,
+        1.0,
+        3650.0,
+        "days",
+        "Mean days a citizen waits before abandoning a case (at least half of it)",
     )
     patience_days_enterprise: float = _p(
-        120.0, 1.0, 3650.0, "days", "Mean days an enterprise waits before abandoning a case"
+        120.0,
+        1.0,
+        3650.0,
+        "days",
+        "Mean days an enterprise waits before abandoning a case (at least half of it)",
     )
     firm_exit_rate: float = _p(
         0.06, 0.0, 1.0, "1/year", "Yearly rate at which enterprises close for ordinary reasons"

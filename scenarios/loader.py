@@ -229,8 +229,21 @@ def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[dict[str, An
         except ParameterError as exc:
             bad = _first_bad_key(item)
             raise ScenarioError(f"{_where(path, text, (*where, i, *bad))}: {exc}") from None
+        for j, other in enumerate(policy):
+            if other["type"] == intervention.key and _overlap(other, intervention.to_dict()):
+                raise ScenarioError(
+                    f"{_where(path, text, (*where, i))}: {intervention.key!r} overlaps the"
+                    f" {intervention.key!r} of entry {j}: one policy cannot be switched on twice"
+                )
         policy.append(intervention.to_dict())
     return tuple(policy)
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Do two interventions' [start, end) windows overlap (end None: for ever)?"""
+    a_end = a["end"] if a["end"] is not None else float("inf")
+    b_end = b["end"] if b["end"] is not None else float("inf")
+    return a["start"] < b_end and b["start"] < a_end
 
 
 def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPlan, ...]:

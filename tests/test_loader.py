@@ -175,3 +175,14 @@ def test_preset_can_name_its_own_catalogue(tmp_path: Path) -> None:
     preset = _write(tmp_path, GOOD_HEAD + f'catalogue = "{cat.name}"\n')
     with pytest.raises(ScenarioError, match="unknown office 'audit_frim'"):
         load_preset(preset)
+
+
+def test_the_same_policy_cannot_overlap_itself(tmp_path: Path) -> None:
+    body = GOOD_HEAD + (
+        '[[policy]]\ntype = "transparency"\nstart = 0\nend = 100\n'
+        '[[policy]]\ntype = "transparency"\nstart = 50\n'
+    )
+    with pytest.raises(ScenarioError, match=r"p\.toml:6: policy\[1\]: 'transparency' overlaps"):
+        load_preset(_write(tmp_path, body))
+    ok = body.replace("start = 50", "start = 100")
+    assert len(load_preset(_write(tmp_path, ok, "ok.toml")).policy) == 2
