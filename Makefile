@@ -15,7 +15,7 @@ BASE_PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 
 .PHONY: run test lint format bench clean help
 help:
-	@echo "make run    - set up .venv and run the main job (baseline vs full_reform)"
+	@echo "make run    - set up .venv and run the standard experiment (every reform vs baseline)"
 	@echo "make test   - set up .venv with test tools and run lint + the whole test suite"
 	@echo "make bench  - speed and memory benchmarks (benchmarks/)"
 
@@ -32,8 +32,12 @@ $(VENV)/.test: $(VENV)/.core
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# The main job: the standard comparison of every reform against the baseline (resumable),
+# its summary on screen and an HTML report in results/standard/report.html.
 run: $(VENV)/.core
-	$(VENV)/bin/govsim compare baseline full_reform
+	$(VENV)/bin/govsim experiment run experiments/standard.toml --out results/standard
+	$(VENV)/bin/govsim experiment summarize results/standard --reference baseline
+	$(VENV)/bin/govsim experiment report results/standard
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff format --check .

@@ -342,7 +342,10 @@ def experiment_sensitivity(
     evaluator = make_evaluator(workers, scheduler)
     progress, update = _experiment_progress(f"{spec.stem} {method}")
     with progress:
-        indices, _, _ = run_sensitivity(design, method, evaluator, update)
+        try:
+            indices, _, _ = run_sensitivity(design, method, evaluator, update)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
     folder.mkdir(parents=True, exist_ok=True)
     indices.to_csv(folder / "indices.csv", index=False)

@@ -102,7 +102,12 @@ def analyse(
     rows = []
     for outcome, values in y.items():
         if np.isnan(values).any():
-            raise ValueError(f"{outcome}: some runs gave no value (try more days or cases)")
+            bad = x[np.isnan(values)][0]
+            at = ", ".join(f"{n}={v:.4g}" for n, v in zip(prob["names"], bad, strict=True))
+            raise ValueError(
+                f"{outcome} is undefined at some sample points (e.g. {at}): no case of that kind"
+                " finished; narrow the ranges or run more days"
+            )
         if method == "morris":
             res = morris_analyze.analyze(prob, x, values, conf_level=0.95, seed=seed)
             for k, name in enumerate(prob["names"]):

@@ -248,7 +248,7 @@ class Parameters(DeclaredParameters):
         0.5, 0.0, 1.0, "share", "Cut in informal demands when complaints are fully acted on"
     )
     bounce_prob: float = _p(
-        0.1, 0.0, 1.0, "probability", "Chance a visit is sent on to another office (推)"
+        0.1, 0.0, 0.9, "probability", "Chance a visit is sent on to another office (推)"
     )
     rent_delay_days: float = _p(
         5.0, 0.0, 120.0, "working days", "Delay imposed when an informal demand is refused (卡、拖)"

@@ -40,7 +40,7 @@ def test_overrides_parse_strings_to_the_declared_type() -> None:
         ({"n_citizens": "abc"}, r"n_citizens must be int, got 'abc'"),
         ({"n_citizens": "2.5"}, r"n_citizens must be int"),
         ({"n_citizens": "5"}, r"n_citizens=5: .*greater than or equal to 10 \(range 10\.\.\d+"),
-        ({"bounce_prob": "1.5"}, r"bounce_prob=1.5: .*less than or equal to 1"),
+        ({"bounce_prob": "1.5"}, r"bounce_prob=1.5: .*less than or equal to 0.9"),
         ({"bounce_prob": "high"}, r"bounce_prob must be float"),
     ],
 )
