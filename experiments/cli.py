@@ -18,7 +18,7 @@ from experiments.design import load_spec
 from experiments.evaluators import make_evaluator
 from experiments.report import write_report
 from experiments.runner import run_experiment
-from experiments.sensitivity import METHODS, plot, run_sensitivity
+from experiments.sensitivity import METHODS, plot, problem, run_sensitivity
 from experiments.simulate import RunResult, run_simulation
 from experiments.storage import save_run
 from experiments.store import is_result_folder
@@ -339,6 +339,7 @@ def experiment_sensitivity(
     if method not in METHODS:
         raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     design = load_spec(spec)
+    problem(design)  # a spec without a [sensitivity] table fails here, before any run
     evaluator = make_evaluator(workers, scheduler)
     progress, update = _experiment_progress(f"{spec.stem} {method}")
     with progress:

@@ -1,0 +1,364 @@
+"""Batch experiments: design, identical results on every evaluator, resume, failures, summaries."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.design import SpecError, expand, load_spec, sweep_points
+from experiments.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator
+from experiments.runner import run_experiment
+from experiments.store import ResultStore
+from experiments.summary import summarize, t_interval
+
+VENV_BIN = Path(sys.executable).parent
+
+SPEC = """
+description = "tiny test experiment"
+presets = ["baseline", "one_stop"]
+replicates = 2
+days = 40
+base_seed = 100
+outcomes = ["satisfaction_citizens", "trips_per_case", "days_per_case"]
+timeseries_every = 5
+
+[parameters]
+n_citizens = 1500
+n_enterprises = 80
+
+[sweep.grid]
+bounce_prob = [0.05, 0.2]
+"""
+
+
+def write_spec(tmp_path: Path, text: str = SPEC, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def tables(folder: Path) -> dict[str, pd.DataFrame]:
+    store = ResultStore(folder)
+    out = {name: store.read(name) for name in ("runs", "outcomes", "timeseries")}
+    out["runs"] = out["runs"].drop(columns=["wall_seconds"])
+    return out
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    ta, tb = tables(a), tables(b)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
+
+
+# --- design -------------------------------------------------------------------------------------
+def test_design_pairs_seeds_across_presets_and_points(tmp_path: Path) -> None:
+    spec = load_spec(write_spec(tmp_path))
+    runs = expand(spec)
+    assert len(runs) == 2 * 2 * 2
+    assert len({r.run_id for r in runs}) == len(runs)
+    for r in runs:
+        assert r.seed == spec.base_seed + r.replicate  # common random numbers
+    assert {r.sweep for r in runs} == {(("bounce_prob", 0.05),), (("bounce_prob", 0.2),)}
+
+
+def test_latin_hypercube_is_seeded_and_stratified(tmp_path: Path) -> None:
+    text = SPEC.replace(
+        "[sweep.grid]\nbounce_prob = [0.05, 0.2]\n",
+        "[sweep.latin_hypercube]\nsamples = 10\nseed = 3\n[sweep.latin_hypercube.ranges]\n"
+        'bounce_prob = [0.0, 0.5]\nincomplete_docs_prob = "declared"\n',
+    )
+    spec = load_spec(write_spec(tmp_path, text))
+    points = sweep_points(spec)
+    assert points == sweep_points(load_spec(write_spec(tmp_path, text, "again.toml")))
+    bounce = np.array([p["bounce_prob"] for p in points])
+    # one sample in each tenth of the range
+    assert sorted(np.floor(bounce / 0.05).astype(int)) == list(range(10))
+    docs = np.array([p["incomplete_docs_prob"] for p in points])
+    assert sorted(np.floor(docs * 10).astype(int)) == list(range(10))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('presets = ["baseline", "one_stop"]', 'presets = ["baseline", "one_stp"]'),
+         r"spec\.toml:3: presets\[1\]: unknown preset 'one_stp'; did you mean 'one_stop'"),
+        (('"days_per_case"]', '"days_per_cases"]'),
+         r"spec\.toml:7: outcomes: unknown outcome 'days_per_cases'"),
+        (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.05, 2.0]"),
+         r"spec\.toml:\d+: sweep\.grid\.bounce_prob: bounce_prob=2\.0: .*less than or equal"),
+        (("bounce_prob = [0.05, 0.2]", "bounce_prb = [0.05]"),
+         r"sweep\.grid\.bounce_prb: unknown parameter 'bounce_prb'; did you mean 'bounce_prob'"),
+        (("n_citizens = 1500", "n_citizens = 5"),
+         r"spec\.toml:\d+: parameters\.n_citizens: n_citizens=5: .*greater than or equal"),
+        (("replicates = 2", "replicates = 0"), r"spec\.toml:4: replicates: .*greater than"),
+        (("replicates = 2", "replicates = 2\nreference = \"nobody\""),
+         r"reference: reference 'nobody' is not a preset"),
+        (("days = 40", "dayz = 40"), r"spec\.toml:5: dayz: extra inputs are not permitted"),
+        (("days = 40", "days = ["), r"spec\.toml: malformed TOML"),
+    ],
+)  # fmt: skip
+def test_bad_specs_give_one_clear_line(tmp_path: Path, change, message) -> None:
+    import re
+
+    old, new = change
+    assert old in SPEC
+    with pytest.raises(SpecError) as info:
+        load_spec(write_spec(tmp_path, SPEC.replace(old, new)))
+    assert "\n" not in str(info.value)
+    assert re.search(message, str(info.value)), str(info.value)
+
+
+# --- evaluators give identical numbers ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def serial_results(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("serial")
+    spec_path = write_spec(root)
+    out = root / "serial"
+    report = run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert report.ran == 8 and report.failed == 0
+    return spec_path, out
+
+
+def test_processes_match_serial(serial_results, tmp_path: Path) -> None:
+    spec_path, serial = serial_results
+    run_experiment(load_spec(spec_path), tmp_path / "p", ProcessEvaluator(2))
+    assert_same_results(serial, tmp_path / "p")
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_matches_serial(serial_results, tmp_path: Path) -> None:
+    spec_path, serial = serial_results
+    run_experiment(load_spec(spec_path), tmp_path / "d", DaskEvaluator("local", 2))
+    assert_same_results(serial, tmp_path / "d")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_real_scheduler_and_two_workers_match_serial(serial_results, tmp_path: Path) -> None:
+    """`dask scheduler` and two `dask worker`s as separate processes on loopback."""
+    spec_path, serial = serial_results
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(VENV_BIN / "dask")
+    log = open(tmp_path / "dask.log", "w")  # noqa: SIM115 - closed below
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    ]
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [dask, "worker", address, "--nthreads", "1", "--no-dashboard"],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        evaluator = DaskEvaluator(address)
+        run_experiment(load_spec(spec_path), tmp_path / "cluster", evaluator)
+        assert evaluator.workers == 2
+        assert_same_results(serial, tmp_path / "cluster")
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        log.close()
+
+
+# --- resume, failures ---------------------------------------------------------------------------
+def test_rerun_skips_finished_runs(serial_results) -> None:
+    spec_path, serial = serial_results
+    report = run_experiment(load_spec(spec_path), serial, SerialEvaluator())
+    assert (report.skipped, report.ran) == (8, 0)
+
+
+def test_a_different_spec_will_not_mix_into_old_results(serial_results, tmp_path: Path) -> None:
+    _, serial = serial_results
+    other = write_spec(tmp_path, SPEC.replace("days = 40", "days = 41"))
+    with pytest.raises(SpecError, match="different experiment"):
+        run_experiment(load_spec(other), serial, SerialEvaluator())
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(serial_results, tmp_path):
+    spec_path, serial = serial_results
+    out = tmp_path / "killed"
+    cmd = [str(VENV_BIN / "govsim"), "experiment", "run", str(spec_path), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*cmd, "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and len(ResultStore(out).done_ids()) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, mid-run
+    proc.wait()
+    done = ResultStore(out).done_ids()
+    assert 3 <= len(done) < 8, done
+    again = subprocess.run([*cmd, "--workers", "2"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(done)} already done, {8 - len(done)} run now" in again.stderr
+    t = tables(out)
+    assert t["runs"]["run_id"].is_unique and len(t["runs"]) == 8
+    assert not list(out.rglob("*.tmp"))
+    assert_same_results(serial, out)
+
+
+def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('description = "fine for now"\n')
+    spec_path = write_spec(tmp_path, SPEC.replace('"one_stop"]', '"broken.toml"]'))
+    spec = load_spec(spec_path)  # validated while the preset was fine
+    broken.write_text("description = [\n")  # ... then it breaks
+    report = run_experiment(spec, tmp_path / "out", ProcessEvaluator(2))
+    assert (report.ran, report.failed) == (8, 4)
+    runs = ResultStore(tmp_path / "out").read("runs")
+    failed = runs[runs["status"] == "failed"]
+    assert set(failed["preset"]) == {"broken"}
+    assert all("malformed TOML" in e for e in failed["error"])
+    assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
+    outcomes = ResultStore(tmp_path / "out").read("outcomes")
+    assert set(outcomes["preset"]) == {"baseline"}
+
+
+# --- summaries ----------------------------------------------------------------------------------
+def test_t_interval_covers_the_true_mean_at_the_nominal_rate() -> None:
+    rng = np.random.default_rng(0)
+    trials, n, mu = 4000, 5, 3.0
+    hits = 0
+    for _ in range(trials):
+        _, low, high = t_interval(rng.normal(mu, 2.0, n))
+        hits += low <= mu <= high
+    # Coverage of a correct 95% interval over 4000 trials: 0.95 +/- 3 binomial standard errors
+    # (sqrt(0.95*0.05/4000) = 0.0034), so [0.94, 0.96] fails a correct interval 3 times in 1000.
+    assert 0.94 <= hits / trials <= 0.96
+
+
+def test_summary_paired_differences_on_a_synthetic_folder(tmp_path: Path) -> None:
+    """A known outcome: preset B = preset A + 1 exactly, replicate by replicate."""
+    store = ResultStore(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"spec": {}}))
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 5, 6)  # large between-replicate noise, cancelled by pairing
+    from experiments.task import RunOutput
+
+    for preset, shift in (("baseline", 0.0), ("reform", 1.0)):
+        for r in range(6):
+            ident = {"run_id": f"{preset}~p0000~r{r:04d}", "preset": preset, "point": 0}
+            ident |= {"replicate": r, "seed": r}
+            row = {**ident, "city": "city", "days_per_case": 10 + noise[r] + shift}
+            run = {**ident, "status": "ok", "wall_seconds": 0.1, "error": ""}
+            store.write(RunOutput(run, pd.DataFrame([row]), None))
+    s = summarize(tmp_path).set_index("preset")
+    reform = s.loc["reform"]
+    assert reform["n"] == 6
+    assert reform["mean"] == pytest.approx(11 + noise.mean())
+    _, low, high = t_interval(10 + noise + 1)
+    assert (reform["ci_low"], reform["ci_high"]) == pytest.approx((low, high))
+    assert reform["diff"] == pytest.approx(1.0)
+    assert reform["diff_low"] == pytest.approx(1.0) and reform["diff_high"] == pytest.approx(1.0)
+    assert s.loc["baseline", "diff"] == 0.0
+
+
+# --- the command line ---------------------------------------------------------------------------
+def govsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV_BIN / "govsim"), *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_run_summarize_report(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path)
+    out = tmp_path / "res"
+    r = govsim("experiment", "run", str(spec), "--out", str(out), "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert "8 runs: 0 already done, 8 run now (0 failed)" in r.stderr
+    r = govsim("experiment", "summarize", str(out), "--csv")
+    assert r.returncode == 0, r.stderr
+    csv = pd.read_csv(__import__("io").StringIO(r.stdout))
+    assert {"preset", "outcome", "mean", "ci_low", "ci_high", "diff", "diff_low"} <= set(csv)
+    assert len(csv) == 2 * 2 * 3  # presets x sweep points x outcomes
+    r = govsim("experiment", "summarize", str(out), "--json")
+    assert len(json.loads(r.stdout)) == 12
+    r = govsim("experiment", "summarize", str(out))
+    assert "one_stop" in r.stdout and "95% CI" in r.stdout
+    r = govsim("experiment", "report", str(out))
+    assert r.returncode == 0, r.stderr
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 2 and "<table" in page
+    assert "http" not in page.split("<body>")[1]  # self-contained
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["spec"]["replicates"] == 2 and manifest["versions"]["mesa"].startswith("3.5")
+    # the datasets are plain Parquet folders
+    assert len(pd.read_parquet(out / "outcomes.parquet")) == 8
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["experiment", "run", "nowhere.toml", "--out", "x"], "no such experiment file"),
+        (["experiment", "summarize", "/tmp"], "is not a govsim experiment result folder"),
+        (["experiment", "sensitivity", "experiments/standard.toml"], "no [sensitivity] table"),
+        (["experiment", "sensitivity", "experiments/sweep_example.toml", "--method", "x"],
+         "--method must be one of morris, sobol"),
+    ],
+)  # fmt: skip
+def test_cli_bad_input(args, message) -> None:
+    r = govsim(*args)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert message in r.stderr
+
+
+@pytest.mark.slow
+def test_cli_sensitivity_morris(tmp_path: Path) -> None:
+    text = SPEC + (
+        '\n[sensitivity]\noutcomes = ["trips_per_case"]\nsamples = 4\n'
+        "[sensitivity.parameters]\nbounce_prob = [0.0, 0.4]\nincomplete_docs_prob = [0.0, 0.3]\n"
+        "expectation_mean = [0.0, 1.0]\n"
+    )
+    spec = write_spec(tmp_path, text.replace("replicates = 2", "replicates = 1"))
+    out = tmp_path / "sens"
+    r = govsim("experiment", "sensitivity", str(spec), "--method", "morris", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    indices = pd.read_csv(out / "indices.csv").set_index("parameter")
+    assert (out / "indices.png").stat().st_size > 1000
+    # trips depend on bounces and returns, not on what people expect
+    assert indices.loc["bounce_prob", "mu_star"] > indices.loc["expectation_mean", "mu_star"]
+    assert indices.loc["expectation_mean", "mu_star"] == 0
