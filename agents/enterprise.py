@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import mesa
-
-from agents.requesters import RequesterPool
+from agents.requesters import Requester, RequesterPool
 
 SECTORS = ("manufacturing", "trade", "services", "construction", "technology")
 SIZES = ("micro", "small", "medium", "large")
@@ -20,7 +16,7 @@ def profit(pool: RequesterPool, rows, tax_rate: float):
     return pool.margin[rows] * (1.0 - tax_rate) - pool.red_tape[rows]
 
 
-class Enterprise(mesa.Agent):
+class Enterprise(Requester):
     """A firm; a view onto one row of the enterprises' RequesterPool.
 
     A firm being founded (its 'start a business' case still open) is inactive until the case
@@ -30,21 +26,8 @@ class Enterprise(mesa.Agent):
 
     KIND = "enterprise"
 
-    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int, city: Any) -> None:
-        super().__init__(model)
-        self.pool = pool
-        self.row = row
-        self.city = city  # the City it lives in; moving re-points pool, row and city
-
     sector = property(lambda self: SECTORS[self.pool.sector[self.row]])
     size = property(lambda self: SIZES[self.pool.size_class[self.row]])
-    active = property(lambda self: bool(self.pool.active[self.row]))
-    digital_access = property(lambda self: bool(self.pool.digital[self.row]))
-    patience_days = property(lambda self: float(self.pool.patience[self.row]))
-    value_of_time = property(lambda self: float(self.pool.value_of_time[self.row]))
-    expectation = property(lambda self: float(self.pool.expectation[self.row]))
-    satisfaction = property(lambda self: float(self.pool.satisfaction[self.row]))
-    cases = property(lambda self: int(self.pool.cases[self.row]))
     margin = property(lambda self: float(self.pool.margin[self.row]))
     red_tape_cost = property(lambda self: float(self.pool.red_tape[self.row]))
 

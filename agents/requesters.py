@@ -6,8 +6,9 @@ word of mouth, outcome means) runs on the arrays, so an idle requester costs not
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import mesa
 import numpy as np
 
 _GROW = 1.5
@@ -73,3 +74,25 @@ class RequesterPool:
     def mean_satisfaction(self) -> float:
         act = self.active[: self.size]
         return float(self.satisfaction[: self.size][act].mean()) if act.any() else float("nan")
+
+
+class Requester(mesa.Agent):
+    """A Mesa agent that is a view onto one row of a RequesterPool (citizen or enterprise).
+
+    Whole-population work runs on the pool's arrays, so the agent itself has no per-step work;
+    moving to another city re-points `pool`, `row` and `city`.
+    """
+
+    def __init__(self, model: mesa.Model, pool: RequesterPool, row: int, city: Any) -> None:
+        super().__init__(model)
+        self.pool = pool
+        self.row = row
+        self.city = city
+
+    active = property(lambda self: bool(self.pool.active[self.row]))
+    digital_access = property(lambda self: bool(self.pool.digital[self.row]))
+    patience_days = property(lambda self: float(self.pool.patience[self.row]))
+    value_of_time = property(lambda self: float(self.pool.value_of_time[self.row]))
+    expectation = property(lambda self: float(self.pool.expectation[self.row]))
+    satisfaction = property(lambda self: float(self.pool.satisfaction[self.row]))
+    cases = property(lambda self: int(self.pool.cases[self.row]))

@@ -8,8 +8,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from agents.citizen import Citizen
-from agents.enterprise import Enterprise
+from agents.requesters import Requester, RequesterPool
 from model.catalogue import Catalogue
 from model.city import STREAMS, City, CitySpec
 from model.competition import Competition, RegionParameters
@@ -142,14 +141,8 @@ class CityModel(mesa.Model):
 
     def move_enterprise(self, origin: City, row: int, target: City) -> None:
         """A firm relocates: it closes its row in `origin` and opens one in `target`."""
-        values = origin.enterprises.row_values(row)
-        origin.enterprises.active[row] = False
-        agent = origin.enterprise_agents[row]
-        origin.enterprise_agents[row] = None
-        values["red_tape"] = 0.0
-        new = int(target.enterprises.append(1, **values)[0])
-        assert isinstance(agent, Enterprise)
-        agent.pool, agent.row, agent.city = target.enterprises, new, target
+        new, agent = _move(origin.enterprises, origin.enterprise_agents, row, target.enterprises)
+        agent.city = target
         target.enterprise_agents.append(agent)
         target.tie_in_enterprise(new)
         origin.flow.sums["firm_moves_out"] += 1
@@ -157,13 +150,8 @@ class CityModel(mesa.Model):
 
     def move_citizen(self, origin: City, row: int, target: City) -> None:
         """A resident moves: the row closes in `origin`, a new one opens in `target`."""
-        values = origin.citizens.row_values(row)
-        origin.citizens.active[row] = False
-        agent = origin.citizen_agents[row]
-        origin.citizen_agents[row] = None
-        new = int(target.citizens.append(1, **values)[0])
-        assert isinstance(agent, Citizen)
-        agent.pool, agent.row, agent.city = target.citizens, new, target
+        new, agent = _move(origin.citizens, origin.citizen_agents, row, target.citizens)
+        agent.city = target
         target.citizen_agents.append(agent)
         target.tie_in_citizen(new)
         origin.flow.sums["resident_moves_out"] += 1
@@ -185,3 +173,17 @@ class CityModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """The DataCollector's city table: one row per day and city, one column per outcome."""
         return self.datacollector.get_table_dataframe("cities")
+
+
+def _move(pool: RequesterPool, agents: list, row: int, to: RequesterPool) -> tuple[int, Requester]:
+    """Carry a requester's row to another pool and re-point its agent: (new row, agent)."""
+    values = pool.row_values(row)
+    if "red_tape" in values:
+        values["red_tape"] = 0.0  # red tape felt in the old city stays behind
+    pool.active[row] = False
+    agent = agents[row]
+    agents[row] = None
+    assert isinstance(agent, Requester)
+    new = int(to.append(1, **values)[0])
+    agent.pool, agent.row = to, new
+    return new, agent
