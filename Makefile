@@ -32,6 +32,32 @@ $(VENV)/.test: $(VENV)/.core
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# The dashboard's front-end files, served locally (no internet in a classroom): solara's bundled
+# assets plus the vega@5 / vega-lite@5 / vega-embed@6 names its charts ask for
+# (../shared/SOLARA_OFFLINE.md). Rebuilt whenever the environment is.
+$(VENV)/.assets: $(VENV)/.core viz/offline_assets.py
+	$(PY) -m viz.offline_assets
+	@touch $@
+
+# The browser tests drive Debian's chromium (never `playwright install`); Chinese labels need a
+# CJK font. apt runs only when one of them is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(VENV)/.browser: $(VENV)/.test $(VENV)/.assets
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@test -x /usr/bin/chromium || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
+	@touch $@
+
+HOST ?= 127.0.0.1
+PORT ?= 8765
+dashboard: $(VENV)/.assets
+	$(PY) -m viz.server --host $(HOST) --port $(PORT)
+
 # The main job: the standard comparison of every reform against the baseline (resumable),
 # its summary on screen and an HTML report in results/standard/report.html.
 run: $(VENV)/.core
@@ -47,7 +73,7 @@ format: $(VENV)/.test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: $(VENV)/.test lint
+test: $(VENV)/.test $(VENV)/.browser lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: $(VENV)/.core

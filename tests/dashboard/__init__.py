@@ -1,0 +1,1 @@
+"""Helpers for the dashboard tests (a synthetic experiment result folder, browser helpers)."""

@@ -1,0 +1,292 @@
+"""The dashboard's parts without a browser: translations, controls generated from the declarations,
+the dashboard model, chart specs, result summaries, lessons, offline assets and the server."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from model.interventions import REGISTRY
+from model.outcomes import OUTCOMES
+from model.parameters import ParameterError, Parameters
+from scenarios import load_preset, preset_names
+from tests.dashboard.synthetic import PRESETS, REPLICATES, write_result_folder
+from viz import controls, i18n, lessons, offline_assets, results, server, specs, vega_widget
+from viz.dashboard_model import (
+    DashboardModel,
+    control_name,
+    first_city_policy,
+    parse_seed,
+    session_preset,
+)
+
+SMALL = {"n_citizens": "2000", "n_enterprises": "100"}
+
+
+# --- translations ------------------------------------------------------------------------------
+def test_every_parameter_unit_and_outcome_has_english_and_chinese_labels():
+    for info in Parameters.table():
+        en, zh = i18n.PARAMETERS[info.name]
+        assert en and zh, info.name
+        assert info.unit in i18n.UNITS, info.unit
+    for o in OUTCOMES:
+        assert all(i18n.OUTCOMES[o.name]), o.name
+        assert o.unit in i18n.UNITS, o.unit
+    assert set(i18n.PARAMETERS) == set(Parameters.model_fields)
+    for key, (en, zh) in i18n.UI.items():
+        assert en.strip() or key == "better_neutral"
+        assert zh.strip() or key == "better_neutral"
+
+
+def test_labels_follow_the_language():
+    assert i18n.t("chart_trips", "en") == "Trips per case"
+    assert i18n.t("chart_trips", "zh") == "每件跑腿次数"
+    assert i18n.parameter_label("n_citizens", "persons", "zh") == "市民人数(人)"
+    assert i18n.parameter_label("n_citizens", "persons", "en") == "Citizens (persons)"
+    assert i18n.policy_label(REGISTRY["one_stop"], "zh") == REGISTRY["one_stop"].label_zh
+
+
+# --- controls from the declaration -------------------------------------------------------------
+def test_controls_come_from_the_declaration_with_the_presets_values():
+    preset = load_preset("baseline")
+    params = controls.model_params(preset, "en", preset_name="baseline", show_all=True)
+    for info in Parameters.table():
+        c = params[info.name]
+        value = getattr(preset.parameters, info.name)
+        if c["type"] == "InputText":
+            assert info.type(c["value"]) == value
+        else:
+            assert c["value"] == value
+            assert c["min"] == info.low and c["max"] == info.high
+            assert c["type"] == ("SliderInt" if info.type is int else "SliderFloat")
+    assert params["n_citizens"]["type"] == "InputText"  # 10..5,000,000: typed, not slid
+    assert params["skill_mean"]["type"] == "SliderFloat"
+    assert params["preset"] == "baseline"
+    assert params["seed"]["type"] == "InputText"
+
+
+def test_key_parameters_only_unless_asked():
+    preset = load_preset("baseline")
+    few = controls.model_params(preset, "en", preset_name="baseline")
+    assert set(controls.KEY_PARAMETERS) <= set(few)
+    assert "wage_per_day" not in few
+    assert set(controls.KEY_PARAMETERS) <= set(Parameters.model_fields)
+
+
+def test_reform_panel_shows_the_presets_package():
+    preset = load_preset("reform_midway")
+    params = controls.model_params(preset, "zh", preset_name="reform_midway")
+    for key in REGISTRY:
+        assert control_name(key, "on") in params
+    assert params["one_stop.on"]["value"] is True
+    assert params["one_stop.start"]["value"] == 182
+    assert params["green_channel.on"]["value"] is False
+    assert params["lean_staffing.intensity"]["value"] == 0.5
+    assert "行政服务中心" in params["one_stop.on"]["label"]
+
+
+# --- the dashboard model -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "seed"), [(" 42 ", 42), ("42.0", 42), ("1e3", 1000), ("1,000", 1000), (7, 7)]
+)
+def test_seed_accepts_what_a_person_types(typed, seed):
+    assert parse_seed(typed) == seed
+
+
+@pytest.mark.parametrize("typed", ["abc", "4.5", "-1", "", True])
+def test_seed_rejects_nonsense(typed):
+    with pytest.raises(ParameterError, match="seed"):
+        parse_seed(typed)
+
+
+def test_bad_seed_is_reported_not_raised():
+    m = DashboardModel("baseline", seed="abc", **SMALL)
+    assert m.seed == 0
+    assert any("seed" in e for e in m.errors)
+
+
+def test_controls_rebuild_the_model_as_mesa_reset_does():
+    from mesa.experimental.scenarios import Scenario
+
+    m = DashboardModel(
+        preset="baseline",
+        lesson="",
+        seed=" 3 ",
+        scenario=Scenario(rng=None),
+        **{"one_stop.on": True, "one_stop.start": 10, "one_stop.intensity": 0.5},
+        **{"n_citizens": "2000", "n_enterprises": 100.0, "skill_mean": 0.6},
+    )
+    assert m.errors == []
+    assert m.seed == 3
+    (policy,) = first_city_policy(m.config)
+    assert policy["type"] == "one_stop" and policy["start"] == 10 and policy["intensity"] == 0.5
+    assert m.config.parameters.n_citizens == 2000
+    assert m.config.parameters.skill_mean == 0.6
+    assert m.compares and not first_city_policy(m.baseline_config)
+
+
+def test_unusable_parameter_text_keeps_the_presets_value():
+    m = DashboardModel("baseline", n_citizens="lots", n_enterprises="100", bounce_prob=7.0)
+    assert m.config.parameters.n_citizens == 50_000
+    assert m.config.parameters.bounce_prob == 0.1
+    assert len(m.errors) == 2
+    assert any("n_citizens" in e for e in m.errors)
+
+
+def test_switching_a_reform_off_removes_it_and_on_adds_it():
+    m = DashboardModel("one_stop", **SMALL, **{"one_stop.on": False, "transparency.on": True})
+    assert [d["type"] for d in first_city_policy(m.config)] == ["transparency"]
+
+
+def test_panel_edits_the_first_city_of_several():
+    m = DashboardModel("two_cities", **SMALL, **{"one_stop.on": False})
+    reformer, laggard = m.config.cities
+    assert "one_stop" not in [d["type"] for d in reformer.policy]
+    assert len(reformer.policy) == len(load_preset("two_cities").cities[0].policy) - 1
+    assert laggard.policy == ()
+
+
+def test_baseline_is_the_same_run_without_reforms():
+    m = DashboardModel("one_stop", **SMALL)
+    for _ in range(20):
+        m.step()
+    base = m.baseline_timeseries()
+    run = m.timeseries()
+    assert list(base["day"]) == list(run["day"]) == list(range(20))
+    alone = load_preset("baseline").with_overrides(SMALL).build(0)
+    for _ in range(20):
+        alone.step()
+    np.testing.assert_array_equal(
+        base["trips_per_case"].to_numpy(), alone.timeseries()["trips_per_case"].to_numpy()
+    )
+    assert DashboardModel("baseline", **SMALL).baseline_timeseries() is None
+
+
+def test_model_stops_at_the_presets_horizon():
+    m = DashboardModel("baseline", **SMALL)
+    m.days = 5
+    m.run_to(100)
+    assert m.day == 4 and not m.running
+
+
+# --- chart specs ---------------------------------------------------------------------------------
+def test_line_chart_draws_the_baseline_faint_and_dashed():
+    rows = [
+        {"day": 0, "series": "A", "value": 1.0, "kind": "run"},
+        {"day": 0, "series": "A", "value": 2.0, "kind": "baseline"},
+        {"day": 1, "series": "A", "value": math.nan, "kind": "run"},
+    ]
+    spec = specs.line_chart(
+        rows, title="T", y_title="y", x_title="day", days=10, series_order=["A"]
+    )
+    base, run = spec["layer"]
+    assert base["mark"]["strokeDash"] and base["mark"]["opacity"] < 1
+    assert "strokeDash" not in run["mark"]
+    assert spec["data"]["values"][2]["value"] is None  # NaN is a gap, not invalid JSON
+
+
+def test_split_names_the_datasets_stably():
+    spec = specs.network_chart(
+        [{"x": 0, "y": 0, "label": "a", "colour": 0.5}],
+        [{"x": 0, "y": 0, "x2": 1, "y2": 1}],
+        title="N",
+        colour_title="c",
+        labels=True,
+    )
+    structure, data = vega_widget.split(spec)
+    again, _ = vega_widget.split(spec)
+    assert structure == again
+    assert len(data) == 4 and all(isinstance(v, list) for v in data.values())
+    assert "values" not in str(structure)
+
+
+# --- the results page -----------------------------------------------------------------------------
+@pytest.mark.parametrize("df", [1, 2, 5, 10, 29, 30, 31, 45, 59, 75, 119, 200, 10_000])
+def test_t_quantile_matches_scipy(df):
+    assert results.t975(df) == pytest.approx(stats.t.ppf(0.975, df), abs=2e-3)
+
+
+def test_summary_and_bands_are_t_intervals(tmp_path):
+    res = results.read_results(write_result_folder(tmp_path / "exp"))
+    assert len(res.runs) == 2 * REPLICATES + 1 and len(res.ok_runs) == 2 * REPLICATES
+    table = results.summary_table(res, ["trips_per_case"])
+    assert list(table["series"]) == list(PRESETS)
+    for _, row in table.iterrows():
+        values = res.outcomes.loc[res.outcomes.preset == row.series, "trips_per_case"].to_numpy()
+        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+        assert row["n"] == REPLICATES
+        assert row["mean"] == pytest.approx(values.mean())
+        assert row["low"] == pytest.approx(values.mean() - half, rel=1e-3)
+        assert row["high"] == pytest.approx(values.mean() + half, rel=1e-3)
+    band = results.bands(res, "trips_per_case")
+    day5 = band[(band.series == "one_stop") & (band.day == 5)].iloc[0]
+    ts = res.timeseries
+    v = ts.loc[(ts.preset == "one_stop") & (ts.day == 5), "trips_per_case"].to_numpy()
+    assert day5["mean"] == pytest.approx(v.mean())
+    assert day5["high"] - day5["mean"] == pytest.approx(
+        stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)), rel=1e-3
+    )
+    html_table = results.table_html(table, "zh")
+    assert "每件跑腿次数" in html_table and "one_stop" in html_table
+
+
+def test_results_accept_folders_of_parquet_parts(tmp_path):
+    folder = write_result_folder(tmp_path / "exp")
+    for name in ("runs", "outcomes"):
+        frame = results.pd.read_parquet(folder / f"{name}.parquet")
+        (folder / f"{name}.parquet").unlink()
+        (folder / f"{name}.parquet").mkdir()
+        half = len(frame) // 2
+        frame.iloc[:half].to_parquet(folder / f"{name}.parquet" / "part-a.parquet")
+        frame.iloc[half:].to_parquet(folder / f"{name}.parquet" / "part-b.parquet")
+    res = results.read_results(folder)
+    assert len(res.outcomes) == 2 * REPLICATES
+
+
+def test_a_foreign_folder_is_one_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no such folder"):
+        results.read_results(tmp_path / "nope")
+    with pytest.raises(ValueError, match=r"runs\.parquet"):
+        results.read_results(tmp_path)
+
+
+# --- lessons --------------------------------------------------------------------------------------
+def test_lessons_are_complete_and_build():
+    assert len(lessons.LESSONS) >= 4
+    for key, lesson in lessons.LESSONS.items():
+        assert lesson.preset in preset_names()
+        assert lesson.question("en") and lesson.question("zh")
+        assert all(s.text("en") and s.text("zh") for s in lesson.steps)
+        preset = session_preset(lesson.preset, key)
+        days = [s.run_to_day for s in lesson.steps if s.run_to_day is not None]
+        assert days == sorted(days) and all(d <= preset.days for d in days), key
+
+
+def test_a_lesson_typo_is_one_clear_line():
+    data = tomllib.loads(lessons.LESSON_FILE.read_text(encoding="utf-8"))
+    data["lessons"][0]["titel_en"] = "x"
+    with pytest.raises(lessons.LessonError, match="did you mean 'title_en'"):
+        lessons.parse_lessons(data, "lessons.toml")
+
+
+# --- offline assets and the server ----------------------------------------------------------------
+def test_offline_assets_resolve_the_names_solara_asks_for(tmp_path):
+    target = offline_assets.build(tmp_path / "cdn")
+    assert offline_assets.missing(target) == []
+    assert (target / "vega@5" / "build" / "vega.min.js").is_file()
+    assert offline_assets.build(tmp_path / "cdn") == target  # idempotent
+    env = offline_assets.environment(tmp_path / "cdn")
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(target)
+
+
+def test_server_binds_to_loopback_in_production_mode():
+    args = server.solara_arguments()
+    assert args[args.index("--host") + 1] == "127.0.0.1"
+    assert args[args.index("--port") + 1] == "8765"
+    assert "--production" in args and "--no-check-version" in args
+    assert Path(args[1]).name == "app.py" and Path(args[1]).is_file()

@@ -1,0 +1,144 @@
+"""SolaraViz `model_params` generated from the declarations: parameters, reforms and the seed.
+
+Every control takes its label from `viz.i18n`, and its default, range and type from
+`Parameters.table()` (values from the chosen preset) or the intervention's own fields: nothing
+is typed twice. A parameter whose range is too wide for a slider gets a text box, parsed by
+`ParameterInfo.parse` on Reset like `govsim run --set`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from model.interventions import REGISTRY
+from model.parameters import ParameterInfo, Parameters
+from scenarios import Preset
+from viz.dashboard_model import control_name, reform_defaults
+from viz.i18n import parameter_label, policy_label, t
+
+# Shown unless "show every parameter" is ticked: what a policymaker or a class changes first.
+KEY_PARAMETERS = (
+    "n_citizens",
+    "n_enterprises",
+    "digital_access_citizens",
+    "skill_mean",
+    "courtesy_mean",
+    "corruption_mean",
+    "incomplete_docs_prob",
+    "bounce_prob",
+    "expectation_drift",
+    "pay_propensity_enterprise",
+)
+SLIDER_STEPS = 100  # a slider moves in steps of 1/100 of its range (rounded to a nice number)
+MAX_SLIDER_SPAN = 20.0  # a range wider than this many times the default gets a text box
+
+
+def _nice_step(span: float) -> float:
+    """1, 2 or 5 times a power of ten, near span / SLIDER_STEPS."""
+    raw = span / SLIDER_STEPS
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * power:
+            return m * power
+    return 10 * power
+
+
+def uses_slider(info: ParameterInfo) -> bool:
+    """A slider when the declared range is finite and not too wide for the default."""
+    if info.low is None or info.high is None:
+        return False
+    scale = max(abs(float(info.default)), 1.0 if info.type is int else 0.05)
+    return (info.high - info.low) <= MAX_SLIDER_SPAN * scale
+
+
+def parameter_control(info: ParameterInfo, value: Any, lang: str) -> dict[str, Any]:
+    """One SolaraViz control for a declared parameter, showing `value` (the preset's)."""
+    label = parameter_label(info.name, info.unit, lang)
+    if not uses_slider(info):
+        return {"type": "InputText", "value": _text(value), "label": label}
+    if info.type is int:
+        return {
+            "type": "SliderInt",
+            "value": int(value),
+            "min": int(info.low),
+            "max": int(info.high),
+            "step": 1,
+            "label": label,
+        }
+    step = _nice_step(info.high - info.low)
+    return {
+        "type": "SliderFloat",
+        "value": float(value),
+        "min": float(info.low),
+        "max": float(info.high),
+        "step": step,
+        "label": label,
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def reform_controls(preset: Preset, lang: str) -> dict[str, dict[str, Any]]:
+    """Three controls per reform (on, start day, intensity), set as the preset has them."""
+    defaults = reform_defaults(preset)
+    out: dict[str, dict[str, Any]] = {}
+    for key, cls in REGISTRY.items():
+        label = policy_label(cls, lang)
+        d = defaults[key]
+        intensity = cls.model_fields["intensity"].metadata
+        lo = next((m.ge for m in intensity if hasattr(m, "ge")), 0.0)
+        hi = next((m.le for m in intensity if hasattr(m, "le")), 1.0)
+        out[control_name(key, "on")] = {
+            "type": "Checkbox",
+            "value": bool(d["on"]),
+            "label": t("reform_on", lang, label=label),
+        }
+        out[control_name(key, "start")] = {
+            "type": "SliderInt",
+            "value": int(d["start"]),
+            "min": 0,
+            "max": max(preset.days - 1, int(d["start"])),
+            "step": 1,
+            "label": t("reform_start", lang, label=label),
+        }
+        out[control_name(key, "intensity")] = {
+            "type": "SliderFloat",
+            "value": float(d["intensity"]),
+            "min": float(lo),
+            "max": float(hi),
+            "step": 0.05,
+            "label": t("reform_intensity", lang, label=label),
+        }
+    return out
+
+
+def model_params(
+    preset: Preset,
+    lang: str,
+    *,
+    preset_name: str,
+    lesson: str = "",
+    seed: int = 0,
+    show_all: bool = False,
+) -> dict[str, Any]:
+    """Everything SolaraViz shows in "Model Parameters", and the fixed choices Reset keeps."""
+    params: dict[str, Any] = {
+        "preset": preset_name,  # fixed: chosen with the preset picker above
+        "lesson": lesson,
+        "seed": {"type": "InputText", "value": str(seed), "label": t("seed", lang)},
+    }
+    params.update(reform_controls(preset, lang))
+    for info in Parameters.table():
+        if show_all or info.name in KEY_PARAMETERS:
+            params[info.name] = parameter_control(info, getattr(preset.parameters, info.name), lang)
+    return params
+
+
+def policy_city(preset: Preset) -> str | None:
+    """The city the reform panel edits, when the preset has several."""
+    return preset.cities[0].name if preset.cities else None

@@ -1,0 +1,311 @@
+"""English and Chinese text of the dashboard: interface words, parameter, unit and outcome labels.
+
+Reform, office and preset names come from their own declarations (`label_en`/`label_zh`,
+`name_en`/`name_zh`, `description`/`description_zh`); only what has no Chinese name elsewhere is
+translated here. `tests/test_dashboard_units.py` checks every parameter, unit and outcome has both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("en", "zh")
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+# Interface words: key -> (English, Chinese).
+UI: dict[str, tuple[str, str]] = {
+    "title": ("govsim — government service reform", "govsim — 政府服务改革模拟"),
+    "nav_dashboard": ("Dashboard", "仪表盘"),
+    "nav_results": ("Experiment results", "实验结果"),
+    "scenario": ("Scenario", "情景"),
+    "preset": ("Preset", "预设情景"),
+    "lesson": ("Teaching mode: lesson", "教学模式:课程"),
+    "no_lesson": ("— no lesson —", "— 不选课程 —"),
+    "compare": ("Compare with baseline (no reforms, same seed)", "与基线比较(无改革,同一随机种子)"),
+    "all_parameters": ("Show every parameter", "显示全部参数"),
+    "seed": ("Seed (a whole number)", "随机种子(整数)"),
+    "reform_on": ("{label}: on", "{label}:实施"),
+    "reform_start": ("{label}: start day", "{label}:开始日"),
+    "reform_intensity": ("{label}: intensity", "{label}:力度"),
+    "reforms_in": ("Reforms below apply to city “{city}”", "以下改革作用于城市“{city}”"),
+    "apply_hint": (
+        "Change the settings in the sidebar, then press RESET to rebuild the city.",
+        "在侧栏修改设置后,按 RESET 重建城市。",
+    ),
+    "day_of": ("Day {day} of {days}", "第 {day} 天 / 共 {days} 天"),
+    "input_error": ("Input not used", "输入无效,已忽略"),
+    "baseline_note": ("dashed: baseline without reforms", "虚线:无改革的基线"),
+    "run_note": ("press Step or ▶ to run the model", "按 Step 或 ▶ 运行模型"),
+    "no_data": ("no data yet", "暂无数据"),
+    "day": ("Day", "天"),
+    "value": ("Value", "数值"),
+    "series": ("Series", "序列"),
+    "city": ("City", "城市"),
+    "baseline_suffix": ("(baseline)", "(基线)"),
+    # charts
+    "chart_satisfaction": ("Satisfaction of citizens and enterprises", "市民与企业满意度"),
+    "chart_four": ("The four satisfactions (四满意)", "四满意"),
+    "chart_days": ("Days per case", "每件办理天数"),
+    "chart_trips": ("Trips per case", "每件跑腿次数"),
+    "chart_procedures": ("Procedures (approvals) per case", "每件审批环节数"),
+    "chart_queues": ("Queue at each office today", "今日各部门排队人次"),
+    "chart_informal": ("Informal payments (吃拿卡要)", "非正式支付(吃拿卡要)"),
+    "chart_skill": ("Civil servants: skill and courtesy", "公务员:业务能力与服务态度"),
+    "chart_cities_firms": ("Firms per city", "各城市企业数"),
+    "chart_cities_residents": ("Residents per city", "各城市居民数"),
+    "chart_cities_competitiveness": ("Competitiveness per city", "各城市竞争力指数"),
+    "chart_network": ("Networks", "网络"),
+    "network_offices": (
+        "Offices (linked when a service needs both; colour: skill, size: queue)",
+        "政府部门(同一事项涉及则相连;颜色:能力,大小:排队)",
+    ),
+    "network_citizens": (
+        "Citizens' ties: a sample of {n} (colour: satisfaction)",
+        "市民社会网络:{n} 人样本(颜色:满意度)",
+    ),
+    "satisfaction": ("Satisfaction", "满意度"),
+    "skill": ("Skill", "业务能力"),
+    "queue": ("Queue", "排队"),
+    "office": ("Office", "部门"),
+    "visits_waiting": ("Visits waiting", "排队人次"),
+    "start_business": ("Starting a business (Doing Business)", "开办企业(世界银行营商环境指标)"),
+    "start_procedures": ("procedures", "个环节"),
+    "start_days": ("days (median)", "天(中位数)"),
+    "this_run": ("This run", "本次模拟"),
+    "baseline": ("Baseline", "基线"),
+    "db_reference": ("Doing Business, China (Shanghai)", "营商环境报告,中国(上海)"),
+    "db_line": (
+        "{report}: {procedures} procedures, {days} days",
+        "{report}:{procedures} 个环节,{days} 天",
+    ),
+    "not_yet": ("— (no start-up finished yet)", "—(尚无企业开办完成)"),
+    # lessons
+    "lesson_step": ("Step {i} of {n}", "第 {i} 步 / 共 {n} 步"),
+    "lesson_next": ("Next", "下一步"),
+    "lesson_back": ("Back", "上一步"),
+    "lesson_run_to": ("Run to day {day}", "运行到第 {day} 天"),
+    "lesson_question": ("To discuss", "讨论题"),
+    "lesson_finish": ("Finish the lesson", "结束课程"),
+    "lesson_done": (
+        "Lesson complete. Pick another lesson, or keep exploring.",
+        "课程结束。可选择其他课程,或继续探索。",
+    ),
+    "lesson_restart": ("Start again", "重新开始"),
+    # results page
+    "results_title": ("Experiment results", "实验结果"),
+    "results_folder": (
+        "Result folder (from govsim experiment run)",
+        "结果文件夹(govsim experiment run 的输出)",
+    ),
+    "results_open": ("Open", "打开"),
+    "results_runs": (
+        "{ok} successful runs, {failed} failed; presets: {presets}",
+        "成功运行 {ok} 次,失败 {failed} 次;预设情景:{presets}",
+    ),
+    "results_table": ("Summary: mean (95% confidence interval)", "汇总:均值(95% 置信区间)"),
+    "results_outcome": ("Outcome", "结果指标"),
+    "results_charts": ("Outcomes over time: mean and 95% band", "结果随时间变化:均值与 95% 置信带"),
+    "results_choose": ("Outcomes to chart", "要绘制的指标"),
+    "results_none": (
+        "Type the path of a result folder and press Open.",
+        "请输入结果文件夹路径并按“打开”。",
+    ),
+    "results_error": ("Cannot open this folder", "无法打开此文件夹"),
+    "better_higher": ("higher is better", "越高越好"),
+    "better_lower": ("lower is better", "越低越好"),
+    "better_neutral": ("", ""),
+}
+
+# Short parameter labels (the declaration's description says the rest): name -> (en, zh).
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "n_citizens": ("Citizens", "市民人数"),
+    "n_enterprises": ("Enterprises", "企业数"),
+    "citizen_request_scale": ("Citizens' request rate", "市民办事频率倍数"),
+    "enterprise_request_scale": ("Enterprises' request rate", "企业办事频率倍数"),
+    "digital_access_citizens": ("Citizens online", "能上网办事的市民比例"),
+    "digital_access_enterprises": ("Enterprises online", "能上网办事的企业比例"),
+    "value_of_time_citizen": ("Citizen's value of time", "市民时间价值"),
+    "value_of_time_enterprise": ("Enterprise's value of time", "企业时间价值"),
+    "patience_days_citizen": ("Citizen's patience", "市民耐心"),
+    "patience_days_enterprise": ("Enterprise's patience", "企业耐心"),
+    "firm_exit_rate": ("Ordinary firm closures", "企业正常关闭率"),
+    "low_profit_exit_rate": ("Closures while losing money", "亏损企业关闭率"),
+    "firm_margin": ("Firm's daily margin", "企业日毛利"),
+    "firm_margin_spread": ("Spread of margins", "毛利离散度"),
+    "delay_cost_share": ("Margin lost per open day", "办事期间每日损失的毛利比例"),
+    "cost_memory_days": ("Memory of red-tape cost", "繁文缛节成本的记忆期"),
+    "trip_hours": ("Hours per trip", "每次跑腿耗时"),
+    "waiting_day_hours": ("Burden per open day", "每个等待日的负担"),
+    "abandon_penalty_hours": ("Burden of giving up", "放弃办理的负担"),
+    "expectation_mean": ("Initial expectation", "初始期望"),
+    "expectation_sd": ("Spread of expectations", "期望离散度"),
+    "expectation_adaptation": ("Expectation adaptation", "期望调整速度"),
+    "expectation_drift": ("Rising demands", "要求逐年提高"),
+    "satisfaction_sensitivity": ("Satisfaction sensitivity", "满意度敏感度"),
+    "courtesy_weight": ("Weight of courtesy", "服务态度的权重"),
+    "informal_demand_penalty": ("Anger at informal demands", "索要好处引起的不满"),
+    "satisfaction_memory": ("Weight of newest case", "最近一次经历的权重"),
+    "complaint_threshold": ("Complaint threshold", "投诉阈值"),
+    "complaint_propensity": ("Complaint propensity", "投诉倾向"),
+    "citizen_network_degree": ("Ties per citizen", "每位市民的社会联系数"),
+    "citizen_network_rewiring": ("Network rewiring", "网络重连概率"),
+    "enterprise_network_links": ("Links per firm", "每家企业的商业联系数"),
+    "wom_reach": ("Word-of-mouth reach", "口碑传播范围"),
+    "wom_weight": ("Word-of-mouth weight", "口碑影响权重"),
+    "peer_expectation_weight": ("Peers' effect on expectations", "同伴对期望的影响"),
+    "media_weight": ("Weight of the media", "媒体影响权重"),
+    "media_negativity": ("Media negativity", "媒体负面偏好"),
+    "opening_hours": ("Counter hours", "窗口办公时间"),
+    "staffing_utilisation": ("Staffing utilisation", "人员配置负荷率"),
+    "service_time_shape": ("Service-time shape", "服务时间分布形状"),
+    "skill_mean": ("Civil servants' skill", "公务员平均业务能力"),
+    "skill_sd": ("Spread of skill", "能力离散度"),
+    "courtesy_mean": ("Civil servants' courtesy", "公务员平均服务态度"),
+    "courtesy_sd": ("Spread of courtesy", "服务态度离散度"),
+    "corruption_mean": ("Propensity for 吃拿卡要", "吃拿卡要倾向"),
+    "corruption_conformity": ("Pull of the office norm", "部门风气的同化力"),
+    "incomplete_docs_prob": ("Incomplete documents", "材料不全的概率"),
+    "doc_return_days": ("Days to fetch documents", "补齐材料所需天数"),
+    "transparency_effect": ("Effect of transparency", "政策透明的效果"),
+    "feedback_deterrence": ("Deterrence of feedback", "投诉反馈的威慑力"),
+    "bounce_prob": ("Bounced to another office (推)", "被推到其他部门的概率"),
+    "rent_delay_days": ("Delay when refusing (卡、拖)", "拒付时被拖延的天数"),
+    "bribe_hours": ("Size of a payment", "好处费金额"),
+    "pay_propensity_citizen": ("Citizens pay when asked", "市民被索要时付钱的概率"),
+    "pay_propensity_enterprise": ("Enterprises pay when asked", "企业被索要时付钱的概率"),
+    "learning_by_doing": ("Learning by doing", "干中学"),
+    "skill_forgetting": ("Forgetting", "技能遗忘"),
+    "staff_turnover": ("Staff turnover", "人员流动率"),
+    "reform_disruption": ("Disruption by reform", "改革带来的技能损失"),
+    "wage_per_day": ("Wage per day", "日工资"),
+    "reform_reserve": ("Reform reserve", "改革储备金"),
+    "reform_budget_share": ("Tax share for reform", "用于改革的税收比例"),
+    "tax_rate": ("Tax rate", "税率"),
+    "series_window_days": ("Window of the charts", "图表统计窗口"),
+    "summary_window_days": ("Window of the summary", "汇总统计窗口"),
+}
+
+# Units as the declarations write them -> Chinese.
+UNITS: dict[str, str] = {
+    "persons": "人",
+    "firms": "家",
+    "x": "倍",
+    "share": "比例",
+    "CNY/hour": "元/小时",
+    "days": "天",
+    "1/year": "每年",
+    "CNY/day": "元/天",
+    "log sd": "对数标准差",
+    "share/day": "比例/天",
+    "hours": "小时",
+    "hours/day": "小时/天",
+    "log burden": "对数负担",
+    "log burden/year": "对数负担/年",
+    "1/log burden": "1/对数负担",
+    "logit": "logit",
+    "satisfaction": "满意度",
+    "probability": "概率",
+    "ties": "条联系",
+    "gamma shape": "伽马形状参数",
+    "0-1": "0-1",
+    "1/day": "每天",
+    "working days": "工作日",
+    "per case": "每件",
+    "CNY per 10k residents": "元/万居民",
+    "trips": "次",
+    "procedures": "个环节",
+    "visits": "人次",
+    "returns": "次",
+    "bounces": "次",
+    "complaints": "件",
+    "CNY": "元",
+    "cases": "件",
+    "firms/year": "家/年",
+    "persons/year": "人/年",
+    "index": "指数",
+}
+
+# Outcome labels: name -> (en, zh).
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "satisfaction_citizens": ("Citizens", "市民满意度"),
+    "satisfaction_enterprises": ("Enterprises", "企业满意度"),
+    "satisfaction_grassroots": ("Grassroots (基层)", "基层满意"),
+    "satisfaction_public": ("Public (百姓)", "百姓满意"),
+    "satisfaction_peers": ("Peers (同行)", "同行满意"),
+    "satisfaction_superiors": ("Superiors (上级)", "上级满意"),
+    "days_per_case": ("Days per case", "每件办理天数"),
+    "days_per_case_citizens": ("Days per case, citizens", "市民每件办理天数"),
+    "days_per_case_enterprises": ("Days per case, enterprises", "企业每件办理天数"),
+    "trips_per_case": ("Trips per case", "每件跑腿次数"),
+    "procedures_per_case": ("Procedures per case", "每件审批环节数"),
+    "hours_queued_per_case": ("Hours queued per case", "每件排队小时数"),
+    "hours_queued_citizens": ("Hours queued, citizens", "市民每件排队小时数"),
+    "hours_queued_enterprises": ("Hours queued, enterprises", "企业每件排队小时数"),
+    "informal_payment_rate": ("Cases with a payment", "发生非正式支付的比例"),
+    "informal_demand_rate": ("Cases with a demand", "被索要好处的比例"),
+    "document_returns_per_case": ("Returns for documents", "因材料不全返回次数"),
+    "bounces_per_case": ("Bounces (推)", "被推诿次数"),
+    "abandonment_rate": ("Cases given up", "放弃办理的比例"),
+    "complaints_per_1000_cases": ("Complaints per 1000 cases", "每千件投诉数"),
+    "on_time_rate": ("On time", "按时办结率"),
+    "civil_servant_skill": ("Skill", "业务能力"),
+    "civil_servant_courtesy": ("Courtesy", "服务态度"),
+    "queue_length": ("Queue", "排队人次"),
+    "cost_per_case": ("Cost per case", "每件服务成本"),
+    "start_business_procedures": ("Start-up procedures", "开办企业环节数"),
+    "start_business_days": ("Start-up days", "开办企业天数"),
+    "cases_per_day": ("Cases per day", "每日办结件数"),
+    "enterprises": ("Firms", "企业数"),
+    "firm_births_per_year": ("Start-ups per year", "每年新开办企业"),
+    "firm_closures_per_year": ("Closures per year", "每年关闭企业"),
+    "red_tape_cost_per_case": ("Red-tape cost per case", "每件繁文缛节成本"),
+    "residents": ("Residents", "居民数"),
+    "net_firm_inflow": ("Net firm inflow", "企业净流入"),
+    "net_migration": ("Net migration", "人口净迁入"),
+    "tax_revenue": ("Tax revenue", "税收"),
+    "business_reputation": ("Business reputation", "营商声誉"),
+    "competitiveness_index": ("Competitiveness", "竞争力指数"),
+    "reform_fund": ("Reform fund", "改革基金"),
+    "open_cases": ("Open cases", "在办件数"),
+    "budget_balance": ("Budget balance", "财政累计结余"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "zh" else pair[0]
+
+
+def t(key: str, lang: str, **fields: Any) -> str:
+    """An interface text in `lang`, with {fields} filled in."""
+    text = _pick(UI[key], lang)
+    return text.format(**fields) if fields else text
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return UNITS.get(unit, unit) if lang == "zh" else unit
+
+
+def parameter_label(name: str, unit: str, lang: str) -> str:
+    """'Citizens (persons)' / '市民人数(人)'."""
+    label = _pick(PARAMETERS[name], lang)
+    u = unit_label(unit, lang)
+    return f"{label}({u})" if lang == "zh" else f"{label} ({u})"
+
+
+def outcome_label(name: str, lang: str) -> str:
+    return _pick(OUTCOMES[name], lang)
+
+
+def policy_label(cls: Any, lang: str) -> str:
+    """A reform's name from its own declaration (Intervention.label_en / label_zh)."""
+    return cls.label_zh if lang == "zh" else cls.label_en
+
+
+def office_label(spec: Any, lang: str) -> str:
+    """An office's name from the service catalogue."""
+    return spec.name_zh if lang == "zh" else spec.name_en
+
+
+def preset_description(preset: Any, lang: str) -> str:
+    """A preset's own one-line description, in Chinese when the preset gives one."""
+    return preset.description_zh if lang == "zh" and preset.description_zh else preset.description

@@ -1,0 +1,191 @@
+"""The dashboard's own panels around SolaraViz: language switch, scenario card, status line and
+the lesson panel of teaching mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+from mesa.visualization.utils import force_update, update_counter
+
+from scenarios import load_preset, preset_names
+from viz import state
+from viz.controls import policy_city
+from viz.dashboard_model import DashboardModel
+from viz.i18n import LANGUAGE_NAMES, LANGUAGES, preset_description, t
+from viz.lessons import LESSONS
+
+
+@solara.component
+def LanguageSwitch():
+    """English / 中文, in the app bar: changes every label, lesson text and chart title."""
+    names = [LANGUAGE_NAMES[code] for code in LANGUAGES]
+
+    def choose(name: str) -> None:
+        for code in LANGUAGES:
+            if LANGUAGE_NAMES[code] == name:
+                state.language.set(code)
+
+    solara.ToggleButtonsSingle(
+        value=LANGUAGE_NAMES[state.language.value],
+        values=names,
+        on_value=choose,
+        classes=["govsim-language"],
+        style={"margin-left": "12px"},
+    )
+
+
+@solara.component
+def AppBarLinks():
+    """Links to the two pages and the language switch, in the app bar."""
+    lang = state.language.value
+    with solara.AppBar():
+        with solara.Link("/"):
+            solara.Button(t("nav_dashboard", lang), text=True, dark=True, classes=["govsim-nav"])
+        with solara.Link("/results"):
+            solara.Button(t("nav_results", lang), text=True, dark=True, classes=["govsim-nav"])
+        LanguageSwitch()
+
+
+def load_scenario(preset: str, lesson: str = "") -> None:
+    """Switch the session to another preset or lesson: a fresh model and fresh controls."""
+    state.preset.set(preset)
+    state.lesson.set(lesson)
+    state.lesson_step.set(0)
+    state.lesson_done.set(False)
+    if lesson and LESSONS[lesson].compare:
+        state.compare.set(True)
+    state.generation.set(state.generation.value + 1)
+
+
+@solara.component
+def ScenarioCard():
+    """Preset picker, lesson picker (teaching mode) and the view switches."""
+    lang = state.language.value
+    titles = {LESSONS[k].title(lang): k for k in LESSONS}
+    none = t("no_lesson", lang)
+    current_lesson = state.lesson.value
+    with solara.Card(t("scenario", lang), classes=["govsim-scenario"]):
+        solara.Select(
+            label=t("preset", lang),
+            value=state.preset.value,
+            values=preset_names(),
+            on_value=lambda name: load_scenario(name),
+        )
+        solara.Select(
+            label=t("lesson", lang),
+            value=LESSONS[current_lesson].title(lang) if current_lesson else none,
+            values=[none, *titles],
+            on_value=lambda title: load_scenario(
+                LESSONS[titles[title]].preset if title in titles else state.preset.value,
+                titles.get(title, ""),
+            ),
+        )
+        solara.Checkbox(label=t("compare", lang), value=state.compare)
+        solara.Checkbox(label=t("all_parameters", lang), value=state.show_all)
+
+
+@solara.component
+def StatusLine(model: solara.Reactive[DashboardModel]):
+    """What is running: the preset's description, the day, and any input that was not used."""
+    update_counter.get()
+    lang = state.language.value
+    m = model.value
+    preset = load_preset(m.preset_name)
+    city = policy_city(m.config)
+    with solara.Column(gap="2px", classes=["govsim-status"], style={"padding": "0 12px"}):
+        text = preset_description(preset, lang)
+        day = max(m.day + 1, 0)
+        solara.Text(
+            f"{m.preset_name}: {text} — {t('day_of', lang, day=day, days=m.days)}",
+            style={"font-size": "15px", "font-weight": "500"},
+        )
+        hint = t("apply_hint", lang)
+        if city:
+            hint += " " + t("reforms_in", lang, city=city)
+        solara.Text(hint, style={"font-size": "13px", "color": "#666"})
+        for error in m.errors:
+            solara.Warning(f"{t('input_error', lang)}: {error}", dense=True)
+
+
+@solara.component
+def LessonPanel(model: solara.Reactive[DashboardModel]):
+    """Teaching mode: the lesson's steps beside the charts, then its question to discuss."""
+    update_counter.get()
+    lang = state.language.value
+    lesson = LESSONS[state.lesson.value]
+    i = state.lesson_step.value
+    n = len(lesson.steps)
+    m = model.value
+
+    def run_to(day: int) -> None:
+        model.value.run_to(day)
+        force_update()
+
+    with solara.Card(lesson.title(lang), classes=["govsim-lesson"], style={"min-width": "260px"}):
+        if state.lesson_done.value:
+            solara.Success(t("lesson_done", lang))
+            solara.Button(
+                t("lesson_restart", lang),
+                on_click=lambda: load_scenario(lesson.preset, lesson.key),
+                outlined=True,
+            )
+            return
+        if i < n:
+            step = lesson.steps[i]
+            solara.Text(t("lesson_step", lang, i=i + 1, n=n), style={"color": "#666"})
+            solara.HTML(
+                tag="p",
+                unsafe_innerHTML=_escape(step.text(lang)),
+                style={"font-size": "15px", "line-height": "1.5"},
+                classes=["govsim-lesson-text"],
+            )
+            target = step.run_to_day
+            if target is not None and m.day + 1 < min(target, m.days):
+                solara.Button(
+                    t("lesson_run_to", lang, day=target),
+                    on_click=lambda: run_to(target - 1),
+                    color="primary",
+                    classes=["govsim-run-to"],
+                )
+        else:
+            solara.Text(t("lesson_question", lang), style={"font-weight": "600"})
+            solara.HTML(
+                tag="p",
+                unsafe_innerHTML=_escape(lesson.question(lang)),
+                style={"font-size": "15px", "line-height": "1.5"},
+                classes=["govsim-lesson-question"],
+            )
+        with solara.Row(justify="space-between"):
+            solara.Button(
+                t("lesson_back", lang),
+                on_click=lambda: state.lesson_step.set(max(0, i - 1)),
+                disabled=i == 0,
+                text=True,
+            )
+            if i < n:
+                solara.Button(
+                    t("lesson_next", lang),
+                    on_click=lambda: state.lesson_step.set(i + 1),
+                    color="primary",
+                    outlined=True,
+                )
+            else:
+                solara.Button(
+                    t("lesson_finish", lang),
+                    on_click=lambda: state.lesson_done.set(True),
+                    color="primary",
+                )
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def lesson_keys() -> list[str]:
+    return list(LESSONS)
+
+
+__all__: list[Any] = ["AppBarLinks", "LessonPanel", "ScenarioCard", "StatusLine"]

@@ -1,0 +1,345 @@
+"""Vega-Lite chart specifications as plain dicts (no browser, no solara: easy to test).
+
+Written by hand rather than through altair so that a redraw costs well under a millisecond per
+chart. Inline `data.values` are split off into named datasets by `viz.vega_widget.Chart`, so a
+step sends only new data to the browser.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.2.0.json"  # the bundled Vega-Lite
+BASELINE_OPACITY = 0.4
+BASELINE_DASH = [5, 4]
+FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def _config() -> dict[str, Any]:
+    return {
+        "font": FONT,
+        "view": {"stroke": None},
+        "axis": {"labelFontSize": 11, "titleFontSize": 11, "grid": True, "gridOpacity": 0.4},
+        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "columns": 3},
+        "title": {"fontSize": 13, "anchor": "start", "subtitleFontSize": 10},
+    }
+
+
+def _title(title: str, subtitle: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": title}
+    if subtitle:
+        out["subtitle"] = subtitle
+    return out
+
+
+def clean(value: Any) -> Any:
+    """A JSON-safe number: NaN and infinities become None (a gap in a line)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def line_chart(
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    y_title: str,
+    x_title: str,
+    days: int,
+    series_order: Sequence[str],
+    subtitle: str | None = None,
+    empty_text: str = "",
+    y_domain: Sequence[float] | None = None,
+    height: int = 190,
+    legend: bool = True,
+) -> dict[str, Any]:
+    """Lines of `value` against `day` coloured by `series`; rows with kind 'baseline' are drawn
+    faint and dashed in the same colour, so the reform's effect shows at a glance."""
+    colour: dict[str, Any] = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": list(series_order), "range": PALETTE},
+        "sort": list(series_order),
+    }
+    if not legend:
+        colour["legend"] = None
+    x = {
+        "field": "day",
+        "type": "quantitative",
+        "title": x_title or None,
+        "scale": {"domain": [0, max(days - 1, 1)], "nice": False},
+    }
+    y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
+    if y_domain is not None:
+        y["scale"] = {"domain": list(y_domain)}
+    elif not rows:
+        y["scale"] = {"domain": [0, 1]}
+    layers: list[dict[str, Any]] = []
+    if any(r.get("kind") == "baseline" for r in rows):
+        layers.append(
+            {
+                "transform": [{"filter": "datum.kind === 'baseline'"}],
+                "mark": {
+                    "type": "line",
+                    "strokeDash": BASELINE_DASH,
+                    "opacity": BASELINE_OPACITY,
+                    "strokeWidth": 1.5,
+                },
+                "encoding": {"x": x, "y": y, "color": {**colour, "legend": None}},
+            }
+        )
+    layers.append(
+        {
+            "transform": [{"filter": "datum.kind !== 'baseline'"}],
+            "mark": {"type": "line", "strokeWidth": 2, "interpolate": "linear"},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "color": colour,
+                "tooltip": [
+                    {"field": "series", "type": "nominal", "title": y_title},
+                    {"field": "day", "type": "quantitative", "title": x_title},
+                    {"field": "value", "type": "quantitative", "format": ".3~g"},
+                ],
+            },
+        }
+    )
+    if not rows:
+        layers.append(
+            {
+                "data": {"values": [{"day": (days - 1) / 2, "value": 0.5}]},
+                "mark": {"type": "text", "fontSize": 12, "color": "#888"},
+                "encoding": {
+                    "x": {"field": "day", "type": "quantitative"},
+                    "y": {"field": "value", "type": "quantitative"},
+                    "text": {"value": empty_text},
+                },
+            }
+        )
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "title": _title(title, subtitle),
+        "width": "container",
+        "height": height,
+        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
+        "layer": layers,
+        "config": _config(),
+    }
+
+
+def bar_chart(
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    category_order: Sequence[str],
+    subtitle: str | None = None,
+    group_order: Sequence[str] = (),
+    height: int = 250,
+) -> dict[str, Any]:
+    """Horizontal bars of `value` per `category` (one bar per `group` when several), with the
+    baseline's value drawn as a dark tick on each bar."""
+    y = {
+        "field": "category",
+        "type": "nominal",
+        "title": y_title,
+        "sort": list(category_order),
+        "axis": {"labelLimit": 220},
+    }
+    x = {"field": "value", "type": "quantitative", "title": x_title}
+    encoding: dict[str, Any] = {
+        "y": y,
+        "x": x,
+        "tooltip": [
+            {"field": "category", "type": "nominal", "title": y_title},
+            {"field": "value", "type": "quantitative", "title": x_title},
+        ],
+    }
+    if len(group_order) > 1:
+        encoding["color"] = {
+            "field": "group",
+            "type": "nominal",
+            "title": None,
+            "scale": {"domain": list(group_order), "range": PALETTE},
+        }
+        encoding["yOffset"] = {"field": "group", "type": "nominal", "sort": list(group_order)}
+        encoding["tooltip"].append({"field": "group", "type": "nominal"})
+    else:
+        encoding["color"] = {"value": PALETTE[0]}
+    layers: list[dict[str, Any]] = [
+        {
+            "transform": [{"filter": "datum.kind !== 'baseline'"}],
+            "mark": {"type": "bar"},
+            "encoding": encoding,
+        }
+    ]
+    if any(r.get("kind") == "baseline" for r in rows):
+        tick_enc = {k: v for k, v in encoding.items() if k not in ("color", "tooltip")}
+        layers.append(
+            {
+                "transform": [{"filter": "datum.kind === 'baseline'"}],
+                "mark": {"type": "tick", "orient": "vertical", "color": "#333", "thickness": 2},
+                "encoding": {**tick_enc, "opacity": {"value": 0.7}},
+            }
+        )
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "title": _title(title, subtitle),
+        "width": "container",
+        "height": height,
+        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
+        "layer": layers,
+        "config": _config(),
+    }
+
+
+def network_chart(
+    nodes: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    colour_title: str,
+    size_title: str | None = None,
+    labels: bool = False,
+    height: int = 130,
+) -> dict[str, Any]:
+    """Nodes at fixed (x, y) in [-1, 1] coloured by `colour` (0-1, red to green), optionally
+    sized by `size` and labelled outward; edges as straight rules between (x, y) and (x2, y2)."""
+    x_off = {"axis": None, "scale": {"domain": [-2.6, 2.6] if labels else [-1.1, 1.1]}}
+    y_off = {"axis": None, "scale": {"domain": [-1.2, 1.2]}}
+    node_enc: dict[str, Any] = {
+        "x": {"field": "x", "type": "quantitative", **x_off},
+        "y": {"field": "y", "type": "quantitative", **y_off},
+        "color": {
+            "field": "colour",
+            "type": "quantitative",
+            "title": colour_title,
+            "scale": {"scheme": "redyellowgreen", "domain": [0, 1]},
+        },
+        "tooltip": [
+            {"field": "label", "type": "nominal", "title": " "},
+            {"field": "colour", "type": "quantitative", "title": colour_title, "format": ".2f"},
+        ],
+    }
+    if size_title is not None:
+        node_enc["size"] = {
+            "field": "size",
+            "type": "quantitative",
+            "title": size_title,
+            "scale": {"range": [40, 500], "zero": True},
+            "legend": None,  # the title says so; the tooltip gives the number
+        }
+        node_enc["tooltip"].append({"field": "size", "type": "quantitative", "title": size_title})
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": list(edges)},
+            "mark": {"type": "rule", "color": "#999", "opacity": 0.5, "strokeWidth": 0.8},
+            "encoding": {
+                "x": {"field": "x", "type": "quantitative", **x_off},
+                "y": {"field": "y", "type": "quantitative", **y_off},
+                "x2": {"field": "x2"},
+                "y2": {"field": "y2"},
+            },
+        },
+        {
+            "data": {"values": [{k: clean(v) for k, v in n.items()} for n in nodes]},
+            "mark": {"type": "circle", "opacity": 0.95, "stroke": "#444", "strokeWidth": 0.5}
+            | ({} if size_title else {"size": 45}),
+            "encoding": node_enc,
+        },
+    ]
+    if labels:  # right of the nodes on the right half, left of those on the left half
+        for side, align, dx in (("datum.x >= -0.01", "left", 9), ("datum.x < -0.01", "right", -9)):
+            layers.append(
+                {
+                    "data": {"values": [{k: clean(v) for k, v in n.items()} for n in nodes]},
+                    "transform": [{"filter": side}],
+                    "mark": {
+                        "type": "text",
+                        "align": align,
+                        "dx": dx,
+                        "fontSize": 10,
+                        "limit": 125,
+                    },
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative", **x_off},
+                        "y": {"field": "y", "type": "quantitative", **y_off},
+                        "text": {"field": "label"},
+                    },
+                }
+            )
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "title": _title(title, None),
+        "width": "container",
+        "height": height,
+        "layer": layers,
+        "config": {
+            **_config(),
+            "legend": {"orient": "right", "labelFontSize": 9, "titleFontSize": 10},
+            "title": {"fontSize": 12, "anchor": "start", "limit": 420},
+        },
+    }
+
+
+def band_chart(
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    y_title: str,
+    x_title: str,
+    series_order: Sequence[str],
+    subtitle: str | None = None,
+    height: int = 220,
+) -> dict[str, Any]:
+    """Mean lines with a shaded band from `low` to `high` (a confidence interval), per series."""
+    colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": list(series_order), "range": PALETTE},
+    }
+    x = {"field": "day", "type": "quantitative", "title": x_title}
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "title": _title(title, subtitle),
+        "width": "container",
+        "height": height,
+        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
+        "layer": [
+            {
+                "mark": {"type": "area", "opacity": 0.2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low", "type": "quantitative", "title": y_title},
+                    "y2": {"field": "high"},
+                    "color": colour,
+                },
+            },
+            {
+                "mark": {"type": "line", "strokeWidth": 2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "mean", "type": "quantitative", "title": y_title},
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "series", "type": "nominal"},
+                        {"field": "day", "type": "quantitative"},
+                        {"field": "mean", "type": "quantitative", "format": ".3~g"},
+                        {"field": "low", "type": "quantitative", "format": ".3~g"},
+                        {"field": "high", "type": "quantitative", "format": ".3~g"},
+                    ],
+                },
+            },
+        ],
+        "config": _config(),
+    }

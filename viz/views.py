@@ -1,0 +1,365 @@
+"""The dashboard's live views: one solara component per chart, each redrawn after every step.
+
+Each view takes the DashboardModel, subscribes to Mesa's `update_counter` (so it redraws when the
+model steps), to the language and to the "compare with baseline" switch, and draws a Vega-Lite
+spec from `viz.specs`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import solara
+from mesa.visualization.utils import update_counter
+
+from viz import state
+from viz.dashboard_model import DashboardModel
+from viz.i18n import office_label, outcome_label, t
+from viz.network_view import cached_citizen_sample, cached_office_layout
+from viz.specs import bar_chart, line_chart, network_chart
+from viz.vega_widget import Chart
+
+MAX_POINTS = 400  # per series: longer runs are thinned so that a redraw stays cheap
+# Doing Business "starting a business", China (Shanghai): (procedures, days) per report year.
+DB_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}
+
+
+def _vega(spec: dict[str, Any], model: DashboardModel, name: str) -> Any:
+    """The chart, marked with the day it shows (tests and the benchmark wait for the mark)."""
+    return Chart(spec, mark=f"day {model.day + 1}", name=name)
+
+
+def series_rows(
+    model: DashboardModel, outcomes: Sequence[str], lang: str, by_city_only: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Long rows {day, series, value, kind} for `outcomes`, per city, with the baseline's rows
+    (kind 'baseline') when comparing; and the series names in drawing order."""
+    names = [c.name for c in model.sim.cities]
+    multi = len(names) > 1
+    frames = [("run", model.timeseries())]
+    if state.compare.value and model.compares:
+        base = model.baseline_timeseries()
+        if base is not None:
+            frames.append(("baseline", base))
+    order: list[str] = []
+    for city in names:
+        for name in outcomes:
+            if by_city_only:
+                order.append(city)
+            else:
+                label = outcome_label(name, lang)
+                order.append(f"{label} · {city}" if multi else label)
+    rows: list[dict[str, Any]] = []
+    for kind, frame in frames:
+        if frame.empty:
+            continue
+        for city in names:
+            part = frame[frame["city"] == city] if multi else frame
+            days = part["day"].to_numpy()
+            stride = max(1, math.ceil(len(days) / MAX_POINTS))
+            keep = np.arange(len(days) - 1, -1, -stride)[::-1]  # always keep the last day
+            for name in outcomes:
+                values = part[name].to_numpy(dtype=float)
+                if by_city_only:
+                    series = city
+                else:
+                    label = outcome_label(name, lang)
+                    series = f"{label} · {city}" if multi else label
+                rows.extend(
+                    {"day": int(days[i]), "series": series, "value": float(values[i]), "kind": kind}
+                    for i in keep
+                )
+    return rows, order
+
+
+def _subtitle(model: DashboardModel, lang: str) -> str | None:
+    if state.compare.value and model.compares:
+        return t("baseline_note", lang)
+    return None
+
+
+def _line(
+    model: DashboardModel,
+    outcomes: Sequence[str],
+    title_key: str,
+    y_title: str,
+    *,
+    y_domain: Sequence[float] | None = None,
+    height: int = 190,
+    by_city_only: bool = False,
+    subtitle: bool = True,
+    last: bool = True,
+) -> Any:
+    """A line chart of `outcomes`. Charts stacked three to a cell show their x-axis title and
+    legend only on the `last`; a legend is drawn only when it tells several series apart."""
+    lang = state.language.value
+    rows, order = series_rows(model, outcomes, lang, by_city_only)
+    return _vega(
+        line_chart(
+            rows,
+            title=t(title_key, lang),
+            subtitle=_subtitle(model, lang) if subtitle else None,
+            y_title=y_title,
+            x_title=t("day", lang) if last else "",
+            legend=len(order) > 1 and last,
+            days=model.days,
+            series_order=order,
+            empty_text=t("run_note", lang),
+            y_domain=y_domain,
+            height=height,
+        ),
+        model,
+        "+".join(outcomes),
+    )
+
+
+@solara.component
+def SatisfactionView(model: DashboardModel):
+    """Satisfaction of citizens' and enterprises' finished cases."""
+    update_counter.get()
+    lang = state.language.value
+    outcomes = ["satisfaction_citizens", "satisfaction_enterprises"]
+    return _line(model, outcomes, "chart_satisfaction", t("satisfaction", lang), y_domain=[0, 1])
+
+
+@solara.component
+def FourSatisfactionsView(model: DashboardModel):
+    """The essay's four satisfactions (四满意): grassroots, public, peers, superiors."""
+    update_counter.get()
+    lang = state.language.value
+    outcomes = [
+        "satisfaction_grassroots",
+        "satisfaction_public",
+        "satisfaction_peers",
+        "satisfaction_superiors",
+    ]
+    return _line(model, outcomes, "chart_four", t("satisfaction", lang), y_domain=[0, 1])
+
+
+@solara.component
+def CaseBurdenView(model: DashboardModel):
+    """Days, trips and procedures per case: three small charts, one scale each."""
+    update_counter.get()
+    with solara.Column(gap="0px") as main:
+        for i, (name, key) in enumerate(
+            (
+                ("days_per_case", "chart_days"),
+                ("trips_per_case", "chart_trips"),
+                ("procedures_per_case", "chart_procedures"),
+            )
+        ):
+            _line(model, [name], key, "", height=62, subtitle=i == 0, last=i == 2)
+    return main
+
+
+@solara.component
+def QueueView(model: DashboardModel):
+    """Visits waiting at each office at the end of the day (the baseline's as dark ticks)."""
+    update_counter.get()
+    lang = state.language.value
+    cities = model.sim.cities
+    specs = {o.spec.key: o.spec for o in cities[0].offices}
+    labels = {k: office_label(s, lang) for k, s in specs.items()}
+    rows = [
+        {"category": labels[k], "group": c, "value": q, "kind": "run"}
+        for c, k, q in model.office_queues()
+    ]
+    if state.compare.value and model.compares:
+        rows += [
+            {"category": labels[k], "group": c, "value": q, "kind": "baseline"}
+            for c, k, q in model.office_queues(baseline=True)
+        ]
+    spec = bar_chart(
+        rows,
+        title=t("chart_queues", lang),
+        subtitle=_subtitle(model, lang),
+        x_title=t("visits_waiting", lang),
+        y_title="",
+        category_order=list(labels.values()),
+        group_order=[c.name for c in cities],
+        height=260,
+    )
+    return _vega(spec, model, "office_queues")
+
+
+@solara.component
+def InformalPaymentsView(model: DashboardModel):
+    """Share of finished cases with an informal payment, and with a demand for one."""
+    update_counter.get()
+    lang = state.language.value
+    outcomes = ["informal_payment_rate", "informal_demand_rate"]
+    return _line(model, outcomes, "chart_informal", t("value", lang))
+
+
+@solara.component
+def SkillView(model: DashboardModel):
+    """Civil servants' mean skill and courtesy."""
+    update_counter.get()
+    outcomes = ["civil_servant_skill", "civil_servant_courtesy"]
+    return _line(model, outcomes, "chart_skill", "0-1", y_domain=[0, 1])
+
+
+@solara.component
+def CitiesView(model: DashboardModel):
+    """Several cities: firms, residents and competitiveness, one colour per city."""
+    update_counter.get()
+    with solara.Column(gap="0px") as main:
+        for i, (name, key) in enumerate(
+            (
+                ("enterprises", "chart_cities_firms"),
+                ("residents", "chart_cities_residents"),
+                ("competitiveness_index", "chart_cities_competitiveness"),
+            )
+        ):
+            _line(
+                model, [name], key, "", height=62, by_city_only=True, subtitle=i == 0, last=i == 2
+            )
+    return main
+
+
+@solara.component
+def NetworkView(model: DashboardModel):
+    """The office network (colour: skill, size: queue) and a sample of citizens' ties
+    (colour: satisfaction), for the first city."""
+    update_counter.get()
+    lang = state.language.value
+    city = model.sim.cities[0]
+    o_edges, o_pos = cached_office_layout(model, city)
+    offices = [
+        {
+            "x": o_pos[i][0],
+            "y": o_pos[i][1],
+            "label": office_label(o.spec, lang),
+            "colour": float(np.mean(o.skill)),
+            "size": int(o.queue_length),
+        }
+        for i, o in enumerate(city.offices)
+    ]
+    rows, c_edges, c_pos = cached_citizen_sample(model, city)
+    sat = city.citizens.satisfaction
+    active = city.citizens.active
+    citizens = [
+        {
+            "x": c_pos[r][0],
+            "y": c_pos[r][1],
+            "label": f"#{r}",
+            "colour": float(sat[r]) if active[r] else None,
+        }
+        for r in rows
+    ]
+    with solara.Column(gap="0px") as main:
+        _vega(
+            network_chart(
+                offices,
+                o_edges,
+                title=t("network_offices", lang),
+                colour_title=t("skill", lang),
+                size_title=t("queue", lang),
+                labels=True,
+            ),
+            model,
+            "office_network",
+        )
+        _vega(
+            network_chart(
+                citizens,
+                c_edges,
+                title=t("network_citizens", lang, n=len(rows)),
+                colour_title=t("satisfaction", lang),
+            ),
+            model,
+            "citizen_network",
+        )
+    return main
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def start_business_figures(model: DashboardModel) -> dict[str, float]:
+    """The latest 'starting a business' procedures and days, for the run and its baseline."""
+    out: dict[str, float] = {}
+    frames = [("run", model.timeseries())]
+    if state.compare.value and model.compares:
+        base = model.baseline_timeseries()
+        if base is not None:
+            frames.append(("baseline", base))
+    city = model.sim.cities[0].name
+    for kind, frame in frames:
+        mine = frame[frame["city"] == city] if not frame.empty else frame
+        last = mine.iloc[-1] if len(mine) else None
+        for name in ("start_business_procedures", "start_business_days"):
+            out[f"{kind}:{name}"] = float(last[name]) if last is not None else math.nan
+    return out
+
+
+@solara.component
+def StartBusinessView(model: DashboardModel):
+    """'Starting a business' as big numbers beside the Doing Business references for China."""
+    update_counter.get()
+    lang = state.language.value
+    fig = start_business_figures(model)
+    proc, days = fig["run:start_business_procedures"], fig["run:start_business_days"]
+    has_base = "baseline:start_business_days" in fig
+
+    def big(value: float, unit: str, base: float | None) -> str:
+        extra = ""
+        if base is not None:
+            extra = (
+                f'<div style="font-size:13px;color:#777">{html.escape(t("baseline", lang))}: '
+                f"{_fmt(base)}</div>"
+            )
+        return (
+            f'<div class="govsim-big" style="flex:1;text-align:center">'
+            f'<div style="font-size:44px;font-weight:600;line-height:1.1">{_fmt(value)}</div>'
+            f'<div style="font-size:14px">{html.escape(unit)}</div>{extra}</div>'
+        )
+
+    refs = "".join(
+        f"<li>{html.escape(t('db_line', lang, report=r, procedures=p, days=d))}</li>"
+        for r, (p, d) in DB_REFERENCES.items()
+    )
+    city = model.sim.cities[0].name
+    where = f" · {html.escape(city)}" if len(model.sim.cities) > 1 else ""
+    note = (
+        ""
+        if math.isfinite(days)
+        else f'<div style="color:#888">{html.escape(t("not_yet", lang))}</div>'
+    )
+    base_proc = fig.get("baseline:start_business_procedures") if has_base else None
+    base_days = fig.get("baseline:start_business_days") if has_base else None
+    heading = html.escape(t("start_business", lang)) + where
+    body = (
+        f'<div class="govsim-start-business" aria-label="start a business — day {model.day + 1}">'
+        f'<div style="font-size:15px;font-weight:600;margin-bottom:6px">{heading}</div>'
+        f'<div style="font-size:12px;color:#555;margin-bottom:4px">'
+        f"{html.escape(t('this_run', lang))}</div>"
+        f'<div style="display:flex;gap:12px">'
+        f"{big(proc, t('start_procedures', lang), base_proc)}"
+        f"{big(days, t('start_days', lang), base_days)}"
+        f"</div>{note}"
+        f'<div style="margin-top:10px;font-size:13px"><b>{html.escape(t("db_reference", lang))}</b>'
+        f'<ul style="margin:4px 0 0 0">{refs}</ul></div></div>'
+    )
+    return solara.HTML(tag="div", unsafe_innerHTML=body, style={"padding": "8px"})
+
+
+def components_for(model: DashboardModel) -> list[Any]:
+    """The grid's views, in order; the city comparison only when several cities run."""
+    views: list[Any] = [SatisfactionView, FourSatisfactionsView]
+    if len(model.sim.cities) > 1:
+        views.append(CitiesView)
+    views += [
+        CaseBurdenView,
+        StartBusinessView,
+        QueueView,
+        InformalPaymentsView,
+        SkillView,
+        NetworkView,
+    ]
+    return views
