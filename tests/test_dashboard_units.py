@@ -184,7 +184,7 @@ def test_line_chart_draws_the_baseline_faint_and_dashed():
     spec = specs.line_chart(
         rows, title="T", y_title="y", x_title="day", days=10, series_order=["A"]
     )
-    base, run = spec["layer"]
+    run, base = spec["layer"]
     assert base["mark"]["strokeDash"] and base["mark"]["opacity"] < 1
     assert "strokeDash" not in run["mark"]
     assert spec["data"]["values"][2]["value"] is None  # NaN is a gap, not invalid JSON

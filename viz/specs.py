@@ -78,21 +78,8 @@ def line_chart(
         y["scale"] = {"domain": list(y_domain)}
     elif not rows:
         y["scale"] = {"domain": [0, 1]}
-    layers: list[dict[str, Any]] = []
-    if any(r.get("kind") == "baseline" for r in rows):
-        layers.append(
-            {
-                "transform": [{"filter": "datum.kind === 'baseline'"}],
-                "mark": {
-                    "type": "line",
-                    "strokeDash": BASELINE_DASH,
-                    "opacity": BASELINE_OPACITY,
-                    "strokeWidth": 1.5,
-                },
-                "encoding": {"x": x, "y": y, "color": {**colour, "legend": None}},
-            }
-        )
-    layers.append(
+    # The run first: the merged legend takes its solid symbols from the first layer.
+    layers: list[dict[str, Any]] = [
         {
             "transform": [{"filter": "datum.kind !== 'baseline'"}],
             "mark": {"type": "line", "strokeWidth": 2, "interpolate": "linear"},
@@ -107,7 +94,20 @@ def line_chart(
                 ],
             },
         }
-    )
+    ]
+    if any(r.get("kind") == "baseline" for r in rows):
+        layers.append(
+            {
+                "transform": [{"filter": "datum.kind === 'baseline'"}],
+                "mark": {
+                    "type": "line",
+                    "strokeDash": BASELINE_DASH,
+                    "opacity": BASELINE_OPACITY,
+                    "strokeWidth": 1.5,
+                },
+                "encoding": {"x": x, "y": y, "color": colour},
+            }
+        )
     if not rows:
         layers.append(
             {
@@ -150,7 +150,7 @@ def bar_chart(
         "type": "nominal",
         "title": y_title,
         "sort": list(category_order),
-        "axis": {"labelLimit": 220},
+        "axis": {"labelLimit": 150, "labelFontSize": 10},
     }
     x = {"field": "value", "type": "quantitative", "title": x_title}
     encoding: dict[str, Any] = {
@@ -208,6 +208,7 @@ def network_chart(
     colour_title: str,
     size_title: str | None = None,
     labels: bool = False,
+    legend: bool = True,
     height: int = 130,
 ) -> dict[str, Any]:
     """Nodes at fixed (x, y) in [-1, 1] coloured by `colour` (0-1, red to green), optionally
@@ -222,6 +223,7 @@ def network_chart(
             "type": "quantitative",
             "title": colour_title,
             "scale": {"scheme": "redyellowgreen", "domain": [0, 1]},
+            **({} if legend else {"legend": None}),
         },
         "tooltip": [
             {"field": "label", "type": "nominal", "title": " "},

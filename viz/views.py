@@ -260,6 +260,7 @@ def NetworkView(model: DashboardModel):
                 colour_title=t("skill", lang),
                 size_title=t("queue", lang),
                 labels=True,
+                legend=False,
             ),
             model,
             "office_network",

@@ -1,0 +1,259 @@
+"""The dashboard in a real browser: Playwright drives Debian's chromium against the real server.
+
+One server per test module (a free loopback port), one fresh page (a fresh session) per test.
+Every test also checks that the browser console shows no error and that no request left
+localhost (they are blocked, as in a classroom with no internet). Screenshots go to
+test-output/dashboard/.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+import pytest
+
+from tests.dashboard.browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    SHOTS,
+    Server,
+    chart_data,
+    choose,
+    ink_share,
+    status_day,
+    step,
+    wait_day,
+)
+from tests.dashboard.synthetic import write_result_folder
+
+pytestmark = pytest.mark.slow
+
+SINGLE_CITY_VIEWS = 8  # satisfaction, four, case burden, start-up, queues, informal, skill, network
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
+            "(or run `apt-get install chromium`)"
+        )
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    srv = Server(log)
+    try:
+        srv.wait_ready()
+        yield srv
+    finally:
+        srv.stop()
+    assert "Traceback" not in log.read_text(errors="replace"), srv.log()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, timeout=60_000)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    """A fresh page; afterwards: a screenshot, no console errors, nothing fetched from outside."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1700})
+    outside: list[str] = []
+
+    def only_localhost(route):
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_localhost)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    yield pg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert errors == [], f"browser console errors: {errors}"
+    assert outside == [], f"requests left localhost: {outside}"
+
+
+def open_dashboard(page, server) -> float:
+    """Load the dashboard; seconds until every chart is drawn."""
+    start = time.monotonic()
+    page.goto(server.url + "/")
+    wait_day(page, 0, timeout=30)
+    return time.monotonic() - start
+
+
+def test_charts_are_really_drawn(page, server):
+    seconds = open_dashboard(page, server)
+    assert seconds < 15, f"page took {seconds:.1f}s to draw (budget: 5s, see the benchmark)"
+    items = page.locator(".vue-grid-item:not(.vue-grid-placeholder)")
+    assert items.count() == SINGLE_CITY_VIEWS
+    for i in range(items.count()):
+        box = items.nth(i).bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 200, box
+    step(page, 5)
+    canvases = page.locator(".govsim-chart canvas")
+    assert canvases.count() >= 9  # three small charts in one cell, two networks in another
+    for i in range(canvases.count()):
+        canvas = canvases.nth(i)
+        box = canvas.bounding_box()
+        assert box and box["width"] > 150 and box["height"] > 80, box
+        assert ink_share(canvas.screenshot()) > 0.02, f"canvas {i} looks empty"
+    trips = chart_data(page, "trips_per_case")
+    assert [r["day"] for r in trips if r["kind"] == "run"] == [0, 1, 2, 3, 4]
+    big = page.locator(".govsim-start-business")
+    assert "Doing Business" in big.inner_text() and "DB2019" in big.inner_text()
+    page.screenshot(path=str(SHOTS / "dashboard_en.png"))
+
+
+def test_step_play_and_reset_move_the_model(page, server):
+    open_dashboard(page, server)
+    step(page)
+    assert status_day(page) == 1
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.govsim-chart > div')]
+            .every(e => parseInt((e.getAttribute('data-mark') || 'day 0').slice(4)) >= 6)""",
+        timeout=30_000,
+    )
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="Step", exact=True).wait_for()  # enabled again once paused
+    time.sleep(0.6)
+    paused = status_day(page)
+    assert paused >= 6
+    time.sleep(0.8)
+    assert status_day(page) == paused, "the model kept running after pause"
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_day(page, 0)
+    assert status_day(page) == 0
+    step(page, 2)
+    assert status_day(page) == 2
+
+
+def test_switching_a_policy_on_changes_a_chart(page, server):
+    open_dashboard(page, server)
+    step(page, 25)
+    before = [r["value"] for r in chart_data(page, "trips_per_case") if r["kind"] == "run"]
+    page.get_by_text("One-stop service centre: on", exact=True).click()
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_day(page, 0)
+    step(page, 25)
+    rows = chart_data(page, "trips_per_case")
+    after = [r["value"] for r in rows if r["kind"] == "run"]
+    baseline = [r["value"] for r in rows if r["kind"] == "baseline"]
+    assert baseline == pytest.approx(before, nan_ok=True), "baseline = same seed, no reform"
+    assert after[-1] < 0.8 * baseline[-1], (after[-1], baseline[-1])
+    assert page.locator(".govsim-status .v-alert").count() == 0  # every input was used
+
+
+def test_seed_field_accepts_what_a_person_types(page, server):
+    open_dashboard(page, server)
+    seed = page.get_by_label("Seed (a whole number)")
+    seed.fill(" 12 ")
+    seed.press("Enter")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    step(page)
+    assert page.locator(".govsim-status .v-alert").count() == 0
+    seed.fill("twelve")
+    seed.press("Enter")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("seed must be a whole number").wait_for()
+
+
+def test_language_switch_shows_chinese(page, server):
+    open_dashboard(page, server)
+    step(page, 10)
+    page.get_by_role("button", name="中文").click()
+    page.get_by_text("情景", exact=True).wait_for()
+    for text in ("预设情景", "仪表盘", "实验结果", "与基线比较(无改革,同一随机种子)"):
+        assert page.get_by_text(text, exact=True).filter(visible=True).count() > 0, text
+    assert page.get_by_text("行政服务中心(一站式服务):实施").filter(visible=True).count() == 1
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.govsim-chart > div')]
+            .some(e => e.getAttribute('data-title') === '市民与企业满意度')"""
+    )
+    titles = page.eval_on_selector_all(
+        ".govsim-chart > div", "els => els.map(e => e.getAttribute('data-title'))"
+    )
+    assert "每件跑腿次数" in titles and "四满意" in titles
+    assert "第 10 天" in page.locator(".govsim-status").inner_text()
+    time.sleep(0.5)
+    page.screenshot(path=str(SHOTS / "dashboard_zh.png"))
+    page.get_by_role("button", name="English").click()
+    page.get_by_text("Scenario", exact=True).wait_for()
+
+
+def test_a_lesson_can_be_followed_to_its_end(page, server):
+    open_dashboard(page, server)
+    choose(page, "Teaching mode: lesson", "One-stop service: fewer trips")
+    panel = page.locator(".govsim-lesson")
+    panel.get_by_text("Step 1 of 3").wait_for()
+    for day in (60, 120):
+        panel.get_by_role("button", name=f"Run to day {day}").click()
+        wait_day(page, day, timeout=60)
+        page.screenshot(path=str(SHOTS / f"lesson_day{day}.png"))
+        panel.get_by_role("button", name="Next").click()
+    panel.get_by_text("Step 3 of 3").wait_for()
+    panel.get_by_role("button", name="Next").click()
+    panel.get_by_text("To discuss").wait_for()
+    assert "one-stop centre" in panel.inner_text()
+    trips = chart_data(page, "trips_per_case")
+    run = [r["value"] for r in trips if r["kind"] == "run"]
+    base = [r["value"] for r in trips if r["kind"] == "baseline"]
+    assert run[-1] < base[-1]  # the centre opened on day 60: fewer trips by day 120
+    panel.get_by_role("button", name="Finish the lesson").click()
+    panel.get_by_text("Lesson complete", exact=False).wait_for()
+
+
+def test_several_cities_are_compared(page, server):
+    open_dashboard(page, server)
+    choose(page, "Preset", "two_cities")
+    page.get_by_text("Reforms below apply to city “reformer”", exact=False).wait_for()
+    wait_day(page, 0)
+    assert (
+        page.locator(".vue-grid-item:not(.vue-grid-placeholder)").count() == SINGLE_CITY_VIEWS + 1
+    )
+    step(page, 3)
+    firms = chart_data(page, "enterprises")
+    assert {r["series"] for r in firms if r["kind"] == "run"} == {"reformer", "laggard"}
+    for name in ("enterprises", "residents", "competitiveness_index"):
+        canvas = page.locator(f'.govsim-chart > div[data-chart="{name}"] canvas')
+        assert ink_share(canvas.screenshot()) > 0.02, name
+
+
+def test_results_page_shows_the_table_and_bands(page, server, tmp_path):
+    folder = write_result_folder(tmp_path / "experiment")
+    page.goto(f"{server.url}/results?folder={quote(str(folder))}")
+    table = page.locator(".govsim-summary")
+    table.wait_for()
+    text = table.inner_text()
+    assert "baseline" in text and "one_stop" in text and "Trips per case" in text
+    assert "8 successful runs, 1 failed" in page.locator(".govsim-results").inner_text()
+    page.wait_for_function(
+        """() => document.querySelector('.govsim-chart > div[data-chart="trips_per_case"]')
+            ?.getAttribute('data-mark') === 'trips_per_case'"""
+    )
+    time.sleep(0.5)
+    canvas = page.locator('.govsim-chart > div[data-chart="trips_per_case"] canvas')
+    assert ink_share(canvas.screenshot()) > 0.02
+    rows = chart_data(page, "trips_per_case")
+    assert all(r["low"] <= r["mean"] <= r["high"] for r in rows)
+    page.screenshot(path=str(SHOTS / "results.png"), full_page=True)
+    box = page.get_by_label("Result folder (from govsim experiment run)")
+    box.fill(str(tmp_path / "no-such-folder"))
+    page.get_by_role("button", name="Open").click()
+    page.get_by_text("Cannot open this folder", exact=False).wait_for()
