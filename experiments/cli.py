@@ -213,6 +213,19 @@ def compare(
     )
 
 
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port")] = 8765,
+) -> None:
+    """Start the interactive dashboard (Solara) at http://HOST:PORT/; works offline."""
+    from viz.server import serve  # the dashboard's heavy imports only when asked for
+
+    serve(host, port)
+
+
 experiment_app = typer.Typer(
     help="Batch experiments: presets x sweeps x replicates, summaries, reports, sensitivity.",
     no_args_is_help=True,
