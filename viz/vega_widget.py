@@ -8,6 +8,7 @@ and otherwise swaps the named datasets in place (`vega_chart.vue`).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ class VegaChart(v.VuetifyTemplate):
 
     template_file = str(Path(__file__).with_name("vega_chart.vue"))
     spec = traitlets.Dict().tag(sync=True)  # the Vega-Lite spec, its data sources named only
-    payload = traitlets.Dict().tag(sync=True)  # {"mark": str, "data": {name: rows}}
+    # JSON text of {"mark": str, "data": {name: rows}}: a string, so that Vue 2 does not make
+    # thousands of rows reactive (walking them cost more than drawing them).
+    payload = traitlets.Unicode("{}").tag(sync=True)
     name = traitlets.Unicode("").tag(sync=True)  # which chart, for tests: the data-chart attribute
     cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
@@ -58,4 +61,5 @@ def Chart(spec: dict[str, Any], mark: str = "", name: str = "") -> reacton.core.
     """A chart element; `mark` (e.g. "day 12") is written to the page once the data is drawn,
     `name` identifies the chart whatever the language."""
     structure, datasets = split(spec)
-    return VegaChart.element(spec=structure, payload={"mark": mark, "data": datasets}, name=name)
+    payload = json.dumps({"mark": mark, "data": datasets}, separators=(",", ":"), allow_nan=False)
+    return VegaChart.element(spec=structure, payload=payload, name=name)

@@ -23,7 +23,7 @@ from viz.network_view import cached_citizen_sample, cached_office_layout
 from viz.specs import bar_chart, line_chart, network_chart
 from viz.vega_widget import Chart
 
-MAX_POINTS = 400  # per series: longer runs are thinned so that a redraw stays cheap
+MAX_POINTS = 150  # per series: longer runs are thinned (a 30-day trailing window is smooth)
 # Doing Business "starting a business", China (Shanghai): (procedures, days) per report year.
 DB_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}
 
