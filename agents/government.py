@@ -52,12 +52,13 @@ class CityGovernment(mesa.Agent):
     def apply_policies(self, env: ServiceEnvironment, day: int) -> float:
         """Start, end, defer or suspend today's reforms; returns what they cost today, in CNY."""
         spent = 0.0
+        due = [i.start <= day and (i.end is None or day < i.end) for i in self.policy]
+        for n, i in enumerate(self.policy):  # ends first, so a successor starting today stays on
+            if i.active and not due[n]:
+                i.revert(env)
+                self.events.append((day, i.key, "ended"))
         for n, i in enumerate(self.policy):
-            due = i.start <= day and (i.end is None or day < i.end)
-            if not due:
-                if i.active:
-                    i.revert(env)
-                    self.events.append((day, i.key, "ended"))
+            if not due[n]:
                 continue
             daily = i.daily_cost * self.cost_scale
             if not i.active:

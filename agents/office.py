@@ -150,7 +150,7 @@ class Office(mesa.Agent):
         self.handled += self.handled_today
         self.handled_today[:] = 0
 
-        if env.courtesy_target is not None:
+        if env.courtesy_target is not None and env.courtesy_training_speed > 0:
             self.courtesy += env.courtesy_training_speed * (env.courtesy_target - self.courtesy)
         else:
             self.courtesy += COURTESY_RELAXATION * (self.own_courtesy - self.courtesy)

@@ -23,6 +23,7 @@ from experiments.simulate import RunResult, run_simulation
 from experiments.storage import save_run
 from experiments.store import is_result_folder
 from experiments.summary import summarize
+from model.competition import RegionParameters
 from model.outcomes import OUTCOMES
 from model.parameters import ParameterError, Parameters
 from scenarios.loader import list_presets, load_preset
@@ -50,8 +51,10 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UserError(f"--set expects name=value, got {item!r}")
-        Parameters.info(name.strip())
-        out[name.strip()] = value
+        name = name.strip()
+        if name not in RegionParameters.model_fields:
+            Parameters.info(name)  # unknown names fail here, with the nearest suggested
+        out[name] = value
     return out
 
 
@@ -243,7 +246,11 @@ SchedulerOpt = Annotated[
     ),
 ]
 ReferenceOpt = Annotated[
-    str, typer.Option("--reference", help="Preset the paired differences are taken against")
+    str | None,
+    typer.Option(
+        "--reference",
+        help="Preset the paired differences are taken against (default: the experiment's)",
+    ),
 ]
 
 
@@ -289,11 +296,12 @@ def experiment_run(
 @experiment_app.command("summarize")
 def experiment_summarize(
     folder: Annotated[Path, typer.Argument(help="Result folder of `govsim experiment run`")],
-    reference: ReferenceOpt = "baseline",
+    reference: ReferenceOpt = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON records on stdout")] = False,
 ) -> None:
     """Mean, sd and 95% CI per preset and outcome, and the paired difference to a reference."""
+    reference = _reference(folder, reference)
     table = _summary(folder, reference)
     if as_csv:
         sys.stdout.write(table.to_csv(index=False))
@@ -302,6 +310,17 @@ def experiment_summarize(
         sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         return
     out_console.print(summary_table(table, reference))
+
+
+def _reference(folder: Path, given: str | None) -> str:
+    """The reference preset: as given, or the one the experiment file names."""
+    if given:
+        return given
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        return manifest["spec"]["reference"]
+    except (OSError, KeyError, ValueError):
+        return "baseline"
 
 
 def _summary(folder: Path, reference: str):
@@ -332,9 +351,10 @@ def summary_table(table, reference: str) -> Table:
 @experiment_app.command("report")
 def experiment_report(
     folder: Annotated[Path, typer.Argument(help="Result folder of `govsim experiment run`")],
-    reference: ReferenceOpt = "baseline",
+    reference: ReferenceOpt = None,
 ) -> None:
     """Write report.html (charts with uncertainty bands, paired differences, the table)."""
+    reference = _reference(folder, reference)
     _summary(folder, reference)
     path = write_report(folder, reference)
     out_console.print(f"report written to {path}")

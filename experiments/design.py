@@ -198,6 +198,11 @@ def load_spec(path: str | Path) -> ExperimentSpec:
             raise SpecError(f"{where(('presets', i))}: {exc}") from None
         resolved.append(target)
     spec = spec.model_copy(update={"presets": resolved})
+    if spec.sensitivity is not None and spec.sensitivity.preset is not None:
+        by_stem = {Path(p).stem: p for p in resolved}
+        if spec.sensitivity.preset in by_stem:
+            sens = spec.sensitivity.model_copy(update={"preset": by_stem[spec.sensitivity.preset]})
+            spec = spec.model_copy(update={"sensitivity": sens})
     if spec.reference not in {Path(p).stem for p in spec.presets}:
         raise SpecError(f"{where(('reference',))}: reference {spec.reference!r} is not a preset")
     for name, value in spec.parameters.items():
@@ -219,7 +224,10 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     if spec.sensitivity is not None:
         ranges.append((("sensitivity", "parameters"), spec.sensitivity.parameters))
         preset = spec.sensitivity.preset
-        if preset is not None and preset not in {Path(p).stem for p in spec.presets}:
+        if preset is not None and preset not in {
+            *spec.presets,
+            *(Path(p).stem for p in spec.presets),
+        }:
             raise SpecError(f"{where(('sensitivity', 'preset'))}: {preset!r} is not a preset")
     for where_key, table in ranges:
         for name, r in table.items():

@@ -112,8 +112,7 @@ def write_report(folder: str | Path, reference: str = "baseline", out: Path | No
         f"95% Student-t intervals over replicates; differences are paired by seed.</p>",
     ]
     if kept:
-        city = None if not cities else cities[0]
-        parts += ["<h2>Over time (mean and 95% band)</h2>", _img(series_figure(series, kept, city))]
+        parts += ["<h2>Over time (mean and 95% band)</h2>", _img(series_figure(series, kept))]
     if diffs:
         parts += [f"<h2>Paired differences against {html.escape(reference)}</h2>"]
         parts += [_img(diff_figure(summary, reference, diffs))]

@@ -20,7 +20,8 @@ def write_json(path: Path, data: Any) -> None:
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     """Write Parquet atomically (a reader, or a crash, never leaves half a file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    # A leading dot: Parquet readers skip the file if a crash leaves it behind.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
@@ -32,7 +33,7 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

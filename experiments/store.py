@@ -25,7 +25,10 @@ class ResultStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         for name in DATASETS:
-            (self.root / f"{name}.parquet").mkdir(parents=True, exist_ok=True)
+            folder = self.root / f"{name}.parquet"
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in folder.glob(".*.tmp"):  # half-written by a run that was killed
+                stale.unlink(missing_ok=True)
 
     def _part(self, dataset: str, run_id: str) -> Path:
         return self.root / f"{dataset}.parquet" / f"part-{run_id}.parquet"

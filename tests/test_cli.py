@@ -95,6 +95,18 @@ def test_run_accepts_a_toml_file(tmp_path: Path) -> None:
     assert json.loads(r.stdout)["days"] == 20
 
 
+def test_several_cities_and_region_parameters_from_the_command_line() -> None:
+    r = govsim(
+        "run", "two_cities", "--days", "15", "--json", *SMALL, "--set", "startup_home_bias=2.5"
+    )
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [c["name"] for c in data["cities"]] == ["reformer", "laggard"]
+    for city in data["cities"]:
+        assert REQUIRED_KEYS | {"enterprises", "residents", "net_firm_inflow"} <= set(city)
+        assert "competitiveness_index" in city
+
+
 def test_compare_prints_both_presets() -> None:
     r = govsim("compare", "baseline", "full_reform", "--days", "20", *SMALL)
     assert r.returncode == 0, r.stderr

@@ -261,3 +261,16 @@ def test_a_city_that_stops_reforming_loses_its_lead() -> None:
     assert all(k["image_lead"] > 0.15 for k, _ in runs)
     assert all(s["image_lead"] < 0.1 for _, s in runs)
     assert abs(np.mean([s["image_lead"] for _, s in runs])) < 0.05
+
+
+def test_back_to_back_windows_of_one_policy_stay_on(catalogue) -> None:
+    """One window ends the day the next begins, whatever their order in the package."""
+    policy = [
+        build_intervention({"type": "transparency", "start": 10, "end": 20}),
+        build_intervention({"type": "transparency", "start": 0, "end": 10}),
+    ]
+    m = CityModel(Parameters(**SMALL), catalogue, policy, rng=0)
+    for _ in range(25):
+        m.step()
+        expected = 1.0 if m.day < 20 else 0.0
+        assert m.env.transparency == expected, m.day

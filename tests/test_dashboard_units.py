@@ -248,6 +248,13 @@ def test_results_accept_folders_of_parquet_parts(tmp_path):
     assert len(res.outcomes) == 2 * REPLICATES
 
 
+def test_result_folders_under_results_are_offered(tmp_path):
+    write_result_folder(tmp_path / "results" / "exp1")
+    (tmp_path / "results" / "not-a-result").mkdir()
+    assert results.find_result_folders(tmp_path / "results") == [str(tmp_path / "results" / "exp1")]
+    assert results.find_result_folders(tmp_path / "nothing") == []
+
+
 def test_a_foreign_folder_is_one_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no such folder"):
         results.read_results(tmp_path / "nope")
