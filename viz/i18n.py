@@ -98,11 +98,13 @@ UI: dict[str, tuple[str, str]] = {
         "结果文件夹(govsim experiment run 的输出)",
     ),
     "results_open": ("Open", "打开"),
+    "results_recent": ("or pick one under results/", "或从 results/ 中选择"),
     "results_runs": (
         "{ok} successful runs, {failed} failed; presets: {presets}",
         "成功运行 {ok} 次,失败 {failed} 次;预设情景:{presets}",
     ),
     "results_table": ("Summary: mean (95% confidence interval)", "汇总:均值(95% 置信区间)"),
+    "results_every": ("Show every outcome", "显示全部指标"),
     "results_outcome": ("Outcome", "结果指标"),
     "results_charts": ("Outcomes over time: mean and 95% band", "结果随时间变化:均值与 95% 置信带"),
     "results_choose": ("Outcomes to chart", "要绘制的指标"),

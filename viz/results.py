@@ -85,6 +85,31 @@ class Results:
                 keys.append(extra)
         return keys
 
+    def label(self, values: dict[str, Any]) -> str:
+        """'one_stop', 'two_cities · reformer': the city only for presets with several."""
+        parts = [str(values["preset"])]
+        if "point" in values:
+            parts.append(str(values["point"]))
+        if "city" in values and values["preset"] in self.several_city_presets():
+            parts.append(str(values["city"]))
+        return " · ".join(parts)
+
+    def focus_outcomes(self) -> list[str]:
+        """The outcomes the experiment names in its spec (all outcomes when it names none)."""
+        names = [o.name for o in OUTCOMES if o.name in self.outcomes.columns]
+        chosen = (self.manifest.get("spec") or {}).get("outcomes") or []
+        return [n for n in names if n in chosen] or names
+
+    @property
+    def description(self) -> str:
+        return str((self.manifest.get("spec") or {}).get("description", ""))
+
+    def several_city_presets(self) -> set[str]:
+        if "city" not in self.outcomes:
+            return set()
+        counts = self.outcomes.groupby("preset")["city"].nunique()
+        return set(counts[counts > 1].index)
+
 
 def read_results(folder: str | Path) -> Results:
     """Read a result folder; a missing or foreign folder is one clear ValueError."""
@@ -109,6 +134,17 @@ def read_results(folder: str | Path) -> Results:
     return Results(folder, runs, outcomes.reset_index(drop=True), timeseries, manifest)
 
 
+def find_result_folders(root: Path | None = None) -> list[str]:
+    """Result folders under `results/` of the working directory (where `govsim experiment run`
+    writes by default), newest first, for the page's picker."""
+    root = root or Path.cwd() / "results"
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir() if (p / "runs.parquet").exists()]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(p) for p in found]
+
+
 def _interval(values: np.ndarray) -> tuple[int, float, float, float]:
     values = values[~np.isnan(values)]
     n = len(values)
@@ -121,10 +157,6 @@ def _interval(values: np.ndarray) -> tuple[int, float, float, float]:
     return n, mean, mean - half, mean + half
 
 
-def series_name(row: Any, keys: list[str]) -> str:
-    return " · ".join(str(row[k]) for k in keys)
-
-
 def summary_table(results: Results, outcomes: list[str] | None = None) -> pd.DataFrame:
     """One row per group (preset, point, city) and outcome: n, mean and the 95% interval."""
     table = results.outcomes
@@ -133,7 +165,7 @@ def summary_table(results: Results, outcomes: list[str] | None = None) -> pd.Dat
     rows = []
     for group, part in table.groupby(keys, sort=False):
         group = group if isinstance(group, tuple) else (group,)
-        label = " · ".join(str(g) for g in group)
+        label = results.label(dict(zip(keys, group, strict=True)))
         for name in names:
             n, mean, low, high = _interval(part[name].to_numpy(dtype=float))
             rows.append(
@@ -154,7 +186,7 @@ def bands(results: Results, outcome: str) -> pd.DataFrame:
     half = mult * stats["std"].to_numpy() / np.sqrt(stats["count"].to_numpy())
     out = pd.DataFrame(
         {
-            "series": [series_name(r, keys) for _, r in stats[keys].iterrows()],
+            "series": [results.label(r) for r in stats[keys].to_dict("records")],
             "day": stats["day"].astype(int),
             "mean": stats["mean"],
             "low": stats["mean"] - half,
@@ -178,7 +210,12 @@ def table_html(summary: pd.DataFrame, lang: str) -> str:
     for name, part in summary.groupby("outcome", sort=False):
         o = OUTCOME_BY_NAME[name]
         better = t(f"better_{o.direction}", lang)
-        label = f"{outcome_label(name, lang)} ({unit_label(o.unit, lang)})"
+        unit = unit_label(o.unit, lang)
+        label = (
+            f"{outcome_label(name, lang)}({unit})"
+            if lang == "zh"
+            else f"{outcome_label(name, lang)} ({unit})"
+        )
         cells = []
         by = part.set_index("series")
         for s in series:
@@ -226,6 +263,7 @@ def ResultsPage():
     opened, set_opened = solara.use_state(from_url)
     typed = solara.use_reactive(from_url)
     chosen = solara.use_reactive(list(DEFAULT_CHARTS))
+    every = solara.use_reactive(False)
 
     def load() -> Results | str | None:
         if not opened:
@@ -236,6 +274,12 @@ def ResultsPage():
             return str(exc)
 
     results = solara.use_memo(load, [opened])
+    recent = solara.use_memo(find_result_folders, [])
+
+    def pick(folder: str) -> None:
+        typed.set(folder)
+        set_opened(folder)
+
     AppBarLinks()
     with solara.AppBar():
         solara.AppBarTitle(t("title", lang))
@@ -253,6 +297,13 @@ def ResultsPage():
                 on_click=lambda: set_opened(typed.value.strip()),
                 color="primary",
             )
+        if recent:
+            solara.Select(
+                t("results_recent", lang),
+                value=opened if opened in recent else None,
+                values=recent,
+                on_value=pick,
+            )
         if results is None:
             solara.Info(t("results_none", lang))
             return
@@ -261,13 +312,18 @@ def ResultsPage():
             return
         ok = len(results.ok_runs)
         presets = ", ".join(dict.fromkeys(results.runs["preset"].astype(str)))
+        if results.description:
+            solara.Text(results.description, style={"font-size": "16px"})
         solara.Text(
             t("results_runs", lang, ok=ok, failed=len(results.runs) - ok, presets=presets),
             style={"color": "#555"},
         )
         names = [o.name for o in OUTCOMES if o.name in results.outcomes.columns]
+        shown = names if every.value else results.focus_outcomes()
         solara.Text(t("results_table", lang), style={"font-size": "17px", "margin-top": "8px"})
-        solara.HTML(tag="div", unsafe_innerHTML=table_html(summary_table(results, names), lang))
+        if len(results.focus_outcomes()) < len(names):
+            solara.Checkbox(label=t("results_every", lang), value=every)
+        solara.HTML(tag="div", unsafe_innerHTML=table_html(summary_table(results, shown), lang))
         if results.timeseries.empty:
             return
         solara.Text(t("results_charts", lang), style={"font-size": "17px", "margin-top": "12px"})
