@@ -182,14 +182,15 @@ def test_language_switch_shows_chinese(page, server):
     for text in ("预设情景", "仪表盘", "实验结果", "与基线比较(无改革,同一随机种子)"):
         assert page.get_by_text(text, exact=True).filter(visible=True).count() > 0, text
     assert page.get_by_text("行政服务中心(一站式服务):实施").filter(visible=True).count() == 1
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.govsim-chart > div')]
-            .some(e => e.getAttribute('data-title') === '市民与企业满意度')"""
+    wanted = ["市民与企业满意度", "四满意", "每件跑腿次数", "今日各部门排队人次"]
+    page.wait_for_function(  # each chart redraws with its new title on its own
+        """(wanted) => {
+            const titles = [...document.querySelectorAll('.govsim-chart > div')]
+                .map(e => e.getAttribute('data-title'));
+            return wanted.every(w => titles.includes(w));
+        }""",
+        arg=wanted,
     )
-    titles = page.eval_on_selector_all(
-        ".govsim-chart > div", "els => els.map(e => e.getAttribute('data-title'))"
-    )
-    assert "每件跑腿次数" in titles and "四满意" in titles
     assert "第 10 天" in page.locator(".govsim-status").inner_text()
     time.sleep(0.5)
     page.screenshot(path=str(SHOTS / "dashboard_zh.png"))

@@ -46,10 +46,11 @@ def Dashboard():
     ).key(f"viz-{generation}")
     with solara.Column(style={"width": "100%"}):
         StatusLine(model)
-        if lesson:
-            with solara.Columns([3, 1]):
-                solara.Column(children=[viz])
-                LessonPanel(model)
+        if lesson:  # the lesson beside the charts, at a width its text can be read in
+            with solara.Row(style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+                solara.Column(children=[viz], style={"flex": "1 1 auto", "min-width": "0"})
+                with solara.Column(style={"flex": "0 0 300px", "width": "300px"}):
+                    LessonPanel(model)
         else:
             solara.Column(children=[viz])
 

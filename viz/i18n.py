@@ -273,6 +273,19 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 }
 
 
+# Shorter names for chart legends, where the chart's title already says what is measured.
+SERIES: dict[str, tuple[str, str]] = {
+    "satisfaction_citizens": ("Citizens", "市民"),
+    "satisfaction_enterprises": ("Enterprises", "企业"),
+    "satisfaction_grassroots": ("Grassroots (基层)", "基层满意"),
+    "satisfaction_public": ("Public (百姓)", "百姓满意"),
+    "satisfaction_peers": ("Peers (同行)", "同行满意"),
+    "satisfaction_superiors": ("Superiors (上级)", "上级满意"),
+    "civil_servant_skill": ("Skill", "业务能力"),
+    "civil_servant_courtesy": ("Courtesy", "服务态度"),
+}
+
+
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "zh" else pair[0]
 
@@ -296,6 +309,11 @@ def parameter_label(name: str, unit: str, lang: str) -> str:
 
 def outcome_label(name: str, lang: str) -> str:
     return _pick(OUTCOMES[name], lang)
+
+
+def series_label(name: str, lang: str) -> str:
+    """An outcome's name in a chart legend (short where the title says the rest)."""
+    return _pick(SERIES[name], lang) if name in SERIES else outcome_label(name, lang)
 
 
 def policy_label(cls: Any, lang: str) -> str:

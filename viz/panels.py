@@ -122,7 +122,7 @@ def LessonPanel(model: solara.Reactive[DashboardModel]):
         model.value.run_to(day)
         force_update()
 
-    with solara.Card(lesson.title(lang), classes=["govsim-lesson"], style={"min-width": "260px"}):
+    with solara.Card(lesson.title(lang), classes=["govsim-lesson"]):
         if state.lesson_done.value:
             solara.Success(t("lesson_done", lang))
             solara.Button(

@@ -36,6 +36,7 @@ DEFAULT_CHARTS = (
     "informal_payment_rate",
     "civil_servant_skill",
 )
+BOUNDED_UNITS = ("share", "0-1")  # outcomes that live in [0, 1]: their bands are clipped there
 # Two-sided 95% Student-t quantiles t(0.975, df): exact table values, interpolated in 1/df beyond.
 _T975 = {
     1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
@@ -250,6 +251,7 @@ def band_spec(results: Results, outcome: str, lang: str) -> dict[str, Any]:
         y_title=unit_label(o.unit, lang),
         x_title=t("day", lang),
         series_order=list(dict.fromkeys(frame["series"])),
+        y_domain=[0, 1] if o.unit in BOUNDED_UNITS else None,
     )
 
 

@@ -23,7 +23,17 @@ def _config() -> dict[str, Any]:
         "font": FONT,
         "view": {"stroke": None},
         "axis": {"labelFontSize": 11, "titleFontSize": 11, "grid": True, "gridOpacity": 0.4},
-        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "columns": 3},
+        "legend": {
+            "labelFontSize": 11,
+            "titleFontSize": 11,
+            "orient": "bottom",
+            "columns": 2,
+            "labelLimit": 190,
+            "symbolType": "stroke",
+            "symbolOpacity": 1,
+            "symbolStrokeWidth": 2.5,
+            "symbolDash": [],
+        },
         "title": {"fontSize": 13, "anchor": "start", "subtitleFontSize": 10},
     }
 
@@ -300,9 +310,11 @@ def band_chart(
     x_title: str,
     series_order: Sequence[str],
     subtitle: str | None = None,
+    y_domain: Sequence[float] | None = None,
     height: int = 220,
 ) -> dict[str, Any]:
-    """Mean lines with a shaded band from `low` to `high` (a confidence interval), per series."""
+    """Mean lines with a shaded band from `low` to `high` (a confidence interval), per series;
+    with `y_domain`, what falls outside (wide early bands) is clipped."""
     colour = {
         "field": "series",
         "type": "nominal",
@@ -310,6 +322,7 @@ def band_chart(
         "scale": {"domain": list(series_order), "range": PALETTE},
     }
     x = {"field": "day", "type": "quantitative", "title": x_title}
+    scale = {"scale": {"domain": list(y_domain)}} if y_domain is not None else {}
     return {
         "$schema": SCHEMA,
         "description": title,
@@ -319,19 +332,19 @@ def band_chart(
         "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
         "layer": [
             {
-                "mark": {"type": "area", "opacity": 0.2},
+                "mark": {"type": "area", "opacity": 0.2, "clip": True},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "low", "type": "quantitative", "title": y_title},
+                    "y": {"field": "low", "type": "quantitative", "title": y_title, **scale},
                     "y2": {"field": "high"},
                     "color": colour,
                 },
             },
             {
-                "mark": {"type": "line", "strokeWidth": 2},
+                "mark": {"type": "line", "strokeWidth": 2, "clip": True},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "mean", "type": "quantitative", "title": y_title},
+                    "y": {"field": "mean", "type": "quantitative", "title": y_title, **scale},
                     "color": colour,
                     "tooltip": [
                         {"field": "series", "type": "nominal"},

@@ -18,7 +18,7 @@ from mesa.visualization.utils import update_counter
 
 from viz import state
 from viz.dashboard_model import DashboardModel
-from viz.i18n import office_label, outcome_label, t
+from viz.i18n import office_label, series_label, t
 from viz.network_view import cached_citizen_sample, cached_office_layout
 from viz.specs import bar_chart, line_chart, network_chart
 from viz.vega_widget import Chart
@@ -51,7 +51,7 @@ def series_rows(
             if by_city_only:
                 order.append(city)
             else:
-                label = outcome_label(name, lang)
+                label = series_label(name, lang)
                 order.append(f"{label} · {city}" if multi else label)
     rows: list[dict[str, Any]] = []
     for kind, frame in frames:
@@ -67,7 +67,7 @@ def series_rows(
                 if by_city_only:
                     series = city
                 else:
-                    label = outcome_label(name, lang)
+                    label = series_label(name, lang)
                     series = f"{label} · {city}" if multi else label
                 rows.extend(
                     {"day": int(days[i]), "series": series, "value": float(values[i]), "kind": kind}
@@ -89,7 +89,7 @@ def _line(
     y_title: str,
     *,
     y_domain: Sequence[float] | None = None,
-    height: int = 190,
+    height: int = 215,
     by_city_only: bool = False,
     subtitle: bool = True,
     last: bool = True,
