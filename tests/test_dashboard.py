@@ -179,9 +179,14 @@ def test_language_switch_shows_chinese(page, server):
     step(page, 10)
     page.get_by_role("button", name="中文").click()
     page.get_by_text("情景", exact=True).wait_for()
-    for text in ("预设情景", "仪表盘", "实验结果", "与基线比较(无改革,同一随机种子)"):
-        assert page.get_by_text(text, exact=True).filter(visible=True).count() > 0, text
-    assert page.get_by_text("行政服务中心(一站式服务):实施").filter(visible=True).count() == 1
+    for text in (  # sidebar, app bar and reform panel redraw on their own: wait for each
+        "预设情景",
+        "仪表盘",
+        "实验结果",
+        "与基线比较(无改革,同一随机种子)",
+        "行政服务中心(一站式服务):实施",
+    ):
+        page.get_by_text(text, exact=True).filter(visible=True).first.wait_for()
     wanted = ["市民与企业满意度", "四满意", "每件跑腿次数", "今日各部门排队人次"]
     page.wait_for_function(  # each chart redraws with its new title on its own
         """(wanted) => {
@@ -191,7 +196,7 @@ def test_language_switch_shows_chinese(page, server):
         }""",
         arg=wanted,
     )
-    assert "第 10 天" in page.locator(".govsim-status").inner_text()
+    page.locator(".govsim-status").get_by_text("第 10 天", exact=False).wait_for()
     time.sleep(0.5)
     page.screenshot(path=str(SHOTS / "dashboard_zh.png"))
     page.get_by_role("button", name="English").click()
@@ -224,10 +229,13 @@ def test_several_cities_are_compared(page, server):
     open_dashboard(page, server)
     choose(page, "Preset", "two_cities")
     page.get_by_text("Reforms below apply to city “reformer”", exact=False).wait_for()
-    wait_day(page, 0)
-    assert (
-        page.locator(".vue-grid-item:not(.vue-grid-placeholder)").count() == SINGLE_CITY_VIEWS + 1
+    page.wait_for_function(  # the grid is rebuilt with the city comparison
+        """(n) => document.querySelectorAll('.vue-grid-item:not(.vue-grid-placeholder)')
+            .length === n
+            && document.querySelector('.govsim-chart > div[data-chart="enterprises"]')""",
+        arg=SINGLE_CITY_VIEWS + 1,
     )
+    wait_day(page, 0)
     step(page, 3)
     firms = chart_data(page, "enterprises")
     assert {r["series"] for r in firms if r["kind"] == "run"} == {"reformer", "laggard"}

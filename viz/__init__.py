@@ -1,1 +1,2 @@
-"""The Solara dashboard (SolaraViz) for policymakers and classrooms: not built yet."""
+"""The Solara dashboard (Mesa's SolaraViz) for policymakers and classrooms: `viz.server.serve()`
+starts it; see docs/dashboard.md."""

@@ -3,12 +3,12 @@ the lesson panel of teaching mode."""
 
 from __future__ import annotations
 
-from typing import Any
+import html
 
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from scenarios import load_preset, preset_names
+from scenarios import preset_names
 from viz import state
 from viz.controls import policy_city
 from viz.dashboard_model import DashboardModel
@@ -91,13 +91,15 @@ def StatusLine(model: solara.Reactive[DashboardModel]):
     update_counter.get()
     lang = state.language.value
     m = model.value
-    preset = load_preset(m.preset_name)
     city = policy_city(m.config)
     with solara.Column(gap="2px", classes=["govsim-status"], style={"padding": "0 12px"}):
-        text = preset_description(preset, lang)
+        if m.lesson:  # the lesson changes its preset: name the lesson, not the preset's text
+            text = f"{LESSONS[m.lesson].title(lang)} ({m.preset_name})"
+        else:
+            text = f"{m.preset_name}: {preset_description(m.config, lang)}"
         day = max(m.day + 1, 0)
         solara.Text(
-            f"{m.preset_name}: {text} — {t('day_of', lang, day=day, days=m.days)}",
+            f"{text} — {t('day_of', lang, day=day, days=m.days)}",
             style={"font-size": "15px", "font-weight": "500"},
         )
         hint = t("apply_hint", lang)
@@ -136,7 +138,7 @@ def LessonPanel(model: solara.Reactive[DashboardModel]):
             solara.Text(t("lesson_step", lang, i=i + 1, n=n), style={"color": "#666"})
             solara.HTML(
                 tag="p",
-                unsafe_innerHTML=_escape(step.text(lang)),
+                unsafe_innerHTML=html.escape(step.text(lang)),
                 style={"font-size": "15px", "line-height": "1.5"},
                 classes=["govsim-lesson-text"],
             )
@@ -152,7 +154,7 @@ def LessonPanel(model: solara.Reactive[DashboardModel]):
             solara.Text(t("lesson_question", lang), style={"font-weight": "600"})
             solara.HTML(
                 tag="p",
-                unsafe_innerHTML=_escape(lesson.question(lang)),
+                unsafe_innerHTML=html.escape(lesson.question(lang)),
                 style={"font-size": "15px", "line-height": "1.5"},
                 classes=["govsim-lesson-question"],
             )
@@ -176,16 +178,3 @@ def LessonPanel(model: solara.Reactive[DashboardModel]):
                     on_click=lambda: state.lesson_done.set(True),
                     color="primary",
                 )
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
-
-
-def lesson_keys() -> list[str]:
-    return list(LESSONS)
-
-
-__all__: list[Any] = ["AppBarLinks", "LessonPanel", "ScenarioCard", "StatusLine"]

@@ -132,6 +132,7 @@ def line_chart(
         )
     return {
         "$schema": SCHEMA,
+        "background": "white",  # readable in the dark theme too
         "description": title,
         "title": _title(title, subtitle),
         "width": "container",
@@ -200,6 +201,7 @@ def bar_chart(
         )
     return {
         "$schema": SCHEMA,
+        "background": "white",  # readable in the dark theme too
         "description": title,
         "title": _title(title, subtitle),
         "width": "container",
@@ -289,6 +291,7 @@ def network_chart(
             )
     return {
         "$schema": SCHEMA,
+        "background": "white",  # readable in the dark theme too
         "description": title,
         "title": _title(title, None),
         "width": "container",
@@ -325,6 +328,7 @@ def band_chart(
     scale = {"scale": {"domain": list(y_domain)}} if y_domain is not None else {}
     return {
         "$schema": SCHEMA,
+        "background": "white",  # readable in the dark theme too
         "description": title,
         "title": _title(title, subtitle),
         "width": "container",
