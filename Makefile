@@ -76,8 +76,11 @@ format: $(VENV)/.test
 test: $(VENV)/.test $(VENV)/.browser lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
-bench: $(VENV)/.core
+bench: $(VENV)/.test $(VENV)/.browser
 	$(PY) benchmarks/city_year.py
+	$(PY) benchmarks/cities_year.py
+	$(PY) benchmarks/runner_speed.py
+	$(PY) benchmarks/dashboard_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-output
