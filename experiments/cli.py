@@ -24,7 +24,7 @@ from experiments.storage import save_run
 from experiments.store import is_result_folder
 from experiments.summary import summarize
 from model.competition import RegionParameters
-from model.outcomes import OUTCOMES
+from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOMES
 from model.parameters import ParameterError, Parameters
 from scenarios.loader import list_presets, load_preset
 
@@ -211,8 +211,10 @@ def compare(
     columns = [(r.preset.name, r.summary) for r in results]
     out_console.print(outcome_table(columns, f"{n_days} days, seed {seed} (paired)"))
     out_console.print(
-        "Doing Business 'starting a business', China (Shanghai): DB2014 13 procedures / 33 days;"
-        " DB2019 4 procedures / 9 days."
+        "Doing Business 'starting a business', China (Shanghai): "
+        + "; ".join(
+            f"{r} {p} procedures / {d} days" for r, (p, d) in DOING_BUSINESS_REFERENCES.items()
+        )
     )
 
 

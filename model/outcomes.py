@@ -14,6 +14,10 @@ from typing import Literal
 
 import numpy as np
 
+# Published reference for "starting a business" in China (Shanghai), World Bank Doing Business:
+# report -> (procedures, days). Sources and caveats: docs/calibration.md.
+DOING_BUSINESS_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}
+
 TALLIES = (
     "ended_citizens",
     "ended_enterprises",

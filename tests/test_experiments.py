@@ -218,17 +218,19 @@ def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(serial_results,
     spec_path, serial = serial_results
     out = tmp_path / "killed"
     cmd = [str(VENV_BIN / "govsim"), "experiment", "run", str(spec_path), "--out", str(out)]
+    log = open(tmp_path / "killed.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [*cmd, "--workers", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        [*cmd, "--workers", "2"], stdout=log, stderr=log, start_new_session=True
     )
-    deadline = time.time() + 120
+    # Under a loaded machine the spawned workers take a while to start: wait for 3 finished
+    # runs (bounded), and fail with the runner's output if it died on its own.
+    deadline = time.time() + 300
     while time.time() < deadline and len(ResultStore(out).done_ids()) < 3:
+        assert proc.poll() is None, (tmp_path / "killed.log").read_text()
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, mid-run
     proc.wait()
+    log.close()
     done = ResultStore(out).done_ids()
     assert 3 <= len(done) < 8, done
     again = subprocess.run([*cmd, "--workers", "2"], capture_output=True, text=True, timeout=300)

@@ -16,6 +16,7 @@ import numpy as np
 import solara
 from mesa.visualization.utils import update_counter
 
+from model.outcomes import DOING_BUSINESS_REFERENCES
 from viz import state
 from viz.dashboard_model import DashboardModel
 from viz.i18n import office_label, series_label, t
@@ -25,7 +26,6 @@ from viz.vega_widget import Chart
 
 MAX_POINTS = 150  # per series: longer runs are thinned (a 30-day trailing window is smooth)
 # Doing Business "starting a business", China (Shanghai): (procedures, days) per report year.
-DB_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}
 
 
 def _vega(spec: dict[str, Any], model: DashboardModel, name: str) -> Any:
@@ -323,7 +323,7 @@ def StartBusinessView(model: DashboardModel):
 
     refs = "".join(
         f"<li>{html.escape(t('db_line', lang, report=r, procedures=p, days=d))}</li>"
-        for r, (p, d) in DB_REFERENCES.items()
+        for r, (p, d) in DOING_BUSINESS_REFERENCES.items()
     )
     city = model.sim.cities[0].name
     where = f" · {html.escape(city)}" if len(model.sim.cities) > 1 else ""
