@@ -97,14 +97,14 @@ class Office(mesa.Agent):
         w = working_index(day)
         return full + int(math.floor((w + 1) * part) > math.floor(w * part))
 
-    def next_open_day(self, env: ServiceEnvironment, day: int) -> int:
-        """The first working day from `day` on which this office opens a counter."""
-        fte = self.staff_on_duty(env)
-        if fte != self._open_days_fte:
-            self._open_days.clear()
-            self._open_days_fte = fte
+    def next_open_day(self, day: int) -> int:
+        """The first working day from `day` on which this office opens a counter.
+
+        Uses the staffing set by today's `prepare` (reforms change it only at the day's start).
+        """
         found = self._open_days.get(day)
         if found is None:
+            fte = self._open_days_fte
             found = next_working_day(day)
             while self.counters_on(fte, found) == 0:
                 found = next_working_day(found + 1)
@@ -117,7 +117,11 @@ class Office(mesa.Agent):
 
     def prepare(self, env: ServiceEnvironment, day: int) -> None:
         """Open today's counters, as staffing allows; closed on weekends and off-days."""
-        n = self.counters_on(self.staff_on_duty(env), day) if is_working_day(day) else 0
+        fte = self.staff_on_duty(env)
+        if fte != self._open_days_fte:
+            self._open_days.clear()
+            self._open_days_fte = fte
+        n = self.counters_on(fte, day) if is_working_day(day) else 0
         self.on_duty = n
         if n > 0:
             self.days_open += 1

@@ -30,6 +30,7 @@ class RequesterPool:
     def __init__(self, kind: str, capacity: int) -> None:
         self.kind = kind
         self.size = 0
+        self._n_active = 0  # kept in step with `active` by append() and set_active()
         self.agents: list = []
         for name, dtype in self.COLUMNS.items():
             setattr(self, name, np.zeros(max(capacity, 1), dtype=dtype))
@@ -54,7 +55,31 @@ class RequesterPool:
         for name, v in values.items():
             getattr(self, name)[idx] = v
         self.size = need
+        self._n_active += int(self.active[idx].sum())
         return idx
+
+    def set_active(self, row: int, value: bool) -> None:
+        """Open or close one row (a firm founded or closed, a requester moving away)."""
+        if bool(self.active[row]) != value:
+            self.active[row] = value
+            self._n_active += 1 if value else -1
+
+    def sample_active(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n distinct active rows at random, without a scan of the pool when most are active."""
+        if n <= 0:
+            return np.empty(0, np.int64)
+        if self._n_active < 0.5 * self.size or n > 0.1 * self._n_active:
+            return rng.choice(self.active_indices(), n, replace=False)
+        picked: list[int] = []
+        seen: set[int] = set()
+        while len(picked) < n:
+            for row in rng.integers(0, self.size, 2 * n).tolist():
+                if self.active[row] and row not in seen:
+                    seen.add(row)
+                    picked.append(row)
+                    if len(picked) == n:
+                        break
+        return np.asarray(picked, np.int64)
 
     def row_values(self, row: int) -> dict[str, object]:
         """Every attribute of one row (to carry a requester to another city)."""
@@ -66,7 +91,7 @@ class RequesterPool:
 
     @property
     def n_active(self) -> int:
-        return int(self.active[: self.size].sum())
+        return self._n_active
 
     def active_indices(self) -> np.ndarray:
         return np.flatnonzero(self.active[: self.size])

@@ -21,14 +21,14 @@ PRESETS = ("baseline", "full_reform")
 
 
 def one(preset: str, n: int, days: int, seed: int) -> dict:
+    from experiments.simulate import advance
     from scenarios import load_preset
 
     t0 = time.perf_counter()
     p = load_preset(preset).with_overrides({"n_citizens": n, "n_enterprises": n // 20})
     model = p.build(seed)
     t1 = time.perf_counter()
-    for _ in range(days):
-        model.step()
+    advance(model, days)
     t2 = time.perf_counter()
     ended = float(model.ledger.tally["ended_citizens"].sum())
     ended += float(model.ledger.tally["ended_enterprises"].sum())

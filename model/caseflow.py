@@ -279,7 +279,7 @@ class CaseFlow:
     def submit(self, case, a, office, day, in_person, bounce_home, triage=1.0) -> None:
         """Queue a visit at `office` on the first day from `day` that it opens."""
         target = self.m.offices[office]
-        d = target.next_open_day(self.env, day)
+        d = target.next_open_day(day)
         work = a.effort_hours * self.env.effort_factor * triage
         work *= case.gamma(self.p.service_time_shape)
         job = Job(case, a, work, in_person, bounce_home)
@@ -301,7 +301,7 @@ class CaseFlow:
         jobs = office.inbox.pop(day, [])
         if office.on_duty == 0:  # closed after all (staffing changed): come on the next open day
             if jobs:
-                office.inbox.setdefault(office.next_open_day(env, day + 1), []).extend(jobs)
+                office.inbox.setdefault(office.next_open_day(day + 1), []).extend(jobs)
             return
         opened = office.days_open
         for job in jobs:

@@ -65,6 +65,7 @@ class City:
         self.env = ServiceEnvironment(catalogue)
         self.ledger = Ledger(capacity=400)
         self.day = -1
+        self._public: tuple[int, float] = (-2, 0.0)
 
         self.citizens = self._make_pool("citizen", p.n_citizens, streams["population"])
         self.enterprises = self._make_pool("enterprise", p.n_enterprises, streams["population"])
@@ -174,7 +175,7 @@ class City:
     def enterprise_founded(self, row: int, completed: bool) -> None:
         """A start-up's registration ended: the firm opens, or the founders give up."""
         if completed:
-            self.enterprises.active[row] = True
+            self.enterprises.set_active(row, True)
             self.flow.sums["firm_births"] += 1
             self.tie_in_enterprise(row)
         else:
@@ -210,7 +211,7 @@ class City:
         hazard = p.firm_exit_rate + p.low_profit_exit_rate * losing
         leaving = active[self._streams["demography"].random(len(active)) < hazard / 365.0]
         for row in leaving.tolist():
-            pool.active[row] = False
+            pool.set_active(row, False)
             agent = self.enterprise_agents[row]
             self.enterprise_agents[row] = None
             agent.remove()
@@ -247,11 +248,17 @@ class City:
         return self._firm_exits()
 
     def public_satisfaction(self) -> float:
-        """百姓满意: citizens' satisfaction memory, with the media image mixed in."""
-        p = self.p
-        return (1 - p.media_weight) * self.citizens.mean_satisfaction() + (
-            p.media_weight * self.flow.media_image
-        )
+        """百姓满意: citizens' satisfaction memory, with the media image mixed in.
+
+        Measured once a day, after the day's cases are judged (before anyone moves away).
+        """
+        if self._public[0] != self.day:
+            p = self.p
+            value = (1 - p.media_weight) * self.citizens.mean_satisfaction() + (
+                p.media_weight * self.flow.media_image
+            )
+            self._public = (self.day, value)
+        return self._public[1]
 
     def tax_revenue(self) -> float:
         """Today's tax from the firms operating in the city."""

@@ -227,7 +227,7 @@ class Competition:
             n = rng.binomial(count, rp.resident_review_rate / 365.0) if count else 0
             if n == 0:
                 continue
-            rows = rng.choice(pool.active_indices(), n, replace=False)
+            rows = pool.sample_active(n, rng)
             v = resident_utilities(np.full(n, city.index), self.public_image, jobs, rp)
             choice = choose(logit_probabilities(v), rng)
             for row, target in zip(rows.tolist(), choice.tolist(), strict=True):

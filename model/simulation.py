@@ -180,7 +180,7 @@ def _move(pool: RequesterPool, agents: list, row: int, to: RequesterPool) -> tup
     values = pool.row_values(row)
     if "red_tape" in values:
         values["red_tape"] = 0.0  # red tape felt in the old city stays behind
-    pool.active[row] = False
+    pool.set_active(row, False)
     agent = agents[row]
     agents[row] = None
     assert isinstance(agent, Requester)
