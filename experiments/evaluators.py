@@ -26,6 +26,7 @@ class SerialEvaluator:
 
     name = "serial"
     workers = 1
+    shared_filesystem = False  # in this process: nothing to gain
 
     def __enter__(self) -> SerialEvaluator:
         return self
@@ -42,14 +43,17 @@ class ProcessEvaluator:
     """Local worker processes (the default): nothing to start, one process per core."""
 
     name = "processes"
+    shared_filesystem = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessEvaluator:
-        # 'spawn' gives each worker a fresh interpreter: no state inherited from the parent.
-        context = multiprocessing.get_context("spawn")
+        # Workers are forked from a clean server process that has already imported the model
+        # (fast start, no state or threads inherited from this process).
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["experiments.task", "experiments.sensitivity"])
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 
@@ -70,6 +74,8 @@ class DaskEvaluator:
 
     def __init__(self, address: str, workers: int | None = None) -> None:
         self.address = address
+        # A LocalCluster's workers share this machine's disk; a remote cluster's may not.
+        self.shared_filesystem = address == "local"
         self.workers = workers or default_workers()
         self._client: Any = None
         self._cluster: Any = None

@@ -40,6 +40,7 @@ def run_experiment(
 ) -> ExperimentReport:
     """Run every run of `spec` not yet in `out`; results are written as each run finishes."""
     store = ResultStore(out)
+    store.clear_stale()
     manifest_path = store.root / "manifest.json"
     spec_data = spec.model_dump()
     previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
@@ -65,9 +66,11 @@ def run_experiment(
     finished = len(done)
     if progress:
         progress(finished, len(runs), failed)
+    # Workers that share this file system write their runs' data parts themselves.
+    shared = str(store.root.resolve()) if getattr(evaluator, "shared_filesystem", False) else None
     if todo:
         with evaluator:
-            for output in evaluator.map_unordered(task, todo, spec_data):
+            for output in evaluator.map_unordered(task, todo, spec_data, shared):
                 store.write(output)
                 finished += 1
                 failed += output.run["status"] != "ok"

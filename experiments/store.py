@@ -10,11 +10,14 @@ with nothing lost and nothing duplicated.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from experiments.storage import write_parquet
-from experiments.task import RunOutput
+
+if TYPE_CHECKING:
+    from experiments.task import RunOutput
 
 DATASETS = ("runs", "outcomes", "timeseries")
 
@@ -25,9 +28,12 @@ class ResultStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         for name in DATASETS:
-            folder = self.root / f"{name}.parquet"
-            folder.mkdir(parents=True, exist_ok=True)
-            for stale in folder.glob(".*.tmp"):  # half-written by a run that was killed
+            (self.root / f"{name}.parquet").mkdir(parents=True, exist_ok=True)
+
+    def clear_stale(self) -> None:
+        """Remove files half-written by a run that was killed (call before any worker starts)."""
+        for name in DATASETS:
+            for stale in (self.root / f"{name}.parquet").glob(".*.tmp"):
                 stale.unlink(missing_ok=True)
 
     def _part(self, dataset: str, run_id: str) -> Path:
@@ -38,12 +44,17 @@ class ResultStore:
         folder = self.root / "runs.parquet"
         return {p.name[len("part-") : -len(".parquet")] for p in folder.glob("part-*.parquet")}
 
-    def write(self, output: RunOutput) -> None:
+    def write_data(self, output: RunOutput) -> None:
+        """A run's outcome and time-series parts (before its runs part marks it finished)."""
         run_id = output.run["run_id"]
         for dataset, frame in (("outcomes", output.outcomes), ("timeseries", output.timeseries)):
             if frame is not None:
                 write_parquet(self._part(dataset, run_id), frame)
-        write_parquet(self._part("runs", run_id), pd.DataFrame([output.run]))
+
+    def write(self, output: RunOutput) -> None:
+        """Record a finished run: its data parts (if it carries them), then its runs part."""
+        self.write_data(output)
+        write_parquet(self._part("runs", output.run["run_id"]), pd.DataFrame([output.run]))
 
     def read(self, dataset: str) -> pd.DataFrame:
         """A whole dataset as one table, in a stable order (by run, then city and day)."""

@@ -43,8 +43,13 @@ def identity(run: RunSpec) -> dict[str, Any]:
     return row
 
 
-def execute(run: RunSpec, spec_data: dict[str, Any]) -> RunOutput:
-    """Run one simulation of the design and return its rows (never raises)."""
+def execute(run: RunSpec, spec_data: dict[str, Any], store_root: str | None = None) -> RunOutput:
+    """Run one simulation of the design and return its rows (never raises).
+
+    With `store_root` (a result folder this worker can write to), the worker writes the run's
+    outcome and time-series parts itself and sends back only the run's row: less to ship, and
+    less work for the process that coordinates the experiment.
+    """
     spec = ExperimentSpec(**spec_data)
     ident = identity(run)
     start = time.perf_counter()
@@ -67,8 +72,14 @@ def execute(run: RunSpec, spec_data: dict[str, Any]) -> RunOutput:
         status = "failed"
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
     wall = time.perf_counter() - start
-    run = {**ident, "status": status, "wall_seconds": wall, "error": error}
-    return RunOutput(run, outcomes, timeseries)
+    row = {**ident, "status": status, "wall_seconds": wall, "error": error}
+    output = RunOutput(row, outcomes, timeseries)
+    if store_root is not None:
+        from experiments.store import ResultStore
+
+        ResultStore(store_root).write_data(output)
+        output = RunOutput(row, None, None)
+    return output
 
 
 def _with_identity(frame: pd.DataFrame, ident: dict[str, Any]) -> pd.DataFrame:
