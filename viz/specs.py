@@ -130,17 +130,7 @@ def line_chart(
                 },
             }
         )
-    return {
-        "$schema": SCHEMA,
-        "background": "white",  # readable in the dark theme too
-        "description": title,
-        "title": _title(title, subtitle),
-        "width": "container",
-        "height": height,
-        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
-        "layer": layers,
-        "config": _config(),
-    }
+    return _layered(rows, layers, title, subtitle, height)
 
 
 def bar_chart(
@@ -199,17 +189,7 @@ def bar_chart(
                 "encoding": {**tick_enc, "opacity": {"value": 0.7}},
             }
         )
-    return {
-        "$schema": SCHEMA,
-        "background": "white",  # readable in the dark theme too
-        "description": title,
-        "title": _title(title, subtitle),
-        "width": "container",
-        "height": height,
-        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
-        "layer": layers,
-        "config": _config(),
-    }
+    return _layered(rows, layers, title, subtitle, height)
 
 
 def network_chart(
@@ -360,5 +340,20 @@ def band_chart(
                 },
             },
         ],
+        "config": _config(),
+    }
+
+
+def _layered(rows, layers, title: str, subtitle: str | None, height: int) -> dict[str, Any]:
+    """A layered Vega-Lite spec over `rows`, on white so it reads in the dark theme too."""
+    return {
+        "$schema": SCHEMA,
+        "background": "white",
+        "description": title,
+        "title": _title(title, subtitle),
+        "width": "container",
+        "height": height,
+        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
+        "layer": layers,
         "config": _config(),
     }
