@@ -8,8 +8,6 @@ from model.calendar import is_working_day
 from model.environment import ServiceEnvironment
 from model.interventions import Intervention
 
-REPUTATION_MEMORY = 0.02  # daily weight of today's public satisfaction in the city's reputation
-
 
 class CityGovernment(mesa.Agent):
     """Applies its reforms on their days, paid from a reform fund; collects tax, pays staff.
@@ -40,7 +38,6 @@ class CityGovernment(mesa.Agent):
         self.revenue = 0.0
         self.spending = 0.0
         self.reform_spending = 0.0
-        self.reputation = 0.5
         self.events: list[tuple[int, str, str]] = []
         self._set_up: set[int] = set()
         self._short: set[int] = set()
@@ -96,10 +93,6 @@ class CityGovernment(mesa.Agent):
         self.spending += cost
         self.budget += income - cost
         return cost
-
-    def update_reputation(self, public_satisfaction: float) -> None:
-        if public_satisfaction == public_satisfaction:  # not NaN
-            self.reputation += REPUTATION_MEMORY * (public_satisfaction - self.reputation)
 
     @property
     def active_policies(self) -> list[str]:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from experiments.design import load_spec
+from experiments.design import load_spec, param_info
 from experiments.evaluators import make_evaluator
 from experiments.report import write_report
 from experiments.runner import run_experiment
@@ -52,8 +52,7 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
         if not sep or not name.strip():
             raise UserError(f"--set expects name=value, got {item!r}")
         name = name.strip()
-        if name not in RegionParameters.model_fields:
-            Parameters.info(name)  # unknown names fail here, with the nearest suggested
+        param_info(name)  # unknown names fail here, with the nearest suggested
         out[name] = value
     return out
 
@@ -156,10 +155,12 @@ def presets() -> None:
 def parameters() -> None:
     """List every parameter: default, range, unit and meaning."""
     table = Table(title="govsim parameters (set with --set name=value)")
-    for col in ("name", "default", "range", "unit", "description"):
+    for col in ("name", "applies to", "default", "range", "unit", "description"):
         table.add_column(col)
-    for p in Parameters.table():
-        table.add_row(p.name, str(p.default), f"{p.low} .. {p.high}", p.unit, p.description)
+    for scope, declared in (("each city", Parameters), ("the region", RegionParameters)):
+        for p in declared.table():
+            rng = f"{p.low} .. {p.high}"
+            table.add_row(p.name, scope, str(p.default), rng, p.unit, p.description)
     out_console.print(table)
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from model.competition import RegionParameters
 from model.outcomes import OUTCOME_BY_NAME
-from model.parameters import ParameterError, Parameters, unknown_name_message
+from model.parameters import ParameterError, ParameterInfo, Parameters, unknown_name_message
 from scenarios.loader import ScenarioError, load_preset
 from scenarios.toml_locations import dotted, line_of
 
@@ -108,7 +108,8 @@ class SpecError(ScenarioError):
     """A bad experiment file; the message is one line naming the file, line and key."""
 
 
-def _param_info(name: str):
+def param_info(name: str) -> ParameterInfo:
+    """The declaration of a city or region parameter; unknown names suggest the nearest."""
     if name in Parameters.model_fields:
         return Parameters.info(name)
     if name in RegionParameters.model_fields:
@@ -127,7 +128,7 @@ def sweep_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
         bounds = []
         for name in names:
             low, high = parameter_range(name, lhs.ranges[name])
-            bounds.append((_param_info(name), low, high))
+            bounds.append((param_info(name), low, high))
         rng = np.random.default_rng(lhs.seed)
         n = lhs.samples
         # One stratum per sample in every dimension, strata shuffled independently (McKay 1979).
@@ -240,7 +241,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
 
 def parameter_range(name: str, r: list[float] | str) -> tuple[float, float]:
     """[low, high] as given, or the declared range for 'declared'; checked against it."""
-    info = _param_info(name)
+    info = param_info(name)
     if r == "declared":
         if info.low is None or info.high is None:
             raise ParameterError(f"{name} has no declared range")
@@ -253,7 +254,7 @@ def parameter_range(name: str, r: list[float] | str) -> tuple[float, float]:
 
 
 def _check_value(name: str, value: Any) -> None:
-    info = _param_info(name)
+    info = param_info(name)
     cls = Parameters if name in Parameters.model_fields else RegionParameters
     parsed = info.parse(value) if isinstance(value, str) else value
     cls.build({name: parsed})

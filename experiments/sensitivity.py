@@ -22,7 +22,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from experiments.design import ExperimentSpec, SpecError, _param_info, parameter_range
+from experiments.design import ExperimentSpec, SpecError, param_info, parameter_range
 from experiments.simulate import run_simulation
 
 METHODS = ("morris", "sobol")
@@ -76,7 +76,7 @@ def run_sensitivity(
     points = []
     for i, row in enumerate(x):
         values = tuple(
-            (n, round(v) if _param_info(n).type is int else float(v))
+            (n, round(v) if param_info(n).type is int else float(v))
             for n, v in zip(names, row, strict=True)
         )
         for r in range(spec.replicates):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.design import ExperimentSpec, RunSpec, _param_info
+from experiments.design import ExperimentSpec, RunSpec, param_info
 from experiments.simulate import run_simulation
 
 ID_COLUMNS = ("run_id", "preset", "point", "replicate", "seed")
@@ -39,7 +39,7 @@ def identity(run: RunSpec) -> dict[str, Any]:
         "seed": run.seed,
     }
     for name, value in run.sweep:
-        row[name] = _param_info(name).type(value)
+        row[name] = param_info(name).type(value)
     return row
 
 

@@ -275,7 +275,6 @@ class City:
         sums["cost"] = cost
         sums["firm_exits"] = exits
         public = self.public_satisfaction()
-        self.government.update_reputation(public)
         levels = {
             "skill": float(np.concatenate([o.skill for o in self.offices]).mean()),
             "courtesy": float(np.concatenate([o.courtesy for o in self.offices]).mean()),

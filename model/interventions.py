@@ -85,11 +85,6 @@ class Intervention(BaseModel):
         """The data that rebuilds this intervention (`build_intervention(x.to_dict())`)."""
         return {"type": self.key, **self.model_dump()}
 
-    def describe(self) -> str:
-        return f"{self.key} ({self.label_zh}) from day {self.start}" + (
-            f" to {self.end}" if self.end is not None else ""
-        )
-
 
 def build_intervention(data: dict[str, Any], source: str = "") -> Intervention:
     """An intervention from its data: {'type': key, 'start': ..., ...}; clear errors otherwise."""

@@ -122,9 +122,6 @@ class Window:
         a = a[~np.isnan(a)]
         return float(a.mean()) if len(a) else math.nan
 
-    def last(self, name: str) -> float:
-        return float(self.ledger.level[name][self.end_day])
-
     def median_db_days(self) -> float:
         days = [d for day in self.ledger.db_days[self.lo : self.hi] for d in day]
         return float(np.median(days)) if days else math.nan
@@ -540,8 +537,15 @@ def summary_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> fl
 
 
 # How a region's level is made from its cities': a sum, or a mean weighted by residents.
-LEVEL_SUMS = ("queue", "enterprises", "open_cases", "budget", "residents", "tax_revenue")
-LEVEL_SUMS += ("reform_fund",)
+LEVEL_SUMS = (
+    "queue",
+    "enterprises",
+    "open_cases",
+    "budget",
+    "residents",
+    "tax_revenue",
+    "reform_fund",
+)
 
 
 def combine(ledgers: list[Ledger]) -> Ledger:

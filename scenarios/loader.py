@@ -165,12 +165,7 @@ def load_preset(name_or_file: str | Path) -> Preset:
     """Read, validate and return a preset; any problem is a one-line ScenarioError."""
     path = preset_path(name_or_file)
     text, data = _read(path)
-    for key in data:
-        if key not in PRESET_KEYS:
-            raise ScenarioError(
-                f"{_where(path, text, (key,))}: "
-                + unknown_name_message("preset key", key, PRESET_KEYS)
-            )
+    _known_keys(path, text, data, PRESET_KEYS, "preset key", ())
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
         raise ScenarioError(f"{path}: a preset needs a one-line 'description'")
@@ -205,6 +200,17 @@ def load_preset(name_or_file: str | Path) -> Preset:
         cities=cities,
         region=region,
     )
+
+
+def _known_keys(
+    path: Path, text: str, table: dict, allowed: tuple[str, ...], kind: str, where: tuple
+) -> None:
+    """Reject a key the format does not have, naming its line and the nearest valid key."""
+    for key in table:
+        if key not in allowed:
+            raise ScenarioError(
+                f"{_where(path, text, (*where, key))}: " + unknown_name_message(kind, key, allowed)
+            )
 
 
 def _parameters(path: Path, text: str, raw: Any, where: tuple, cls: type) -> Any:
@@ -253,12 +259,7 @@ def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPl
         raise ScenarioError(f"{_where(path, text, ('cities',))}: use [[cities]] tables")
     plans = []
     for i, item in enumerate(raw):
-        for key in item:
-            if key not in CITY_KEYS:
-                raise ScenarioError(
-                    f"{_where(path, text, ('cities', i, key))}: "
-                    + unknown_name_message("city key", key, CITY_KEYS)
-                )
+        _known_keys(path, text, item, CITY_KEYS, "city key", ("cities", i))
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ScenarioError(f"{_where(path, text, ('cities', i))}: a city needs a 'name'")
