@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import mesa
 
-from model.calendar import is_working_day
-from model.environment import ServiceEnvironment
-from model.interventions import Intervention
+from world.calendar import is_working_day
+from world.environment import ServiceEnvironment
+from world.interventions import Intervention
 
 
 class CityGovernment(mesa.Agent):

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model.calendar import is_working_day, next_working_day, working_index
-from model.catalogue import OfficeSpec
-from model.environment import ServiceEnvironment
-from model.parameters import Parameters
-from model.queueing import CounterQueue
+from world.calendar import is_working_day, next_working_day, working_index
+from world.catalogue import OfficeSpec
+from world.environment import ServiceEnvironment
+from world.parameters import Parameters
+from world.queueing import CounterQueue
 
 COURTESY_RELAXATION = 0.005  # daily drift back to a servant's own manner without training
 CORRECTION_STEP = 0.2  # courtesy and integrity gained by a servant per acted-on complaint

@@ -16,11 +16,16 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from model.competition import RegionParameters
 from model.outcomes import OUTCOME_BY_NAME
-from model.parameters import ParameterError, ParameterInfo, Parameters, unknown_name_message
 from scenarios.loader import ScenarioError, load_preset
 from scenarios.toml_locations import dotted, line_of
+from world.parameters import (
+    ParameterError,
+    ParameterInfo,
+    Parameters,
+    RegionParameters,
+    unknown_name_message,
+)
 
 
 class LatinHypercube(BaseModel):

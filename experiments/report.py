@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from experiments.store import ResultStore
+from experiments.result_folder import ResultStore
 from experiments.summary import band, summarize, sweep_columns
 from model.outcomes import OUTCOME_BY_NAME
 

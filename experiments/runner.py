@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from experiments.atomic import write_json
 from experiments.design import ExperimentSpec, SpecError, expand
 from experiments.manifest import git_revision, versions
-from experiments.storage import write_json
-from experiments.store import ResultStore
-from experiments.task import RunOutput, execute
+from experiments.result_folder import ResultStore, RunOutput
+from experiments.task import execute
 
 Progress = Callable[[int, int, int], None]  # done, total, failed
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.store import ResultStore
+from experiments.result_folder import ResultStore
 from model.outcomes import OUTCOME_BY_NAME
 
 CONFIDENCE = 0.95

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from experiments.design import ExperimentSpec, RunSpec, param_info
+from experiments.result_folder import ResultStore, RunOutput
 from experiments.simulate import run_simulation
 
 ID_COLUMNS = ("run_id", "preset", "point", "replicate", "seed")
-
-
-@dataclass
-class RunOutput:
-    """What one run produced: its row in runs, and its rows in outcomes and timeseries."""
-
-    run: dict[str, Any]
-    outcomes: pd.DataFrame | None
-    timeseries: pd.DataFrame | None
 
 
 def identity(run: RunSpec) -> dict[str, Any]:
@@ -75,8 +66,6 @@ def execute(run: RunSpec, spec_data: dict[str, Any], store_root: str | None = No
     row = {**ident, "status": status, "wall_seconds": wall, "error": error}
     output = RunOutput(row, outcomes, timeseries)
     if store_root is not None:
-        from experiments.store import ResultStore
-
         ResultStore(store_root).write_data(output)
         output = RunOutput(row, None, None)
     return output

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.calendar import add_working_days, working_index
 from model.satisfaction import case_satisfaction, expectation_offset
+from world.calendar import add_working_days, working_index
 
 if TYPE_CHECKING:
     from agents.office import Office
     from agents.requesters import RequesterPool
-    from model.catalogue import ApprovalSpec, ServiceSpec
     from model.city import City
+    from world.catalogue import ApprovalSpec, ServiceSpec
 
 OPEN, COMPLETED, ABANDONED = 0, 1, 2
 CITIZEN, ENTERPRISE = 0, 1

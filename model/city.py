@@ -17,14 +17,14 @@ from agents.enterprise import SECTORS, SIZE_MARGIN, SIZE_SHARES, SIZE_TIME_VALUE
 from agents.government import CityGovernment
 from agents.office import Office
 from agents.requesters import RequesterPool
-from model.calendar import is_working_day
 from model.caseflow import CITIZEN, CaseFlow
-from model.catalogue import Catalogue
-from model.environment import ServiceEnvironment
-from model.interventions import Intervention
 from model.networks import SocialNetwork
 from model.outcomes import OUTCOMES, Ledger, series_value, summary_value
-from model.parameters import Parameters
+from world.calendar import is_working_day
+from world.catalogue import Catalogue
+from world.environment import ServiceEnvironment
+from world.interventions import Intervention
+from world.parameters import Parameters
 
 # Independent random streams, so a reform never changes who lives in the city or who staffs it.
 STREAMS = (

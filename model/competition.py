@@ -12,53 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from model.parameters import DeclaredParameters
-from model.parameters import declare as _p
-
-
-class RegionParameters(DeclaredParameters):
-    """Parameters of the competition between cities, declared once like `Parameters`."""
-
-    firm_review_rate: float = _p(
-        0.25, 0.0, 12.0, "1/year", "How often a firm reconsiders where it is located"
-    )
-    resident_review_rate: float = _p(
-        0.03, 0.0, 12.0, "1/year", "How often a resident reconsiders where to live (rarely)"
-    )
-    beta_environment: float = _p(
-        6.0, 0.0, 100.0, "utility/unit", "Weight of the perceived business environment (0-1)"
-    )
-    beta_market: float = _p(
-        1.0, 0.0, 20.0, "utility/log", "Weight of market size (log of relative residents)"
-    )
-    beta_tax: float = _p(10.0, 0.0, 200.0, "utility/unit", "Weight of the tax rate (a share)")
-    firm_inertia: float = _p(
-        3.0, 0.0, 50.0, "utility", "Bonus for staying put: relationships, sunk investment"
-    )
-    firm_moving_cost: float = _p(
-        1.5, 0.0, 50.0, "utility", "Cost of relocating a firm to another city"
-    )
-    startup_home_bias: float = _p(
-        3.0, 0.0, 50.0, "utility", "Founders' preference for registering in their own city"
-    )
-    network_weight: float = _p(
-        0.3, 0.0, 1.0, "share", "Weight of business contacts' reports in a firm's own-city view"
-    )
-    beta_jobs: float = _p(
-        2.0, 0.0, 50.0, "utility/log", "Residents: weight of jobs (firms per resident, log)"
-    )
-    beta_service: float = _p(
-        3.0, 0.0, 100.0, "utility/unit", "Residents: weight of perceived public service (0-1)"
-    )
-    resident_inertia: float = _p(
-        4.0, 0.0, 50.0, "utility", "Residents: bonus for staying (family, home, hukou)"
-    )
-    resident_moving_cost: float = _p(
-        1.0, 0.0, 50.0, "utility", "Residents: cost of moving to another city"
-    )
-    reputation_lag_days: float = _p(
-        60.0, 1.0, 3650.0, "days", "Time constant with which a city's image follows its reality"
-    )
+from world.parameters import RegionParameters
 
 
 def logit_probabilities(utilities: np.ndarray) -> np.ndarray:

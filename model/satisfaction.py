@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.parameters import Parameters
+from world.parameters import Parameters
 
 
 def case_satisfaction(

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from agents.requesters import Requester, RequesterPool
-from model.catalogue import Catalogue
 from model.city import STREAMS, City, CitySpec
-from model.competition import Competition, RegionParameters
-from model.interventions import Intervention
+from model.competition import Competition
 from model.outcomes import OUTCOMES, combine, summary_value
-from model.parameters import Parameters
+from world.catalogue import Catalogue
+from world.interventions import Intervention
+from world.parameters import Parameters, RegionParameters
 
 # Attributes of the only city that a one-city model offers directly (model.offices, ...).
 _CITY_ATTRIBUTES = (

@@ -13,13 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from model.catalogue import Catalogue
 from model.city import CitySpec
-from model.competition import RegionParameters
-from model.interventions import Intervention, build_intervention
-from model.parameters import ParameterError, Parameters, unknown_name_message
 from model.simulation import CityModel
 from scenarios.toml_locations import dotted, line_of
+from world.catalogue import Catalogue
+from world.interventions import Intervention, build_intervention
+from world.parameters import ParameterError, Parameters, RegionParameters, unknown_name_message
 
 HERE = Path(__file__).parent
 PRESET_DIR = HERE / "presets"

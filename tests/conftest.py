@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from model import Parameters
-from model.catalogue import Catalogue
 from scenarios import load_catalogue
+from world.catalogue import Catalogue
 
 
 @pytest.fixture(scope="session")

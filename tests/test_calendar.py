@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.calendar import (
+from world.calendar import (
     WORKING_DAYS_PER_WEEK,
     add_working_days,
     day_of_working_index,

@@ -29,7 +29,7 @@ SMALL = ["--set", "n_citizens=1500", "--set", "n_enterprises=80"]
 
 def govsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "experiments", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=120,

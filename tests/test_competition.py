@@ -15,15 +15,15 @@ from agents import Citizen, Enterprise
 from model import CityModel, Parameters
 from model.city import CitySpec
 from model.competition import (
-    RegionParameters,
     choose,
     firm_utilities,
     logit_probabilities,
     resident_utilities,
 )
-from model.interventions import build_intervention
 from scenarios import load_preset
 from scenarios.loader import CityPlan
+from world.interventions import build_intervention
+from world.parameters import RegionParameters
 
 SMALL = {"n_citizens": 6000, "n_enterprises": 300}
 

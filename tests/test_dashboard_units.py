@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.interventions import REGISTRY
 from model.outcomes import OUTCOMES
-from model.parameters import ParameterError, Parameters
 from scenarios import load_preset, preset_names
 from tests.dashboard.synthetic import PRESETS, REPLICATES, write_result_folder
 from viz import controls, i18n, lessons, offline_assets, results, server, specs, vega_widget
@@ -24,6 +22,8 @@ from viz.dashboard_model import (
     parse_seed,
     session_preset,
 )
+from world.interventions import REGISTRY
+from world.parameters import ParameterError, Parameters
 
 SMALL = {"n_citizens": "2000", "n_enterprises": "100"}
 

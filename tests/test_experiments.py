@@ -17,8 +17,8 @@ import pytest
 
 from experiments.design import SpecError, expand, load_spec, sweep_points
 from experiments.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator
+from experiments.result_folder import ResultStore
 from experiments.runner import run_experiment
-from experiments.store import ResultStore
 from experiments.summary import summarize, t_interval
 
 VENV_BIN = Path(sys.executable).parent
@@ -278,7 +278,7 @@ def test_summary_paired_differences_on_a_synthetic_folder(tmp_path: Path) -> Non
     (tmp_path / "manifest.json").write_text(json.dumps({"spec": {}}))
     rng = np.random.default_rng(1)
     noise = rng.normal(0, 5, 6)  # large between-replicate noise, cancelled by pairing
-    from experiments.task import RunOutput
+    from experiments.result_folder import RunOutput
 
     for preset, shift in (("baseline", 0.0), ("reform", 1.0)):
         for r in range(6):

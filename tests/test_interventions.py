@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from model import CityModel, ParameterError, Parameters
-from model.catalogue import Catalogue
-from model.environment import ServiceEnvironment
-from model.interventions import REGISTRY, build_intervention
 from model.outcomes import LEVELS, TALLIES
+from world.catalogue import Catalogue
+from world.environment import ServiceEnvironment
+from world.interventions import REGISTRY, build_intervention
 
 KEYS = sorted(REGISTRY)
 START, END = 5, 12  # small days, so each life-cycle test is a few dozen model days

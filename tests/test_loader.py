@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from model.interventions import REGISTRY
 from scenarios import ScenarioError, list_presets, load_catalogue, load_preset, preset_names
 from scenarios.loader import DEFAULT_CATALOGUE
+from world.interventions import REGISTRY
 
 REQUIRED = {
     "baseline",

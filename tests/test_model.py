@@ -10,9 +10,9 @@ import pytest
 
 from agents import Citizen, CityGovernment, CivilServant, Enterprise, Office
 from model import OUTCOMES, CityModel, Parameters
-from model.calendar import is_working_day
-from model.interventions import build_intervention
 from scenarios import load_preset, preset_names
+from world.calendar import is_working_day
+from world.interventions import build_intervention
 
 
 def run(params, catalogue, policy=(), seed=0, days=120) -> CityModel:

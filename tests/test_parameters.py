@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.parameters import ParameterError, Parameters, build_parameters
+from world.parameters import ParameterError, Parameters, build_parameters
 
 
 def test_every_parameter_is_fully_declared() -> None:

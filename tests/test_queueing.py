@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from model.queueing import CounterQueue
+from world.queueing import CounterQueue
 
 HOURS = 8.0  # opening hours of one working day, H
 
 
 @dataclass(eq=False, slots=True)
 class Job:
-    """The least a job needs (see `model.queueing.Queued`); compared by identity."""
+    """The least a job needs (see `world.queueing.Queued`); compared by identity."""
 
     t: float
     work: float

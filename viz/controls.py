@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from model.interventions import REGISTRY
-from model.parameters import ParameterInfo, Parameters
 from scenarios import Preset
 from viz.dashboard_model import control_name, reform_defaults
 from viz.i18n import parameter_label, policy_label, t
+from world.interventions import REGISTRY
+from world.parameters import ParameterInfo, Parameters
 
 # Shown unless "show every parameter" is ticked: what a policymaker or a class changes first.
 KEY_PARAMETERS = (

@@ -17,11 +17,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from model.interventions import REGISTRY, build_intervention
-from model.parameters import ParameterError, Parameters
 from model.simulation import CityModel
 from scenarios import Preset, load_preset
 from viz.lessons import LESSONS
+from world.interventions import REGISTRY, build_intervention
+from world.parameters import ParameterError, Parameters
 
 DEFAULT_PRESET = "baseline"
 # The dashboard's own departures from the declared defaults, in one place. Empty: the default

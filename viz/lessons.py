@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.parameters import unknown_name_message
+from world.parameters import unknown_name_message
 
 LESSON_FILE = Path(__file__).with_name("lessons.toml")
 LESSON_KEYS = {

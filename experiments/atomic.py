@@ -1,4 +1,4 @@
-"""Writing a run's results: a tidy Parquet time series, the summary, and the manifest."""
+"""Atomic file writes: a reader, or a crash, never sees half a file."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from experiments.manifest import run_manifest
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -39,16 +37,3 @@ def _atomic(path: Path, write: Callable[[str], object]) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def save_run(result: Any, out: Path) -> list[Path]:
-    """timeseries.parquet (one row per day), summary.json and manifest.json under `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    series = result.timeseries()
-    series.insert(0, "seed", result.seed)
-    series.insert(0, "preset", result.preset.name)
-    paths = [out / "timeseries.parquet", out / "summary.json", out / "manifest.json"]
-    write_parquet(paths[0], series)
-    write_json(paths[1], result.outcomes_json())
-    write_json(paths[2], run_manifest(result))
-    return paths

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from model.environment import ServiceEnvironment
-from model.parameters import ParameterError, unknown_name_message
+from world.environment import ServiceEnvironment
+from world.parameters import ParameterError, unknown_name_message
 
 REGISTRY: dict[str, type[Intervention]] = {}
 COURTESY_TRAINING_SPEED = 0.02  # daily share of the gap to the standard closed at intensity 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from model.catalogue import ApprovalSpec, Catalogue
+from world.catalogue import ApprovalSpec, Catalogue
 
 
 @dataclass

@@ -17,16 +17,15 @@ from rich.table import Table
 from experiments.design import load_spec, param_info
 from experiments.evaluators import make_evaluator
 from experiments.report import write_report
+from experiments.result_folder import is_result_folder
+from experiments.run_folder import save_run
 from experiments.runner import run_experiment
 from experiments.sensitivity import METHODS, plot, problem, run_sensitivity
 from experiments.simulate import RunResult, run_simulation
-from experiments.storage import save_run
-from experiments.store import is_result_folder
 from experiments.summary import summarize
-from model.competition import RegionParameters
 from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOMES
-from model.parameters import ParameterError, Parameters
 from scenarios.loader import list_presets, load_preset
+from world.parameters import ParameterError, Parameters, RegionParameters
 
 app = typer.Typer(
     help="govsim: agent-based simulation of government service reform.",

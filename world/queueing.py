@@ -1,6 +1,6 @@
 """A counter queue: c civil servants serve one queue, with a priority lane (绿色通道).
 
-Time is business time in hours (see `model.calendar`). `serve_window` runs one working day as a
+Time is business time in hours (see `world.calendar`). `serve_window` runs one working day as a
 non-preemptive priority M/G/c queue; with Poisson arrivals and exponential work it is exactly the
 M/M/c queue of Erlang C, which the tests check.
 """

@@ -9,15 +9,23 @@ with nothing lost and nothing duplicated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
-from experiments.storage import write_parquet
+from experiments.atomic import write_parquet
 
-if TYPE_CHECKING:
-    from experiments.task import RunOutput
+
+@dataclass
+class RunOutput:
+    """What one run produced: its row in runs, and its rows in outcomes and timeseries."""
+
+    run: dict[str, Any]
+    outcomes: pd.DataFrame | None
+    timeseries: pd.DataFrame | None
+
 
 DATASETS = ("runs", "outcomes", "timeseries")
 

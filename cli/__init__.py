@@ -1,0 +1,1 @@
+"""The `govsim` command line, above the experiments and the dashboard it starts."""

@@ -1,0 +1,2 @@
+"""The vocabulary every layer shares: calendar, service catalogue, declared parameters, the
+service environment reforms act on, counter queues, and reform policies as specifications."""
