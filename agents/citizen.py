@@ -12,7 +12,5 @@ class Citizen(Requester):
     flow, so a Citizen has no per-step work: an idle citizen costs nothing.
     """
 
-    KIND = "citizen"
-
     def __repr__(self) -> str:
         return f"Citizen({self.unique_id}, satisfaction={self.satisfaction:.2f})"

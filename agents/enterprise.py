@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from agents.requesters import Requester, RequesterPool
-
-SECTORS = ("manufacturing", "trade", "services", "construction", "technology")
-SIZES = ("micro", "small", "medium", "large")
-SIZE_SHARES = (0.55, 0.3, 0.12, 0.03)
-SIZE_TIME_VALUE = (0.5, 1.0, 2.0, 5.0)  # value of time relative to the parameter
-SIZE_MARGIN = (0.5, 1.0, 4.0, 20.0)  # gross margin relative to a small firm's
+from world.parameters import FIRM_SECTORS, FIRM_SIZES
 
 
 def profit(pool: RequesterPool, rows, tax_rate: float):
@@ -24,10 +19,8 @@ class Enterprise(Requester):
     much faster while its profit after tax and red tape stays negative.
     """
 
-    KIND = "enterprise"
-
-    sector = property(lambda self: SECTORS[self.pool.sector[self.row]])
-    size = property(lambda self: SIZES[self.pool.size_class[self.row]])
+    sector = property(lambda self: FIRM_SECTORS[self.pool.sector[self.row]])
+    size = property(lambda self: FIRM_SIZES[self.pool.size_class[self.row]])
     margin = property(lambda self: float(self.pool.margin[self.row]))
     red_tape_cost = property(lambda self: float(self.pool.red_tape[self.row]))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
@@ -18,9 +19,6 @@ from world.catalogue import OfficeSpec
 from world.environment import ServiceEnvironment
 from world.parameters import Parameters
 from world.queueing import CounterQueue
-
-COURTESY_RELAXATION = 0.005  # daily drift back to a servant's own manner without training
-CORRECTION_STEP = 0.2  # courtesy and integrity gained by a servant per acted-on complaint
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,14 @@ def _clip01(x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
 
 
+def counter_speed(skill: Any, p: Parameters, training_share: float = 0.0) -> Any:
+    """Work done per counter hour by a servant of `skill`, less the time spent training.
+
+    The one home of the rule: the office serves with it, the city sizes its staff with it.
+    """
+    return (p.speed_at_zero_skill + skill) * (1.0 - training_share)
+
+
 class Office(mesa.Agent):
     """A department with counters: a queue, civil servants, an inbox of visits by day."""
 
@@ -57,6 +63,7 @@ class Office(mesa.Agent):
         self.spec = spec
         self.staff = max(spec.min_staff, staff)  # full-time equivalents at the counters
         self.establishment = n = math.ceil(self.staff)  # civil servants on the payroll
+        self.p = p
         self.skill = self._hire_skill(n, p, rng)
         self.own_courtesy = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, n))
         self.courtesy = self.own_courtesy.copy()
@@ -73,12 +80,12 @@ class Office(mesa.Agent):
 
     @staticmethod
     def _hire_skill(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
-        return np.clip(rng.normal(p.skill_mean, p.skill_sd, n), 0.05, 1.0)
+        return np.clip(rng.normal(p.skill_mean, p.skill_sd, n), p.skill_floor, 1.0)
 
     @staticmethod
     def _hire_corruption(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
-        m = min(max(p.corruption_mean, 1e-6), 1 - 1e-6)
-        concentration = 4.0  # Beta(a, b) with mean m: most honest, a few strongly corrupt
+        m = min(max(p.corruption_mean, 1e-6), 1 - 1e-6)  # arithmetic: Beta needs 0 < m < 1
+        concentration = p.corruption_concentration  # Beta(a, b) with mean m and a + b
         return rng.beta(m * concentration, (1 - m) * concentration, n)
 
     # --- the day's work ------------------------------------------------------------------------
@@ -90,9 +97,9 @@ class Office(mesa.Agent):
     def counters_on(fte: float, day: int) -> int:
         """Counters open on a working day: the full-time posts, plus the part-time post on an
         evenly spread share of days equal to its fraction (0.4 FTE: open two days in five)."""
-        full = math.floor(fte + 1e-9)
+        full = math.floor(fte + 1e-9)  # arithmetic: rounding guard
         part = fte - full
-        if part <= 1e-9:
+        if part <= 1e-9:  # arithmetic: rounding guard
             return full
         w = working_index(day)
         return full + int(math.floor((w + 1) * part) > math.floor(w * part))
@@ -113,7 +120,8 @@ class Office(mesa.Agent):
 
     def speeds(self, env: ServiceEnvironment) -> list[float]:
         """Work done per counter hour by each servant on duty: skill, less time spent training."""
-        return ((0.5 + self.skill[: self.on_duty]) * (1.0 - env.training_time)).tolist()
+        training = env.training_time(self.p.max_training_share)
+        return counter_speed(self.skill[: self.on_duty], self.p, training).tolist()
 
     def prepare(self, env: ServiceEnvironment, day: int) -> None:
         """Open today's counters, as staffing allows; closed on weekends and off-days."""
@@ -150,38 +158,39 @@ class Office(mesa.Agent):
         while self.disruptions_seen < env.disruptions:
             s *= 1.0 - p.reform_disruption
             self.disruptions_seen += 1
-        np.clip(s, 0.05, 1.0, out=s)
+        np.clip(s, p.skill_floor, 1.0, out=s)
         self.handled += self.handled_today
         self.handled_today[:] = 0
 
         if env.courtesy_target is not None and env.courtesy_training_speed > 0:
             self.courtesy += env.courtesy_training_speed * (env.courtesy_target - self.courtesy)
         else:
-            self.courtesy += COURTESY_RELAXATION * (self.own_courtesy - self.courtesy)
+            self.courtesy += p.courtesy_relaxation * (self.own_courtesy - self.courtesy)
 
         c = self.corruption
         c += p.corruption_conformity * (c.mean() - c)
 
-        leaving = rng.random(len(s)) < p.staff_turnover / 250.0
+        leaving = rng.random(len(s)) < p.staff_turnover / 250.0  # FIXME working days a year
         if leaving.any():
             k = int(leaving.sum())
             s[leaving] = self._hire_skill(k, p, rng)
             self.own_courtesy[leaving] = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, k))
+            share = p.new_hire_training_share
             self.courtesy[leaving] = (
                 self.own_courtesy[leaving]
                 if env.courtesy_target is None
-                else 0.5 * (self.own_courtesy[leaving] + env.courtesy_target)
+                else (1 - share) * self.own_courtesy[leaving] + share * env.courtesy_target
             )
             c[leaving] = self._hire_corruption(k, p, rng)
             self.handled[leaving] = 0
 
     def correct(self, servant: int, was_corrupt: bool, strength: float) -> None:
         """A complaint acted on (有错必纠): more courteous, and more honest if caught demanding."""
-        step = CORRECTION_STEP * strength
+        step = self.p.correction_courtesy_step * strength
         self.courtesy[servant] += step * (1.0 - self.courtesy[servant])
         self.own_courtesy[servant] += step * (1.0 - self.own_courtesy[servant])
         if was_corrupt:
-            self.corruption[servant] *= max(0.0, 1.0 - 2.0 * step)
+            self.corruption[servant] *= max(0.0, 1.0 - self.p.correction_integrity_step * strength)
 
     # --- inspection ------------------------------------------------------------------------------
     @property

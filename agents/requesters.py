@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import mesa
 import numpy as np
 
-_GROW = 1.5
+_GROW = 1.5  # arithmetic: growth factor of the arrays
 
 
 class RequesterPool:
@@ -31,7 +31,6 @@ class RequesterPool:
         self.kind = kind
         self.size = 0
         self._n_active = 0  # kept in step with `active` by append() and set_active()
-        self.agents: list = []
         for name, dtype in self.COLUMNS.items():
             setattr(self, name, np.zeros(max(capacity, 1), dtype=dtype))
         self._extra_columns: dict[str, type] = {}
@@ -45,7 +44,7 @@ class RequesterPool:
         """Add n rows with the given column values; returns their indices."""
         need = self.size + n
         if need > len(self.active):
-            cap = max(need, int(len(self.active) * _GROW) + 16)
+            cap = max(need, int(len(self.active) * _GROW) + 16)  # arithmetic
             for name in [*self.COLUMNS, *self._extra_columns]:
                 old = getattr(self, name)
                 new = np.zeros(cap, dtype=old.dtype)
@@ -68,6 +67,7 @@ class RequesterPool:
         """n distinct active rows at random, without a scan of the pool when most are active."""
         if n <= 0:
             return np.empty(0, np.int64)
+        # arithmetic: scan when rejection sampling would waste draws (many closed rows, big n)
         if self._n_active < 0.5 * self.size or n > 0.1 * self._n_active:
             return rng.choice(self.active_indices(), n, replace=False)
         picked: list[int] = []

@@ -1,30 +1,42 @@
-"""One city: its citizens, enterprises, offices, government, case flow and ledger.
+"""One city: its citizens, enterprises, offices, government, case flow, judge and ledger.
 
 A City is not a Mesa model: the Mesa model (`model.simulation.CityModel`) holds one or several
 cities and runs their days in fixed phases. The city's agents are registered with that model.
+The city owns its day record: the case flow, the judge, the competition and moves between
+cities write the day's tallies there, and the city books it into its ledger at the day's end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 
 from agents.citizen import Citizen
-from agents.enterprise import SECTORS, SIZE_MARGIN, SIZE_SHARES, SIZE_TIME_VALUE, Enterprise, profit
+from agents.enterprise import Enterprise, profit
 from agents.government import CityGovernment
-from agents.office import Office
-from agents.requesters import RequesterPool
-from model.caseflow import CITIZEN, CaseFlow
+from agents.office import Office, counter_speed
+from agents.requesters import Requester, RequesterPool
+from model.case import CITIZEN, ENTERPRISE
+from model.caseflow import CaseFlow, Placement, document_return_probability
+from model.day_record import DayRecord
+from model.ledger import Ledger
 from model.networks import SocialNetwork
-from model.outcomes import OUTCOMES, Ledger, series_value, summary_value
-from world.calendar import is_working_day
+from model.outcomes import OUTCOMES, series_value, summary_value
+from model.satisfaction import CaseJudge
+from world.calendar import DAYS_PER_YEAR, calendar_days, is_working_day
 from world.catalogue import Catalogue
 from world.environment import ServiceEnvironment
 from world.interventions import Intervention
-from world.parameters import Parameters
+from world.parameters import (
+    FIRM_SECTORS,
+    FIRM_SIZE_MARGIN,
+    FIRM_SIZE_SHARES,
+    FIRM_SIZE_TIME_VALUE,
+    Parameters,
+)
 
 # Independent random streams, so a reform never changes who lives in the city or who staffs it.
 STREAMS = (
@@ -53,7 +65,12 @@ class City:
     """One city's world; its day is split into the phases the model calls in order."""
 
     def __init__(
-        self, model: mesa.Model, index: int, spec: CitySpec, rngs: Sequence[np.random.Generator]
+        self,
+        model: mesa.Model,
+        index: int,
+        spec: CitySpec,
+        rngs: Sequence[np.random.Generator],
+        place_startups: Callable[[City, int], Placement],
     ) -> None:
         self.model = model
         self.index = index
@@ -63,7 +80,8 @@ class City:
         streams = dict(zip(STREAMS, rngs, strict=True))
         self._streams = streams
         self.env = ServiceEnvironment(catalogue)
-        self.ledger = Ledger(capacity=400)
+        self.ledger = Ledger()
+        self.today = DayRecord()
         self.day = -1
         self._public: tuple[int, float] = (-2, 0.0)
 
@@ -98,7 +116,27 @@ class City:
             p.reform_budget_share,
         )
         self.government.bind(self.env)
-        self.flow = CaseFlow(self, streams["word_of_mouth"], streams["arrivals"], streams["online"])
+        pools = (self.citizens, self.enterprises)
+        self.flow = CaseFlow(
+            p,
+            self.env,
+            pools,
+            self.offices,
+            self.today,
+            streams["arrivals"],
+            streams["online"],
+            place_startups=lambda n: place_startups(self, n),
+            startup_ended=self.enterprise_founded,
+        )
+        self.judge = CaseJudge(
+            p,
+            self.env,
+            pools,
+            (self.citizen_network, self.enterprise_network),
+            self.offices,
+            self.today,
+            streams["word_of_mouth"],
+        )
 
     # --- construction -----------------------------------------------------------------------------
     def _make_pool(self, kind: str, n: int, rng: np.random.Generator) -> RequesterPool:
@@ -119,22 +157,25 @@ class City:
             extra = {"value_of_time": np.full(n, p.value_of_time_citizen)}
             digital, patience = p.digital_access_citizens, p.patience_days_citizen
         else:
-            size = rng.choice(len(SIZE_SHARES), n, p=SIZE_SHARES)
+            size = rng.choice(len(FIRM_SIZE_SHARES), n, p=FIRM_SIZE_SHARES)
+            time_value = np.asarray(FIRM_SIZE_TIME_VALUE)[size]
+            spread = p.firm_margin_spread
             extra = {
-                "sector": rng.integers(0, len(SECTORS), n),
+                "sector": rng.integers(0, len(FIRM_SECTORS), n),
                 "size_class": size,
-                "value_of_time": p.value_of_time_enterprise * np.asarray(SIZE_TIME_VALUE)[size],
+                "value_of_time": p.value_of_time_enterprise * time_value,
                 "margin": p.firm_margin
-                * np.asarray(SIZE_MARGIN)[size]
-                * rng.lognormal(-0.5 * p.firm_margin_spread**2, p.firm_margin_spread, n),
+                * np.asarray(FIRM_SIZE_MARGIN)[size]
+                * rng.lognormal(-0.5 * spread**2, spread, n),  # arithmetic: a mean of one
             }
             digital, patience = p.digital_access_enterprises, p.patience_days_enterprise
+        floor = p.patience_floor_share
         return pool.append(
             n,
             digital=rng.random(n) < digital,
-            patience=0.5 * patience + rng.exponential(0.5 * patience, n),  # mean: `patience`
+            patience=floor * patience + rng.exponential((1 - floor) * patience, n),
             expectation=rng.normal(p.expectation_mean, p.expectation_sd, n),
-            satisfaction=np.full(n, 0.5),
+            satisfaction=np.full(n, p.initial_satisfaction),
             active=np.full(n, active),
             **extra,
         )
@@ -144,26 +185,22 @@ class City:
         p = self.p
         work = np.zeros(len(catalogue.offices))
         idx = catalogue.office_index()
-        rework = 1 + p.bounce_prob * (1 + 0.25)
+        rework = 1 + p.bounce_prob * (1 + p.bounce_triage_share)
         for s in catalogue.services:
             if s.requester == "citizen":
-                per_day = s.annual_rate * p.citizen_request_scale * p.n_citizens / 365
+                per_day = s.annual_rate * p.citizen_request_scale * p.n_citizens / DAYS_PER_YEAR
             else:
-                per_day = s.annual_rate * p.enterprise_request_scale * p.n_enterprises / 365
-            per_working_day = per_day * 7 / 5
+                per_day = (
+                    s.annual_rate * p.enterprise_request_scale * p.n_enterprises / DAYS_PER_YEAR
+                )
+            per_working_day = calendar_days(per_day)
             for a in s.approvals:
-                visits = rework + p.incomplete_docs_prob * a.documents / 3
-                work[idx[a.office]] += per_working_day * a.effort_hours * visits
-        mean_speed = 0.5 + p.skill_mean
+                returns = document_return_probability(p, a.documents, 0.0, p.skill_mean)
+                work[idx[a.office]] += per_working_day * a.effort_hours * (rework + returns)
+        mean_speed = counter_speed(p.skill_mean, p)
         return (work / (mean_speed * p.opening_hours * p.staffing_utilisation)).tolist()
 
-    # --- requesters, for the case flow ------------------------------------------------------------
-    def pool(self, kind: int) -> RequesterPool:
-        return self.citizens if kind == CITIZEN else self.enterprises
-
-    def network(self, kind: int) -> SocialNetwork:
-        return self.citizen_network if kind == CITIZEN else self.enterprise_network
-
+    # --- requesters ------------------------------------------------------------------------------
     def found_enterprises(self, n: int) -> np.ndarray:
         """Would-be firms applying to start a business: inactive until the case completes."""
         rows = self._fill_rows(self.enterprises, n, self._streams["demography"], active=False)
@@ -176,7 +213,7 @@ class City:
         """A start-up's registration ended: the firm opens, or the founders give up."""
         if completed:
             self.enterprises.set_active(row, True)
-            self.flow.sums["firm_births"] += 1
+            self.today.firm_births += 1
             self.tie_in_enterprise(row)
         else:
             agent = self.enterprise_agents[row]
@@ -190,9 +227,42 @@ class City:
         )
 
     def tie_in_citizen(self, row: int) -> None:
-        """A newcomer befriends a few residents (half the usual number of ties)."""
-        ties = max(1, self.p.citizen_network_degree // 2)
+        """A newcomer befriends a few residents (a share of the usual number of ties)."""
+        ties = max(1, int(self.p.citizen_network_degree * self.p.newcomer_tie_share))
         self._tie_in(self.citizens, self.citizen_network, row, ties)
+
+    def leave(self, kind: int, row: int) -> tuple[Requester, dict[str, object]]:
+        """A requester moves away: its row closes here; returns its agent and its attributes."""
+        pool, agents = self._requesters(kind)
+        values = pool.row_values(row)
+        pool.set_active(row, False)
+        agent = agents[row]
+        agents[row] = None
+        assert agent is not None
+        if kind == ENTERPRISE:
+            values["red_tape"] = 0.0  # red tape felt in the old city stays behind
+            self.today.firm_moves_out += 1
+        else:
+            self.today.resident_moves_out += 1
+        return agent, values
+
+    def arrive(self, kind: int, agent: Requester, values: dict[str, object]) -> None:
+        """A requester moves in with its attributes: a new row, ties to people already here."""
+        pool, agents = self._requesters(kind)
+        row = int(pool.append(1, **values)[0])
+        agent.pool, agent.row, agent.city = pool, row, self
+        agents.append(agent)
+        if kind == ENTERPRISE:
+            self.today.firm_moves_in += 1
+            self.tie_in_enterprise(row)
+        else:
+            self.today.resident_moves_in += 1
+            self.tie_in_citizen(row)
+
+    def _requesters(self, kind: int) -> tuple[RequesterPool, list]:
+        if kind == CITIZEN:
+            return self.citizens, self.citizen_agents
+        return self.enterprises, self.enterprise_agents
 
     def _tie_in(self, pool: RequesterPool, network: SocialNetwork, row: int, ties: int) -> None:
         active = pool.active_indices()
@@ -209,7 +279,8 @@ class City:
         pool.red_tape[active] *= 1.0 - 1.0 / p.cost_memory_days
         losing = profit(pool, active, p.tax_rate) < 0
         hazard = p.firm_exit_rate + p.low_profit_exit_rate * losing
-        leaving = active[self._streams["demography"].random(len(active)) < hazard / 365.0]
+        draws = self._streams["demography"].random(len(active))
+        leaving = active[draws < hazard / DAYS_PER_YEAR]
         for row in leaving.tolist():
             pool.set_active(row, False)
             agent = self.enterprise_agents[row]
@@ -235,7 +306,7 @@ class City:
     def requesters(self, day: int) -> None:
         """Phase 4: decided approvals move cases on; finished cases are judged and told."""
         self.flow.handle_events(day)
-        self.flow.evaluate(day)
+        self.judge.evaluate(self.flow.take_ended(), day)
 
     def learn_and_close(self, day: int) -> int:
         """Phase 5: civil servants learn (working days); firms close. Returns the closures."""
@@ -255,7 +326,7 @@ class City:
         if self._public[0] != self.day:
             p = self.p
             value = (1 - p.media_weight) * self.citizens.mean_satisfaction() + (
-                p.media_weight * self.flow.media_image
+                p.media_weight * self.judge.media_image
             )
             self._public = (self.day, value)
         return self._public[1]
@@ -270,10 +341,9 @@ class City:
         p, env = self.p, self.env
         staff = sum(o.staff_on_duty(env) for o in self.offices)
         tax = self.tax_revenue()
-        cost = self.government.account(day, tax, staff, p.wage_per_day, reform_cost)
-        sums = self.flow.flush()
-        sums["cost"] = cost
-        sums["firm_exits"] = exits
+        today = self.today
+        today.cost = self.government.account(day, tax, staff, p.wage_per_day, reform_cost)
+        today.firm_exits = exits
         public = self.public_satisfaction()
         levels = {
             "skill": float(np.concatenate([o.skill for o in self.offices]).mean()),
@@ -289,7 +359,8 @@ class City:
             "reform_fund": self.government.reform_fund,
             **extra,
         }
-        self.ledger.add_day(day, sums, levels)
+        self.ledger.add_day(day, today, levels)
+        today.clear()
 
     # --- results ----------------------------------------------------------------------------------
     def summary(self) -> dict[str, float]:

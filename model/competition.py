@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from world.parameters import RegionParameters
+from model.case import CITIZEN, ENTERPRISE
+from world.calendar import DAYS_PER_YEAR
+from world.parameters import COMPETITIVENESS_AVERAGE, COMPETITIVENESS_WEIGHTS, RegionParameters
 
 
 def logit_probabilities(utilities: np.ndarray) -> np.ndarray:
@@ -70,15 +72,6 @@ def resident_utilities(
     return base[None, :] + rp.resident_inertia * here - rp.resident_moving_cost * ~here
 
 
-COMPETITIVENESS_WEIGHTS = {
-    "firms": 0.3,  # firm stock, relative to the average city
-    "tax_base": 0.2,  # tax revenue, relative to the average city
-    "reputation": 0.2,  # business image, relative to the average city
-    "growth": 0.15,  # yearly growth rate of the firm stock
-    "inflow": 0.15,  # yearly net inflow of firms and residents, as a share of the stock
-}
-
-
 class Competition:
     """The region's phase of the day: images update, firms and residents choose their city.
 
@@ -99,8 +92,11 @@ class Competition:
     # --- images -----------------------------------------------------------------------------------
     def _update_images(self) -> None:
         """Images follow each city's reality with a lag (word of mouth, media, across cities)."""
-        business = np.array([_nan_to(c.enterprises.mean_satisfaction(), 0.5) for c in self.cities])
-        public = np.array([_nan_to(c.public_satisfaction(), 0.5) for c in self.cities])
+        unjudged = self.model.region.unjudged_image
+        business = np.array(
+            [_nan_to(c.enterprises.mean_satisfaction(), unjudged) for c in self.cities]
+        )
+        public = np.array([_nan_to(c.public_satisfaction(), unjudged) for c in self.cities])
         if self.business_image is None:
             self.business_image, self.public_image = business, public
             return
@@ -157,7 +153,7 @@ class Competition:
         for city in self.cities:
             pool = city.enterprises
             active = pool.active_indices()
-            n = rng.binomial(len(active), rp.firm_review_rate / 365.0) if len(active) else 0
+            n = rng.binomial(len(active), rp.firm_review_rate / DAYS_PER_YEAR) if len(active) else 0
             if n == 0:
                 continue
             rows = rng.choice(active, n, replace=False)
@@ -168,17 +164,18 @@ class Competition:
             choice = choose(logit_probabilities(v), rng)
             for row, target in zip(rows.tolist(), choice.tolist(), strict=True):
                 if target != city.index:
-                    self.model.move_enterprise(city, row, self.cities[target])
+                    self.model.move(ENTERPRISE, city, row, self.cities[target])
 
     def _migrate_residents(self) -> None:
         rp, rng = self.model.region, self.rng
         firms = np.array([c.enterprises.n_active for c in self.cities], dtype=float)
         people = np.array([max(c.citizens.n_active, 1) for c in self.cities], dtype=float)
-        jobs = np.log(np.maximum(firms / people, 1e-9) / max((firms / people).mean(), 1e-9))
+        ratio = firms / people
+        jobs = np.log(np.maximum(ratio, 1e-9) / max(ratio.mean(), 1e-9))  # arithmetic: no log(0)
         for city in self.cities:
             pool = city.citizens
             count = pool.n_active
-            n = rng.binomial(count, rp.resident_review_rate / 365.0) if count else 0
+            n = rng.binomial(count, rp.resident_review_rate / DAYS_PER_YEAR) if count else 0
             if n == 0:
                 continue
             rows = pool.sample_active(n, rng)
@@ -186,7 +183,7 @@ class Competition:
             choice = choose(logit_probabilities(v), rng)
             for row, target in zip(rows.tolist(), choice.tolist(), strict=True):
                 if target != city.index:
-                    self.model.move_citizen(city, row, self.cities[target])
+                    self.model.move(CITIZEN, city, row, self.cities[target])
 
     def _competitiveness(self, day: int) -> np.ndarray:
         """The documented index: 100 for an average city with a steady firm stock."""
@@ -195,7 +192,7 @@ class Competition:
         people = np.array([c.citizens.n_active for c in self.cities], dtype=float)
         tax = np.array([c.tax_revenue() for c in self.cities])
         image = self.business_image
-        span = min(365, day)
+        span = min(DAYS_PER_YEAR, day)
         growth = np.zeros(len(self.cities))
         inflow = np.zeros(len(self.cities))
         if span > 0:
@@ -203,23 +200,24 @@ class Competition:
                 led = c.ledger
                 before = led.level["enterprises"][day - span]
                 if before > 0:
-                    growth[k] = (firms[k] / before - 1.0) * 365.0 / span
+                    growth[k] = (firms[k] / before - 1.0) * DAYS_PER_YEAR / span
                 lo = day - span + 1
+                today = c.today  # today's moves are not booked yet
                 firm_net = (
                     led.tally["firm_moves_in"][lo:day].sum()
                     - led.tally["firm_moves_out"][lo:day].sum()
-                    + c.flow.sums["firm_moves_in"]
-                    - c.flow.sums["firm_moves_out"]
+                    + today.firm_moves_in
+                    - today.firm_moves_out
                 )
                 people_net = (
                     led.tally["resident_moves_in"][lo:day].sum()
                     - led.tally["resident_moves_out"][lo:day].sum()
-                    + c.flow.sums["resident_moves_in"]
-                    - c.flow.sums["resident_moves_out"]
+                    + today.resident_moves_in
+                    - today.resident_moves_out
                 )
-                scale = 365.0 / span
+                scale = DAYS_PER_YEAR / span
                 inflow[k] = scale * (firm_net / max(firms[k], 1) + people_net / max(people[k], 1))
-        return 100.0 * (
+        return COMPETITIVENESS_AVERAGE * (
             w["firms"] * _relative(firms)
             + w["tax_base"] * _relative(tax)
             + w["reputation"] * _relative(image)

@@ -1,8 +1,9 @@
-"""Outcomes: named metrics with a unit, a direction and a summary rule, computed from daily tallies.
+"""Outcomes: named metrics with a unit, a direction and a summary rule, computed from a ledger.
 
-The case flow adds to daily tallies (cases ended, days, trips...) and records a few daily levels
-(mean skill, queue length...). Each outcome is a ratio of tallies or a level over a trailing
-window: `series_window_days` for the time series, `summary_window_days` for a run's summary.
+A city records each day's tallies (cases ended, days, trips...) and levels (mean skill, queue
+length...) as declared in `model.day_record`. Each outcome is a ratio of tallies or a level over a
+trailing window of its ledger: `series_window_days` for the time series, `summary_window_days` for
+a run's summary.
 """
 
 from __future__ import annotations
@@ -12,119 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
+from model.ledger import Ledger, Window
+from world.calendar import DAYS_PER_YEAR
 
 # Published reference for "starting a business" in China (Shanghai), World Bank Doing Business:
 # report -> (procedures, days). Sources and caveats: docs/calibration.md.
 DOING_BUSINESS_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}
-
-TALLIES = (
-    "ended_citizens",
-    "ended_enterprises",
-    "completed",
-    "completed_citizens",
-    "completed_enterprises",
-    "abandoned",
-    "satisfaction_citizens",
-    "satisfaction_enterprises",
-    "days",
-    "days_citizens",
-    "days_enterprises",
-    "trips",
-    "procedures",
-    "hours",
-    "hours_citizens",
-    "hours_enterprises",
-    "paid",
-    "demanded",
-    "returns",
-    "bounces",
-    "complaints",
-    "on_time",
-    "visits",
-    "rework_visits",
-    "cost",
-    "db_completed",
-    "db_procedures",
-    "firm_births",
-    "firm_exits",
-    "red_tape_cost",
-    "firm_moves_in",
-    "firm_moves_out",
-    "resident_moves_in",
-    "resident_moves_out",
-)
-LEVELS = (
-    "skill",
-    "courtesy",
-    "queue",
-    "enterprises",
-    "open_cases",
-    "public",
-    "grassroots",
-    "budget",
-    "residents",
-    "tax_revenue",
-    "reform_fund",
-    "business_image",
-    "public_image",
-    "competitiveness",
-)
-
-
-class Ledger:
-    """Per-day tallies and levels, grown as days pass; plus start-up durations for the median."""
-
-    def __init__(self, capacity: int = 400) -> None:
-        self.capacity = capacity
-        self.tally = {k: np.zeros(capacity) for k in TALLIES}
-        self.level = {k: np.full(capacity, np.nan) for k in LEVELS}
-        self.db_days: list[list[int]] = [[] for _ in range(capacity)]
-
-    def ensure(self, day: int) -> None:
-        if day < self.capacity:
-            return
-        new = max(day + 1, 2 * self.capacity)
-        for table, fill in ((self.tally, 0.0), (self.level, np.nan)):
-            for k, a in table.items():
-                b = np.full(new, fill)
-                b[: self.capacity] = a
-                table[k] = b
-        self.db_days.extend([] for _ in range(new - self.capacity))
-        self.capacity = new
-
-    def add_day(self, day: int, sums: dict[str, float], levels: dict[str, float]) -> None:
-        self.ensure(day)
-        for k, v in sums.items():
-            self.tally[k][day] += v
-        for k, v in levels.items():
-            self.level[k][day] = v
-
-
-class Window:
-    """Days [end - length + 1, end] of a ledger."""
-
-    def __init__(self, ledger: Ledger, end_day: int, length: int) -> None:
-        self.ledger = ledger
-        self.lo = max(0, end_day - length + 1)
-        self.hi = end_day + 1
-        self.end_day = end_day
-
-    def sum(self, name: str) -> float:
-        return float(self.ledger.tally[name][self.lo : self.hi].sum())
-
-    def ratio(self, num: str, den: str) -> float:
-        d = self.sum(den)
-        return self.sum(num) / d if d > 0 else math.nan
-
-    def level(self, name: str) -> float:
-        a = self.ledger.level[name][self.lo : self.hi]
-        a = a[~np.isnan(a)]
-        return float(a.mean()) if len(a) else math.nan
-
-    def median_db_days(self) -> float:
-        days = [d for day in self.ledger.db_days[self.lo : self.hi] for d in day]
-        return float(np.median(days)) if days else math.nan
 
 
 @dataclass(frozen=True)
@@ -171,15 +65,15 @@ def _peers(w: Window) -> float:
 
 
 def _cases_per_day(w: Window) -> float:
-    return _ended(w) / (w.hi - w.lo)
+    return _ended(w) / (w.days)
 
 
 def _per_year(name: str) -> Callable[[Window], float]:
-    return lambda w: w.sum(name) * 365.0 / (w.hi - w.lo)
+    return lambda w: w.sum(name) * DAYS_PER_YEAR / w.days
 
 
 def _net_per_year(inflow: str, outflow: str) -> Callable[[Window], float]:
-    return lambda w: (w.sum(inflow) - w.sum(outflow)) * 365.0 / (w.hi - w.lo)
+    return lambda w: (w.sum(inflow) - w.sum(outflow)) * DAYS_PER_YEAR / w.days
 
 
 OUTCOMES: tuple[Outcome, ...] = (
@@ -534,35 +428,3 @@ def series_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> flo
 def summary_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> float:
     """The outcome as a run's summary reports it: the last level, or the trailing window."""
     return outcome.compute(Window(ledger, day, 1 if outcome.summary == "last" else window))
-
-
-# How a region's level is made from its cities': a sum, or a mean weighted by residents.
-LEVEL_SUMS = (
-    "queue",
-    "enterprises",
-    "open_cases",
-    "budget",
-    "residents",
-    "tax_revenue",
-    "reform_fund",
-)
-
-
-def combine(ledgers: list[Ledger]) -> Ledger:
-    """One ledger for several cities: tallies add up, levels add up or average by residents."""
-    out = Ledger(capacity=max(led.capacity for led in ledgers))
-    for led in ledgers:
-        led.ensure(out.capacity - 1)
-    for k in TALLIES:
-        out.tally[k] = np.sum([led.tally[k][: out.capacity] for led in ledgers], axis=0)
-    weights = np.array([led.level["residents"][: out.capacity] for led in ledgers])
-    total = np.nansum(weights, axis=0)
-    for k in LEVELS:
-        values = np.array([led.level[k][: out.capacity] for led in ledgers])
-        if k in LEVEL_SUMS:
-            out.level[k] = values.sum(axis=0)
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out.level[k] = (values * weights).sum(axis=0) / total
-    out.db_days = [[d for led in ledgers for d in led.db_days[day]] for day in range(out.capacity)]
-    return out

@@ -1,15 +1,28 @@
-"""Satisfaction by expectation-disconfirmation (Oliver 1980; Van Ryzin 2004, 2006).
+"""Judging finished cases: satisfaction, word of mouth, complaints and the media's image.
 
-A finished case is summed up as a burden in hours of the requester's time (trips, queueing,
-days open, informal payments, abandonment), compared on a log scale with the burden the requester
-expected for that service. Better than expected raises satisfaction; courtesy adds, being asked for
-a bribe subtracts. Expectations then move toward what was experienced and tighten over time.
+Satisfaction is expectation-disconfirmation (Oliver 1980; Van Ryzin 2004, 2006). A finished case
+is summed up as a burden in hours of the requester's time (trips, queueing, days open, informal
+payments, abandonment), compared on a log scale with the burden the requester expected for that
+service. Better than expected raises satisfaction; courtesy adds, being asked for a bribe
+subtracts. Expectations then move toward what was experienced and tighten over time. Each case is
+told to some of the requester's ties; the dissatisfied may complain, and an open feedback channel
+corrects the servants who handled the case; the media report cases, bad news louder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from agents.office import Office
+from agents.requesters import RequesterPool
+from model.case import CITIZEN, COMPLETED, ENTERPRISE, Case
+from model.day_record import DayRecord
+from model.networks import SocialNetwork
+from world.calendar import DAYS_PER_YEAR, calendar_days
+from world.catalogue import ServiceSpec
+from world.environment import ServiceEnvironment
 from world.parameters import Parameters
 
 
@@ -26,7 +39,7 @@ def case_satisfaction(
     """
     z = (
         p.satisfaction_sensitivity * (expectation - relative_burden)
-        + p.courtesy_weight * (courtesy - 0.5)
+        + p.courtesy_weight * (courtesy - p.courtesy_reference)
         - p.informal_demand_penalty * demanded
     )
     return 1.0 / (1.0 + np.exp(-z))
@@ -34,4 +47,169 @@ def case_satisfaction(
 
 def expectation_offset(p: Parameters, day: int) -> float:
     """How much expectations have tightened since day 0 ("要求越来越苛刻")."""
-    return p.expectation_drift * day / 365.0
+    return p.expectation_drift * day / DAYS_PER_YEAR
+
+
+def nominal_burden(s: ServiceSpec, p: Parameters) -> float:
+    """Burden of a traditional case done at face value: one trip and the lead time per step."""
+    days = calendar_days(sum(a.lead_days + 1 for a in s.approvals))
+    return len(s.approvals) * p.trip_hours + days * p.waiting_day_hours
+
+
+class CaseJudge:
+    """Judges a day's finished cases and records what they tell about the city's service."""
+
+    def __init__(
+        self,
+        p: Parameters,
+        env: ServiceEnvironment,
+        pools: Sequence[RequesterPool],
+        networks: Sequence[SocialNetwork | None],
+        offices: Sequence[Office],
+        today: DayRecord,
+        rng: np.random.Generator,
+    ) -> None:
+        self.p = p
+        self.env = env
+        self.pools = pools  # indexed by CITIZEN, ENTERPRISE
+        self.networks = networks
+        self.offices = offices
+        self.today = today
+        self.rng = rng  # word of mouth and complaints
+        cat = env.catalogue
+        self.db_service = next(
+            i for i, s in enumerate(cat.services) if s.key == cat.doing_business_service
+        )
+        self.nominal_burden = np.array([nominal_burden(s, p) for s in cat.services])
+        self.time_limit = np.array([s.time_limit_days for s in cat.services])
+        self.media_image = p.initial_satisfaction
+
+    def evaluate(self, cases: list[Case], day: int) -> None:
+        """Judge today's finished cases, update requesters, spread the word, file complaints."""
+        if not cases:
+            return
+        p, today = self.p, self.today
+        n = len(cases)
+        kind = np.fromiter((c.kind for c in cases), np.int64, n)
+        req = np.fromiter((c.req for c in cases), np.int64, n)
+        svc = np.fromiter((c.service for c in cases), np.int64, n)
+        done = np.fromiter((c.status == COMPLETED for c in cases), bool, n)
+        days = day - np.fromiter((c.created for c in cases), np.int64, n) + 1
+        trips = np.fromiter((c.trips for c in cases), np.float64, n)
+        hours = np.fromiter((c.hours for c in cases), np.float64, n)
+        paid_hours = np.fromiter((c.paid for c in cases), np.float64, n)
+        demanded = np.fromiter((c.demanded for c in cases), bool, n)
+        contacts = np.fromiter((c.contacts for c in cases), np.float64, n)
+        courtesy = np.where(
+            contacts > 0,
+            np.fromiter((c.courtesy for c in cases), np.float64, n) / np.maximum(contacts, 1),
+            p.courtesy_reference,
+        )
+        procedures = np.fromiter((c.procedures for c in cases), np.float64, n)
+        limit = self.time_limit[svc]
+
+        burden = (
+            trips * p.trip_hours
+            + hours
+            + days * p.waiting_day_hours
+            + paid_hours
+            + (~done) * p.abandon_penalty_hours
+        )
+        # arithmetic: a floor against log(0) for a case with no burden at all
+        rel = np.log(np.maximum(burden, 1e-3) / self.nominal_burden[svc])
+        offset = expectation_offset(p, day)
+        sat = np.empty(n)
+        for k in (CITIZEN, ENTERPRISE):
+            mask = kind == k
+            if not mask.any():
+                continue
+            pool = self.pools[k]
+            r = req[mask]
+            s = case_satisfaction(
+                rel[mask], pool.expectation[r] - offset, courtesy[mask], demanded[mask], p
+            )
+            sat[mask] = s
+            self._update_requesters(pool, r, s, rel[mask] + offset)
+            if k == ENTERPRISE:
+                self._charge_red_tape(pool, r, burden[mask], days[mask])
+            self._word_of_mouth(self.networks[k], pool, r, s, rel[mask] + offset)
+        self._complaints(cases, sat)
+
+        weights = np.where(sat < p.media_dissatisfied_below, p.media_negativity, 1.0)
+        reported = float((weights * sat).sum() / weights.sum())
+        self.media_image += p.media_update_rate * (reported - self.media_image)
+
+        cit, ent = kind == CITIZEN, kind == ENTERPRISE
+        today.ended_citizens += int(cit.sum())
+        today.ended_enterprises += int(ent.sum())
+        today.satisfaction_citizens += float(sat[cit].sum())
+        today.satisfaction_enterprises += float(sat[ent].sum())
+        today.abandoned += int((~done).sum())
+        today.paid += int((paid_hours > 0).sum())
+        today.demanded += int(demanded.sum())
+        d = done
+        today.completed += int(d.sum())
+        today.completed_citizens += int((d & cit).sum())
+        today.completed_enterprises += int((d & ent).sum())
+        today.days += float(days[d].sum())
+        today.days_citizens += float(days[d & cit].sum())
+        today.days_enterprises += float(days[d & ent].sum())
+        today.trips += float(trips[d].sum())
+        today.hours += float(hours[d].sum())
+        today.hours_citizens += float(hours[d & cit].sum())
+        today.hours_enterprises += float(hours[d & ent].sum())
+        today.procedures += float(procedures[d].sum())
+        today.returns += float(sum(c.returns for c in cases if c.status == COMPLETED))
+        today.bounces += float(sum(c.bounces for c in cases if c.status == COMPLETED))
+        today.on_time += int((d & (days <= limit)).sum())
+        db = d & (svc == self.db_service)
+        if db.any():
+            today.db_completed += int(db.sum())
+            today.db_procedures += float(procedures[db].sum())
+            today.db_days.extend(days[db].tolist())
+
+    def _update_requesters(self, pool: RequesterPool, r, s, rel_stored) -> None:
+        p = self.p
+        pool.satisfaction[r] += p.satisfaction_memory * (s - pool.satisfaction[r])
+        pool.expectation[r] += p.expectation_adaptation * (rel_stored - pool.expectation[r])
+        np.add.at(pool.cases, r, 1)
+
+    def _charge_red_tape(self, pool: RequesterPool, r, burden_hours, days) -> None:
+        """A firm's case costs it its time and lost business while the case is open."""
+        p = self.p
+        cost = burden_hours * pool.value_of_time[r] + days * p.delay_cost_share * pool.margin[r]
+        np.add.at(pool.red_tape, r, cost / p.cost_memory_days)
+        self.today.red_tape_cost += float(cost.sum())
+
+    def _word_of_mouth(self, net, pool: RequesterPool, r, s, rel_stored) -> None:
+        """Each finished case is told to a share of the requester's ties."""
+        p = self.p
+        if p.wom_reach <= 0 or net is None:
+            return
+        pos, nbr = net.ties_of(r)
+        if len(nbr) == 0:
+            return
+        told = self.rng.random(len(nbr)) < p.wom_reach
+        pos, nbr = pos[told], nbr[told]
+        np.add.at(pool.satisfaction, nbr, p.wom_weight * (s[pos] - pool.satisfaction[nbr]))
+        np.add.at(
+            pool.expectation,
+            nbr,
+            p.peer_expectation_weight * (rel_stored[pos] - pool.expectation[nbr]),
+        )
+
+    def _complaints(self, cases: list[Case], sat: np.ndarray) -> None:
+        """Dissatisfied requesters complain; an open feedback channel corrects the servants."""
+        p, env = self.p, self.env
+        boost = 1 + (p.feedback_complaint_multiplier - 1) * env.complaint_response
+        prob = min(1.0, p.complaint_propensity * boost)
+        unhappy = np.flatnonzero(sat < p.complaint_threshold)
+        if len(unhappy) == 0:
+            return
+        filed = unhappy[self.rng.random(len(unhappy)) < prob]
+        self.today.complaints += len(filed)
+        if env.complaint_response <= 0:
+            return
+        for i in filed.tolist():
+            for o, k, demanded in cases[i].handlers:
+                self.offices[o].correct(k, demanded, env.complaint_response)

@@ -8,31 +8,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from agents.requesters import Requester, RequesterPool
+from model.caseflow import Placement
 from model.city import STREAMS, City, CitySpec
 from model.competition import Competition
-from model.outcomes import OUTCOMES, combine, summary_value
+from model.ledger import combine
+from model.outcomes import OUTCOMES, summary_value
 from world.catalogue import Catalogue
 from world.interventions import Intervention
 from world.parameters import Parameters, RegionParameters
-
-# Attributes of the only city that a one-city model offers directly (model.offices, ...).
-_CITY_ATTRIBUTES = (
-    "p",
-    "env",
-    "ledger",
-    "flow",
-    "citizens",
-    "enterprises",
-    "citizen_agents",
-    "enterprise_agents",
-    "citizen_network",
-    "enterprise_network",
-    "offices",
-    "office_network",
-    "government",
-    "offices_by_key",
-)
 
 
 class CityModel(mesa.Model):
@@ -79,7 +62,8 @@ class CityModel(mesa.Model):
         # Each city's streams are spawned in order, so the first city of any model is built and
         # run exactly as the same city alone.
         self.cities = [
-            City(self, k, spec, self.rng.spawn(len(STREAMS))) for k, spec in enumerate(cities)
+            City(self, k, spec, self.rng.spawn(len(STREAMS)), self.place_startups)
+            for k, spec in enumerate(cities)
         ]
         self.competition = Competition(self, self.rng.spawn(1)[0])
         self.datacollector = mesa.DataCollector(
@@ -87,11 +71,6 @@ class CityModel(mesa.Model):
             tables={"cities": ["day", "city", *(o.name for o in OUTCOMES)]},
         )
         self.day = -1
-
-    def __getattr__(self, name: str):
-        if name in _CITY_ATTRIBUTES:
-            return getattr(self.city, name)
-        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     @property
     def city(self) -> City:
@@ -101,6 +80,23 @@ class CityModel(mesa.Model):
                 f"this model has {len(self.cities)} cities: use model.cities[i] or city_named()"
             )
         return self.cities[0]
+
+    # The only city's parts, read-only (a one-city model; several cities: model.cities[i]).
+    p = property(lambda self: self.city.p, doc="The only city's parameters")
+    env = property(lambda self: self.city.env, doc="The only city's service environment")
+    ledger = property(lambda self: self.city.ledger, doc="The only city's recorded days")
+    flow = property(lambda self: self.city.flow, doc="The only city's case flow")
+    judge = property(lambda self: self.city.judge, doc="The only city's judge of cases")
+    citizens = property(lambda self: self.city.citizens, doc="The only city's citizen rows")
+    enterprises = property(lambda self: self.city.enterprises, doc="The only city's firm rows")
+    citizen_agents = property(lambda self: self.city.citizen_agents, doc="Citizen agents")
+    enterprise_agents = property(lambda self: self.city.enterprise_agents, doc="Firm agents")
+    citizen_network = property(lambda self: self.city.citizen_network, doc="Citizens' ties")
+    enterprise_network = property(lambda self: self.city.enterprise_network, doc="Firms' ties")
+    offices = property(lambda self: self.city.offices, doc="The only city's offices")
+    office_network = property(lambda self: self.city.office_network, doc="Offices' links")
+    government = property(lambda self: self.city.government, doc="The only city's government")
+    offices_by_key = property(lambda self: self.city.offices_by_key, doc="Offices by key")
 
     def city_named(self, name: str) -> City:
         for c in self.cities:
@@ -129,33 +125,21 @@ class CityModel(mesa.Model):
             )
 
     # --- moves between cities, for the competition phase -----------------------------------------
-    def place_startups(self, origin: City, n: int) -> list[tuple[City, np.ndarray, np.ndarray]]:
-        """Founders from `origin` choose where to register: (city, new rows, which founders)."""
+    def place_startups(self, origin: City, n: int) -> Placement:
+        """Founders from `origin` choose where to register: (case flow, new rows, which)."""
         targets = self.competition.startup_cities(origin.index, n)
-        out = []
+        out: Placement = []
         for k in np.unique(targets).tolist():
             which = np.flatnonzero(targets == k)
             city = self.cities[k]
-            out.append((city, city.found_enterprises(len(which)), which))
+            out.append((city.flow, city.found_enterprises(len(which)), which))
         return out
 
-    def move_enterprise(self, origin: City, row: int, target: City) -> None:
-        """A firm relocates: it closes its row in `origin` and opens one in `target`."""
-        new, agent = _move(origin.enterprises, origin.enterprise_agents, row, target.enterprises)
-        agent.city = target
-        target.enterprise_agents.append(agent)
-        target.tie_in_enterprise(new)
-        origin.flow.sums["firm_moves_out"] += 1
-        target.flow.sums["firm_moves_in"] += 1
-
-    def move_citizen(self, origin: City, row: int, target: City) -> None:
-        """A resident moves: the row closes in `origin`, a new one opens in `target`."""
-        new, agent = _move(origin.citizens, origin.citizen_agents, row, target.citizens)
-        agent.city = target
-        target.citizen_agents.append(agent)
-        target.tie_in_citizen(new)
-        origin.flow.sums["resident_moves_out"] += 1
-        target.flow.sums["resident_moves_in"] += 1
+    def move(self, kind: int, origin: City, row: int, target: City) -> None:
+        """A firm relocates or a resident moves (`kind`): its row closes in `origin`, its agent
+        carries its attributes to a new row in `target`."""
+        agent, values = origin.leave(kind, row)
+        target.arrive(kind, agent, values)
 
     # --- results ----------------------------------------------------------------------------------
     def summary(self) -> dict[str, float]:
@@ -173,17 +157,3 @@ class CityModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """The DataCollector's city table: one row per day and city, one column per outcome."""
         return self.datacollector.get_table_dataframe("cities")
-
-
-def _move(pool: RequesterPool, agents: list, row: int, to: RequesterPool) -> tuple[int, Requester]:
-    """Carry a requester's row to another pool and re-point its agent: (new row, agent)."""
-    values = pool.row_values(row)
-    if "red_tape" in values:
-        values["red_tape"] = 0.0  # red tape felt in the old city stays behind
-    pool.set_active(row, False)
-    agent = agents[row]
-    agents[row] = None
-    assert isinstance(agent, Requester)
-    new = int(to.append(1, **values)[0])
-    agent.pool, agent.row = to, new
-    return new, agent

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from model import CityModel, ParameterError, Parameters
-from model.outcomes import LEVELS, TALLIES
+from model.day_record import LEVEL_NAMES, TALLY_NAMES
 from world.catalogue import Catalogue
 from world.environment import ServiceEnvironment
 from world.interventions import REGISTRY, build_intervention
@@ -120,11 +120,11 @@ def test_no_effect_before_start(key, catalogue) -> None:
     for _ in range(start + 5):
         base.step()
         arm.step()
-    for name in TALLIES:
+    for name in TALLY_NAMES:
         np.testing.assert_array_equal(
             arm.ledger.tally[name][:start], base.ledger.tally[name][:start], err_msg=name
         )
-    for name in LEVELS:
+    for name in LEVEL_NAMES:
         np.testing.assert_array_equal(
             arm.ledger.level[name][:start], base.ledger.level[name][:start], err_msg=name
         )

@@ -100,11 +100,25 @@ def test_summary_and_series_are_consistent(small, catalogue) -> None:
     assert len(frame) == 60
     # instant outcomes in the series equal the day's level; the summary's 'last' rule takes the end
     assert frame["enterprises"].iloc[-1] == m.summary()["enterprises"]
-    # with a window as long as the run, the summary ratio is the whole-run ratio
-    whole = m.p.model_copy(update={"summary_window_days": 60})
-    m.p = whole
+    # the default summary window (90 days) is longer than the run: the whole-run ratio
+    assert m.p.summary_window_days >= 60
     t = m.ledger.tally
     assert math.isclose(m.summary()["days_per_case"], t["days"].sum() / t["completed"].sum())
+    # a shorter window takes only its last days
+    short = run(small.model_copy(update={"summary_window_days": 20}), catalogue, days=60)
+    t = short.ledger.tally
+    assert math.isclose(
+        short.summary()["days_per_case"], t["days"][40:60].sum() / t["completed"][40:60].sum()
+    )
+
+
+def test_a_one_city_model_offers_its_city_read_only(small, catalogue) -> None:
+    m = CityModel(small, catalogue, rng=0)
+    assert m.p is m.city.p and m.offices is m.city.offices and m.flow is m.city.flow
+    with pytest.raises(AttributeError):
+        m.p = small.model_copy(update={"summary_window_days": 60})
+    with pytest.raises(AttributeError):
+        m.no_such_part  # noqa: B018
 
 
 def test_agents_are_mesa_agents_and_inspectable(small, catalogue) -> None:

@@ -7,21 +7,26 @@ so queues carry over from one working day to the next without gaps.
 from __future__ import annotations
 
 WORKING_DAYS_PER_WEEK = 5
+DAYS_PER_WEEK = 7
+DAYS_PER_YEAR = 365
+WORKING_DAYS_PER_YEAR = DAYS_PER_YEAR * WORKING_DAYS_PER_WEEK / DAYS_PER_WEEK
 
 
 def is_working_day(day: int) -> bool:
     """Day 0 is a Monday."""
-    return day % 7 < WORKING_DAYS_PER_WEEK
+    return day % DAYS_PER_WEEK < WORKING_DAYS_PER_WEEK
 
 
 def working_index(day: int) -> int:
     """Number of working days strictly before `day`; the index of `day` if it is one."""
-    return (day // 7) * WORKING_DAYS_PER_WEEK + min(day % 7, WORKING_DAYS_PER_WEEK)
+    return (day // DAYS_PER_WEEK) * WORKING_DAYS_PER_WEEK + min(
+        day % DAYS_PER_WEEK, WORKING_DAYS_PER_WEEK
+    )
 
 
 def day_of_working_index(k: int) -> int:
     """The calendar day of the k-th working day."""
-    return (k // WORKING_DAYS_PER_WEEK) * 7 + k % WORKING_DAYS_PER_WEEK
+    return (k // WORKING_DAYS_PER_WEEK) * DAYS_PER_WEEK + k % WORKING_DAYS_PER_WEEK
 
 
 def next_working_day(day: int) -> int:
@@ -35,3 +40,8 @@ def add_working_days(day: int, n: int) -> int:
         return day
     base = working_index(day) - (0 if is_working_day(day) else 1)
     return day_of_working_index(base + n)
+
+
+def calendar_days(working_days: float) -> float:
+    """The calendar days that `working_days` working days span on average."""
+    return working_days * DAYS_PER_WEEK / WORKING_DAYS_PER_WEEK

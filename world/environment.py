@@ -51,7 +51,6 @@ class ServiceEnvironment:
             self._remaining[key] = got
         return got
 
-    @property
-    def training_time(self) -> float:
-        """Share of counter time lost to all training."""
-        return min(0.9, self.courtesy_training_time + self.learning_training_time)
+    def training_time(self, cap: float) -> float:
+        """Share of counter time lost to all training, at most `cap` (`max_training_share`)."""
+        return min(cap, self.courtesy_training_time + self.learning_training_time)

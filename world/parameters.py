@@ -8,21 +8,39 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+# What a parameter stands for (EMA Workbench's vocabulary): sensitivity analysis and calibration
+# vary uncertainties, policy design varies levers, and nobody varies a measurement setting to
+# change what happens.
+ROLES = {
+    "uncertainty": "how the world behaves: not known for sure, not chosen by anyone",
+    "lever": "what a city government sets (staffing, pay, hours, taxes, reform money)",
+    "setting": "what the question is about (the city's size); fixed by whoever asks it",
+    "measurement": "how outcomes are measured; changes no behaviour",
+}
+Role = Literal["uncertainty", "lever", "setting", "measurement"]
+
 
 def declare(
-    default: Any, lo: float | None, hi: float | None, unit: str, description: str, **kw: Any
+    default: Any,
+    lo: float | None,
+    hi: float | None,
+    unit: str,
+    description: str,
+    role: Role = "uncertainty",
 ) -> Any:
-    """Declare one parameter: default, inclusive range, unit and a one-line description."""
+    """Declare one parameter: default, inclusive range, unit, a one-line description and role."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
     return Field(
         default,
         ge=lo,
         le=hi,
         description=description,
-        json_schema_extra={"unit": unit, **kw},
+        json_schema_extra={"unit": unit, "role": role},
     )
 
 
@@ -75,12 +93,40 @@ class DeclaredParameters(BaseModel):
         return type(self).build(data, source)
 
 
+# --- declared constants: definitions and structure, not behaviour to vary ---------------------
+# A service's chance of a document return is `incomplete_docs_prob` for this many documents.
+REFERENCE_DOCUMENTS = 3
+# Reform costs (and the reform reserve) are declared per this many residents.
+COST_UNIT_RESIDENTS = 10_000
+# Enterprises by size class: share of firms, value of time relative to the parameter, and gross
+# margin relative to a small firm's.
+FIRM_SECTORS = ("manufacturing", "trade", "services", "construction", "technology")
+FIRM_SIZES = ("micro", "small", "medium", "large")
+FIRM_SIZE_SHARES = (0.55, 0.3, 0.12, 0.03)
+FIRM_SIZE_TIME_VALUE = (0.5, 1.0, 2.0, 5.0)
+FIRM_SIZE_MARGIN = (0.5, 1.0, 4.0, 20.0)
+# The competitiveness index (docs/model.md): weights of its parts, and its value for an average
+# city with a steady firm stock.
+COMPETITIVENESS_WEIGHTS = {
+    "firms": 0.3,  # firm stock, relative to the average city
+    "tax_base": 0.2,  # tax revenue, relative to the average city
+    "reputation": 0.2,  # business image, relative to the average city
+    "growth": 0.15,  # yearly growth rate of the firm stock
+    "inflow": 0.15,  # yearly net inflow of firms and residents, as a share of the stock
+}
+COMPETITIVENESS_AVERAGE = 100.0
+
+
 class Parameters(DeclaredParameters):
     """The full, typed, validated parameter set of one city."""
 
     # --- population -------------------------------------------------------------------------
-    n_citizens: int = _p(50_000, 10, 5_000_000, "persons", "Citizens (市民) living in the city")
-    n_enterprises: int = _p(2_500, 1, 500_000, "firms", "Enterprises (企业) operating in the city")
+    n_citizens: int = _p(
+        50_000, 10, 5_000_000, "persons", "Citizens (市民) living in the city", "setting"
+    )
+    n_enterprises: int = _p(
+        2_500, 1, 500_000, "firms", "Enterprises (企业) operating in the city", "setting"
+    )
     citizen_request_scale: float = _p(
         1.0, 0.0, 20.0, "x", "Multiplier on the catalogue's yearly request rates for citizens"
     )
@@ -112,6 +158,13 @@ class Parameters(DeclaredParameters):
         3650.0,
         "days",
         "Mean days an enterprise waits before abandoning a case (at least half of it)",
+    )
+    patience_floor_share: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Share of the mean patience every requester has for sure; the rest is exponential",
     )
     firm_exit_rate: float = _p(
         0.06, 0.0, 1.0, "1/year", "Yearly rate at which enterprises close for ordinary reasons"
@@ -167,6 +220,17 @@ class Parameters(DeclaredParameters):
     informal_demand_penalty: float = _p(
         1.0, 0.0, 50.0, "logit", "Dissatisfaction from being asked for an informal payment"
     )
+    courtesy_reference: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "0-1",
+        "Courtesy that neither pleases nor displeases (also the courtesy of a case with no"
+        " counter contact)",
+    )
+    initial_satisfaction: float = _p(
+        0.5, 0.0, 1.0, "0-1", "Satisfaction memory of a requester before any case"
+    )
     satisfaction_memory: float = _p(
         0.3, 0.0, 1.0, "share", "Weight of the newest experience in a requester's satisfaction"
     )
@@ -179,6 +243,29 @@ class Parameters(DeclaredParameters):
         1.0,
         "probability",
         "Chance that a dissatisfied requester complains with no feedback channel",
+    )
+    feedback_complaint_multiplier: float = _p(
+        10.0,
+        1.0,
+        100.0,
+        "x",
+        "How many times more often the dissatisfied complain when the feedback channel is fully"
+        " open",
+    )
+    correction_courtesy_step: float = _p(
+        0.2,
+        0.0,
+        1.0,
+        "share",
+        "Share of the gap to full courtesy a servant closes per complaint fully acted on",
+    )
+    correction_integrity_step: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        "share",
+        "Cut in a servant's corruption propensity per complaint fully acted on that caught a"
+        " demand",
     )
 
     # --- word of mouth and media -------------------------------------------------------------
@@ -206,23 +293,94 @@ class Parameters(DeclaredParameters):
     media_negativity: float = _p(
         2.0, 1.0, 20.0, "x", "How much more the media reports a dissatisfied case (新闻媒体炒服务)"
     )
+    media_dissatisfied_below: float = _p(
+        0.5, 0.0, 1.0, "satisfaction", "Below this satisfaction the media counts a case as bad news"
+    )
+    media_update_rate: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        "share/day",
+        "How far the media image moves toward the day's reported cases",
+    )
+    newcomer_tie_share: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Ties a resident arriving from another city makes, as a share of the usual degree",
+    )
 
     # --- offices and civil servants -----------------------------------------------------------
-    opening_hours: float = _p(8.0, 1.0, 24.0, "hours/day", "Counter hours on a working day")
+    opening_hours: float = _p(
+        8.0, 1.0, 24.0, "hours/day", "Counter hours on a working day", "lever"
+    )
     staffing_utilisation: float = _p(
-        0.7, 0.1, 0.99, "share", "Utilisation the baseline staffing is sized for (sets staff)"
+        0.7,
+        0.1,
+        0.99,
+        "share",
+        "Utilisation the baseline staffing is sized for (sets staff)",
+        "lever",
     )
     service_time_shape: float = _p(
         1.0, 0.1, 100.0, "gamma shape", "Shape of counter service times (1 = exponential)"
     )
     skill_mean: float = _p(0.5, 0.0, 1.0, "0-1", "Mean initial civil-servant skill")
     skill_sd: float = _p(0.15, 0.0, 1.0, "0-1", "Spread of initial skill")
+    skill_floor: float = _p(
+        0.05, 0.0, 0.5, "0-1", "Lowest skill a civil servant can have (hired or after a dip)"
+    )
+    speed_at_zero_skill: float = _p(
+        0.5,
+        0.01,
+        5.0,
+        "work/hour",
+        "Counter work per hour of a servant of skill 0; each unit of skill adds one",
+    )
+    error_at_zero_skill: float = _p(
+        1.5,
+        1.0,
+        5.0,
+        "x",
+        "Document-check errors of a servant of skill 0 relative to the base rate; each unit of"
+        " skill takes one off (1.5: skill 0.5 returns at the base rate)",
+    )
     courtesy_mean: float = _p(
         0.4, 0.0, 1.0, "0-1", "Mean initial courtesy (服务态度; low = 脸难看、话难听)"
     )
     courtesy_sd: float = _p(0.15, 0.0, 1.0, "0-1", "Spread of initial courtesy")
+    courtesy_relaxation: float = _p(
+        0.005,
+        0.0,
+        1.0,
+        "1/day",
+        "Daily drift of courtesy back to a servant's own manner when not trained",
+    )
+    courtesy_training_speed: float = _p(
+        0.02,
+        0.0,
+        1.0,
+        "1/day",
+        "Daily share of the gap to the service standard closed by full-intensity training",
+    )
+    new_hire_training_share: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "How far toward the service standard a new hire's courtesy starts while it is trained",
+    )
     corruption_mean: float = _p(
         0.08, 0.0, 1.0, "probability", "Mean propensity to demand informal payments (吃拿卡要)"
+    )
+    corruption_concentration: float = _p(
+        4.0,
+        0.1,
+        1000.0,
+        "Beta a+b",
+        "Concentration of servants' propensities around the mean (low: most honest, a few"
+        " strongly corrupt)",
     )
     corruption_conformity: float = _p(
         0.01, 0.0, 1.0, "1/day", "Daily pull of a servant's propensity toward the office norm"
@@ -232,7 +390,8 @@ class Parameters(DeclaredParameters):
         0.0,
         1.0,
         "probability",
-        "Chance a visit finds documents incomplete (3 documents, unpublished requirements)",
+        "Chance a visit finds documents incomplete (for a service asking"
+        f" {REFERENCE_DOCUMENTS} documents, unpublished requirements, a servant of skill 0.5)",
     )
     doc_return_days: float = _p(
         2.0, 0.0, 60.0, "days", "Days to gather missing documents and come back"
@@ -249,6 +408,13 @@ class Parameters(DeclaredParameters):
     )
     bounce_prob: float = _p(
         0.1, 0.0, 0.9, "probability", "Chance a visit is sent on to another office (推)"
+    )
+    bounce_triage_share: float = _p(
+        0.25,
+        0.0,
+        1.0,
+        "share",
+        "Share of an approval's counter work spent on a visit that is sent on elsewhere",
     )
     rent_delay_days: float = _p(
         5.0, 0.0, 120.0, "working days", "Delay imposed when an informal demand is refused (卡、拖)"
@@ -278,8 +444,11 @@ class Parameters(DeclaredParameters):
         "share",
         "Skill lost when a process reform starts (learning-curve dip, Minas Facil)",
     )
+    max_training_share: float = _p(
+        0.9, 0.0, 1.0, "share", "Most of the counter time all training together may take"
+    )
     wage_per_day: float = _p(
-        400.0, 0.0, 100_000.0, "CNY/day", "Cost of one civil servant per working day"
+        400.0, 0.0, 100_000.0, "CNY/day", "Cost of one civil servant per working day", "lever"
     )
     reform_reserve: float = _p(
         10_000_000.0,
@@ -287,18 +456,31 @@ class Parameters(DeclaredParameters):
         1e12,
         "CNY per 10k residents",
         "Money set aside for service reform at the start",
+        "lever",
     )
     reform_budget_share: float = _p(
-        0.2, 0.0, 1.0, "share", "Share of each day's tax revenue paid into the reform fund"
+        0.2,
+        0.0,
+        1.0,
+        "share",
+        "Share of each day's tax revenue paid into the reform fund",
+        "lever",
     )
-    tax_rate: float = _p(0.25, 0.0, 0.9, "share", "Share of firms' margins paid to the city as tax")
+    tax_rate: float = _p(
+        0.25, 0.0, 0.9, "share", "Share of firms' margins paid to the city as tax", "lever"
+    )
 
     # --- outcome measurement ------------------------------------------------------------------
     series_window_days: int = _p(
-        30, 1, 365, "days", "Trailing window behind each day's value in the time series"
+        30,
+        1,
+        365,
+        "days",
+        "Trailing window behind each day's value in the time series",
+        "measurement",
     )
     summary_window_days: int = _p(
-        90, 1, 3650, "days", "Trailing window behind a run's summary outcomes"
+        90, 1, 3650, "days", "Trailing window behind a run's summary outcomes", "measurement"
     )
 
 
@@ -345,6 +527,9 @@ class RegionParameters(DeclaredParameters):
     reputation_lag_days: float = _p(
         60.0, 1.0, 3650.0, "days", "Time constant with which a city's image follows its reality"
     )
+    unjudged_image: float = _p(
+        0.5, 0.0, 1.0, "0-1", "Image of a city none of whose requesters has finished a case yet"
+    )
 
 
 @dataclass(frozen=True)
@@ -358,6 +543,7 @@ class ParameterInfo:
     high: float | None
     unit: str
     description: str
+    role: str = "uncertainty"
 
     @classmethod
     def from_field(cls, name: str, field: Any) -> ParameterInfo:
@@ -367,7 +553,14 @@ class ParameterInfo:
             high = getattr(m, "le", high)
         extra = field.json_schema_extra or {}
         return cls(
-            name, field.annotation, field.default, low, high, extra["unit"], field.description
+            name,
+            field.annotation,
+            field.default,
+            low,
+            high,
+            extra["unit"],
+            field.description,
+            extra["role"],
         )
 
     def parse(self, text: str, source: str = "") -> Any:
