@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import mesa
 
 from world.calendar import is_working_day
 from world.environment import ServiceEnvironment
 from world.interventions import Intervention
+
+
+@dataclass
+class PolicyRun:
+    """What one entry of the package has done in this city's run (the intervention is data)."""
+
+    original: dict[str, Any] = field(default_factory=dict)  # its knobs before any reform
+    active: bool = False  # its settings are in the environment now
+    set_up: bool = False  # its set-up cost has been paid (it is never paid twice)
+    short: bool = False  # waiting for money: a deferral or suspension already logged
 
 
 class CityGovernment(mesa.Agent):
@@ -17,64 +31,100 @@ class CityGovernment(mesa.Agent):
     the fund cannot pay is deferred until it can; a running reform whose daily cost the fund
     cannot pay is suspended (its effect reverts) and resumes, without paying set-up again, once
     the fund can pay a day. Every such event is logged in `events`.
+
+    The interventions are immutable specifications, shared with whoever built them; the run state
+    of each entry of the package (a `PolicyRun`: original knob values, on or off, set up, short of
+    funds) is the government's.
     """
 
     def __init__(
         self,
         model: mesa.Model,
         name: str,
-        policy: list[Intervention],
+        policy: Sequence[Intervention],
         residents: int,
         reserve: float = 0.0,
         budget_share: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.name = name
-        self.policy = list(policy)
+        self.policy: tuple[Intervention, ...] = tuple(policy)
         self.cost_scale = residents / 10_000  # reform costs are declared per 10,000 residents
         self.reform_fund = reserve * self.cost_scale
         self.budget_share = budget_share
         self.budget = 0.0
-        self.revenue = 0.0
-        self.spending = 0.0
         self.reform_spending = 0.0
         self.events: list[tuple[int, str, str]] = []
-        self._set_up: set[int] = set()
-        self._short: set[int] = set()
+        self._runs: list[PolicyRun] | None = None
 
     def bind(self, env: ServiceEnvironment) -> None:
-        for intervention in self.policy:
-            intervention.bind(env)
+        """Remember, before any reform applies, the values each entry's knobs will return to."""
+        self._runs = [
+            PolicyRun(original={k: getattr(env, k) for k in i.knobs}) for i in self.policy
+        ]
+
+    def is_active(self, index: int) -> bool:
+        """Whether entry `index` of the package is on (its settings are in the environment)."""
+        return self._bound()[index].active
+
+    @property
+    def active_policies(self) -> list[str]:
+        """The keys of the reforms that are on, in package order."""
+        runs = self._bound()
+        return [i.key for i, run in zip(self.policy, runs, strict=True) if run.active]
+
+    def _bound(self) -> list[PolicyRun]:
+        if self._runs is None:
+            raise RuntimeError(f"government of {self.name!r}: bind(env) before running reforms")
+        return self._runs
+
+    def _switch_on(self, n: int, env: ServiceEnvironment) -> None:
+        """Entry n takes effect: its settings into the environment; a process change disrupts."""
+        intervention = self.policy[n]
+        for k, v in intervention.settings().items():
+            setattr(env, k, v)
+        if intervention.disrupts and intervention.intensity > 0:
+            env.disruptions += 1
+        self._bound()[n].active = True
+
+    def _switch_off(self, n: int, env: ServiceEnvironment) -> None:
+        """Entry n stops: its knobs return to the values `bind` saw."""
+        run = self._bound()[n]
+        for k, v in run.original.items():
+            setattr(env, k, v)
+        run.active = False
 
     def apply_policies(self, env: ServiceEnvironment, day: int) -> float:
         """Start, end, defer or suspend today's reforms; returns what they cost today, in CNY."""
+        runs = self._bound()
         spent = 0.0
-        due = [i.start <= day and (i.end is None or day < i.end) for i in self.policy]
+        due = [i.due(day) for i in self.policy]
         for n, i in enumerate(self.policy):  # ends first, so a successor starting today stays on
-            if i.active and not due[n]:
-                i.revert(env)
+            if runs[n].active and not due[n]:
+                self._switch_off(n, env)
                 self.events.append((day, i.key, "ended"))
         for n, i in enumerate(self.policy):
             if not due[n]:
                 continue
+            run = runs[n]
             daily = i.daily_cost * self.cost_scale
-            if not i.active:
-                setup = 0.0 if n in self._set_up else i.setup_cost * self.cost_scale
+            if not run.active:
+                setup = 0.0 if run.set_up else i.setup_cost * self.cost_scale
                 if self.reform_fund < setup + daily:
-                    if n not in self._short:
-                        self._short.add(n)
-                        what = "resumption" if n in self._set_up else "start"
+                    if not run.short:
+                        run.short = True
+                        what = "resumption" if run.set_up else "start"
                         self.events.append((day, i.key, f"{what} deferred: reform fund short"))
                     continue
-                i.apply(env)
-                self.events.append((day, i.key, "resumed" if n in self._set_up else "started"))
-                self._set_up.add(n)
-                self._short.discard(n)
+                self._switch_on(n, env)
+                self.events.append((day, i.key, "resumed" if run.set_up else "started"))
+                run.set_up = True
+                run.short = False
                 self.reform_fund -= setup
                 spent += setup
             if self.reform_fund < daily:
-                i.revert(env)
-                self._short.add(n)
+                self._switch_off(n, env)
+                run.short = True
                 self.events.append((day, i.key, "suspended: reform fund empty"))
                 continue
             self.reform_fund -= daily
@@ -89,11 +139,5 @@ class CityGovernment(mesa.Agent):
         wages = staff_on_duty * wage if is_working_day(day) else 0.0
         cost = wages + reforms
         self.reform_fund += self.budget_share * income
-        self.revenue += income
-        self.spending += cost
         self.budget += income - cost
         return cost
-
-    @property
-    def active_policies(self) -> list[str]:
-        return [i.key for i in self.policy if i.active]

@@ -55,12 +55,12 @@ def run_manifest(result: Any) -> dict[str, Any]:
         "days": result.days,
         "overrides": preset.overrides,
         "parameters": preset.parameters.model_dump(),
-        "policy": list(preset.policy),
+        "policy": [i.to_dict() for i in preset.policy],
         "cities": [
             {
                 "name": c.name,
                 "parameters": preset.city_parameters(c).model_dump(),
-                "policy": list(c.policy),
+                "policy": [i.to_dict() for i in c.policy],
             }
             for c in preset.cities
         ],

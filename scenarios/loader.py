@@ -81,7 +81,7 @@ class CityPlan:
 
     name: str
     parameters: dict[str, Any]
-    policy: tuple[dict[str, Any], ...]
+    policy: tuple[Intervention, ...]
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,14 @@ class Preset:
     """A scenario: parameters and a policy package (or several cities), with a description.
 
     `parameters` are shared by every city; a city's own `parameters` table overrides them, and
-    overrides given on the command line (`with_overrides`) win over both.
+    overrides given on the command line (`with_overrides`) win over both. The policy packages are
+    immutable interventions, built once by the loader and shared by every model built from here.
     """
 
     name: str
     description: str
     parameters: Parameters
-    policy: tuple[dict[str, Any], ...]
+    policy: tuple[Intervention, ...]
     catalogue: Catalogue
     days: int = 365
     description_zh: str = ""
@@ -103,14 +104,6 @@ class Preset:
     overrides: dict[str, Any] = field(default_factory=dict)
     cities: tuple[CityPlan, ...] = ()
     region: RegionParameters = field(default_factory=RegionParameters)
-
-    @property
-    def city_names(self) -> list[str]:
-        return [c.name for c in self.cities] or ["city"]
-
-    def interventions(self, policy: tuple[dict[str, Any], ...] | None = None) -> list[Intervention]:
-        """Fresh intervention objects (they hold run state, so each model gets its own)."""
-        return [build_intervention(d) for d in (self.policy if policy is None else policy)]
 
     def city_parameters(self, plan: CityPlan) -> Parameters:
         return self.parameters.with_overrides(plan.parameters)
@@ -135,11 +128,11 @@ class Preset:
         )
 
     def build(self, seed: int = 0) -> CityModel:
-        """A fresh model of this preset."""
+        """A fresh model of this preset (its interventions are shared: they hold no run state)."""
         if not self.cities:
-            return CityModel(self.parameters, self.catalogue, self.interventions(), rng=seed)
+            return CityModel(self.parameters, self.catalogue, self.policy, rng=seed)
         specs = [
-            CitySpec(c.name, self.city_parameters(c), self.catalogue, self.interventions(c.policy))
+            CitySpec(c.name, self.city_parameters(c), self.catalogue, list(c.policy))
             for c in self.cities
         ]
         return CityModel(cities=specs, region=self.region, rng=seed)
@@ -224,10 +217,10 @@ def _parameters(path: Path, text: str, raw: Any, where: tuple, cls: type) -> Any
     return cls.build(raw)
 
 
-def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[dict[str, Any], ...]:
+def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[Intervention, ...]:
     if not isinstance(raw, list):
         raise ScenarioError(f"{_where(path, text, where)}: use [[policy]] tables")
-    policy = []
+    policy: list[Intervention] = []
     for i, item in enumerate(raw):
         try:
             intervention = build_intervention(item)
@@ -235,20 +228,20 @@ def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[dict[str, An
             bad = _first_bad_key(item)
             raise ScenarioError(f"{_where(path, text, (*where, i, *bad))}: {exc}") from None
         for j, other in enumerate(policy):
-            if other["type"] == intervention.key and _overlap(other, intervention.to_dict()):
+            if other.key == intervention.key and _overlap(other, intervention):
                 raise ScenarioError(
                     f"{_where(path, text, (*where, i))}: {intervention.key!r} overlaps the"
                     f" {intervention.key!r} of entry {j}: one policy cannot be switched on twice"
                 )
-        policy.append(intervention.to_dict())
+        policy.append(intervention)
     return tuple(policy)
 
 
-def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _overlap(a: Intervention, b: Intervention) -> bool:
     """Do two interventions' [start, end) windows overlap (end None: for ever)?"""
-    a_end = a["end"] if a["end"] is not None else float("inf")
-    b_end = b["end"] if b["end"] is not None else float("inf")
-    return a["start"] < b_end and b["start"] < a_end
+    a_end = a.end if a.end is not None else float("inf")
+    b_end = b.end if b.end is not None else float("inf")
+    return a.start < b_end and b.start < a_end
 
 
 def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPlan, ...]:
@@ -276,8 +269,10 @@ def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPl
     return tuple(plans)
 
 
-def _first_bad_key(item: dict[str, Any]) -> tuple[str, ...]:
+def _first_bad_key(item: Any) -> tuple[str, ...]:
     """The key of a policy entry that fails on its own, for pointing at its line."""
+    if not isinstance(item, dict):
+        return ()
     kind = item.get("type")
     if kind is None:
         return ()

@@ -215,7 +215,11 @@ def _reform_then_stop() -> tuple[tuple[dict, dict], ...]:
     """Paired runs: the reformer keeps reforming, or stops after one year (end = 365)."""
     keep = load_preset("two_cities").with_overrides(SMALL)
     ref = keep.cities[0]
-    stopping = CityPlan(ref.name, ref.parameters, tuple({**d, "end": 365} for d in ref.policy))
+    stopping = CityPlan(
+        ref.name,
+        ref.parameters,
+        tuple(build_intervention({**i.to_dict(), "end": 365}) for i in ref.policy),
+    )
     stop = replace(keep, cities=(stopping, keep.cities[1]))
     out = []
     for seed in range(REPLICATES):

@@ -22,7 +22,7 @@ from viz.dashboard_model import (
     parse_seed,
     session_preset,
 )
-from world.interventions import REGISTRY
+from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import ParameterError, Parameters
 
 SMALL = {"n_citizens": "2000", "n_enterprises": "100"}
@@ -124,7 +124,7 @@ def test_controls_rebuild_the_model_as_mesa_reset_does():
     assert m.errors == []
     assert m.seed == 3
     (policy,) = first_city_policy(m.config)
-    assert policy["type"] == "one_stop" and policy["start"] == 10 and policy["intensity"] == 0.5
+    assert policy == build_intervention({"type": "one_stop", "start": 10, "intensity": 0.5})
     assert m.config.parameters.n_citizens == 2000
     assert m.config.parameters.skill_mean == 0.6
     assert m.compares and not first_city_policy(m.baseline_config)
@@ -140,13 +140,34 @@ def test_unusable_parameter_text_keeps_the_presets_value():
 
 def test_switching_a_reform_off_removes_it_and_on_adds_it():
     m = DashboardModel("one_stop", **SMALL, **{"one_stop.on": False, "transparency.on": True})
-    assert [d["type"] for d in first_city_policy(m.config)] == ["transparency"]
+    assert [i.key for i in first_city_policy(m.config)] == ["transparency"]
+
+
+def test_an_edited_reform_is_a_new_intervention_and_the_rest_are_the_presets():
+    preset = load_preset("reform_midway")
+    m = DashboardModel(
+        "reform_midway", **SMALL, **{"one_stop.start": 30, "transparency.intensity": 0.4}
+    )
+    before = {i.key: i for i in preset.policy}
+    after = {i.key: i for i in first_city_policy(m.config)}
+    assert after.keys() == before.keys()
+    assert after["one_stop"] == build_intervention({**before["one_stop"].to_dict(), "start": 30})
+    assert after["transparency"].intensity == 0.4 and after["transparency"].start == 182
+    assert before["one_stop"].start == 182  # the preset's own intervention is untouched
+    for key in after.keys() - {"one_stop", "transparency"}:
+        assert after[key] == before[key], key
+
+
+def test_a_bad_reform_edit_is_reported_not_raised():
+    m = DashboardModel("baseline", **SMALL, **{"one_stop.on": True, "one_stop.intensity": 3.0})
+    assert first_city_policy(m.config) == ()
+    assert any("reform panel" in e and "intensity" in e for e in m.errors), m.errors
 
 
 def test_panel_edits_the_first_city_of_several():
     m = DashboardModel("two_cities", **SMALL, **{"one_stop.on": False})
     reformer, laggard = m.config.cities
-    assert "one_stop" not in [d["type"] for d in reformer.policy]
+    assert "one_stop" not in [i.key for i in reformer.policy]
     assert len(reformer.policy) == len(load_preset("two_cities").cities[0].policy) - 1
     assert laggard.policy == ()
 
@@ -272,6 +293,20 @@ def test_lessons_are_complete_and_build():
         preset = session_preset(lesson.preset, key)
         days = [s.run_to_day for s in lesson.steps if s.run_to_day is not None]
         assert days == sorted(days) and all(d <= preset.days for d in days), key
+
+
+def test_a_lessons_policy_is_built_when_the_file_is_read():
+    with_policy = [k for k, lesson in lessons.LESSONS.items() if lesson.policy is not None]
+    assert with_policy
+    for key in with_policy:
+        policy = lessons.LESSONS[key].policy
+        assert all(isinstance(i, Intervention) for i in policy)
+        assert first_city_policy(session_preset(lessons.LESSONS[key].preset, key)) == policy
+    data = tomllib.loads(lessons.LESSON_FILE.read_text(encoding="utf-8"))
+    lesson = next(x for x in data["lessons"] if x.get("policy"))
+    lesson["policy"][0]["intensity"] = 2.0
+    with pytest.raises(lessons.LessonError, match=r"policy\[0\]: intervention .*intensity=2\.0"):
+        lessons.parse_lessons(data, "lessons.toml")
 
 
 def test_a_lesson_typo_is_one_clear_line():

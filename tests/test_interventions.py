@@ -1,8 +1,10 @@
 """The life cycle of every intervention, and the errors bad intervention data gives.
 
-Life cycle (model/interventions.py): the knobs an intervention owns are untouched before `start`,
-equal `settings()` from `start`, return to their originals at `end`; `to_dict` rebuilds an equal
-object; the policy changes nothing before it starts; costs are booked on the right days.
+An intervention (world/interventions.py) is immutable data; the city government
+(agents/government.py) runs it: the knobs it owns are untouched before `start`, equal
+`settings()` from `start`, return to their originals at `end`; `to_dict` rebuilds an equal
+object; the policy changes nothing before it starts; costs are booked on the right days; one
+intervention object can serve several models at once.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from model import CityModel, ParameterError, Parameters
 from model.day_record import LEVEL_NAMES, TALLY_NAMES
@@ -65,7 +68,8 @@ def test_life_cycle_untouched_before_start_set_at_start_reverted_at_end(
 ) -> None:
     cls = REGISTRY[key]
     m = _model(catalogue, [{"type": key, "start": START, "end": end}])
-    (intervention,) = m.government.policy
+    government = m.government
+    (intervention,) = government.policy
     original = _knobs(m.env, cls.knobs)
     on = intervention.settings()
     for day in range(END + 3):
@@ -74,16 +78,18 @@ def test_life_cycle_untouched_before_start_set_at_start_reverted_at_end(
         now = _knobs(m.env, cls.knobs)
         if day < START:
             assert now == original, f"day {day}: {key} changed its knobs before start"
-            assert not intervention.active
+            assert not government.is_active(0)
             assert m.env.disruptions == 0
         elif end is None or day < end:
             assert now == on, f"day {day}: {key} knobs are not its settings()"
-            assert intervention.active
+            assert government.is_active(0)
             assert m.env.disruptions == int(cls.disrupts)
         else:
             assert now == original, f"day {day}: {key} did not revert at end"
-            assert not intervention.active
-        assert m.government.active_policies == ([key] if intervention.active else [])
+            assert not government.is_active(0)
+        assert intervention.due(day) == government.is_active(0)
+        assert government.active_policies == ([key] if government.is_active(0) else [])
+    assert intervention == build_intervention({"type": key, "start": START, "end": end})
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -106,6 +112,82 @@ def test_to_dict_round_trips(key) -> None:
     rebuilt = build_intervention(data)
     assert rebuilt == changed
     assert rebuilt.to_dict() == data
+    assert hash(rebuilt) == hash(changed)
+    assert rebuilt != default and len({default, changed, rebuilt}) == 2
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_an_intervention_cannot_be_changed(key) -> None:
+    intervention = build_intervention({"type": key, "start": 3})
+    with pytest.raises(ValidationError, match="frozen"):
+        intervention.start = 10
+    with pytest.raises(ValidationError, match="frozen"):
+        intervention.intensity = 0.5
+    with pytest.raises(ValidationError):
+        intervention.active = True  # no run state on the specification
+    assert intervention.start == 3 and intervention.intensity == 1.0
+    # A change is a new intervention, validated like the first.
+    later = build_intervention({**intervention.to_dict(), "start": 10})
+    assert later.start == 10 and intervention.start == 3
+    with pytest.raises(ParameterError, match="intensity"):
+        build_intervention({**intervention.to_dict(), "intensity": 2.0})
+
+
+def test_the_government_keeps_the_run_state(catalogue) -> None:
+    intervention = build_intervention({"type": "transparency", "start": 2, "end": 4})
+    m = CityModel(Parameters(**SMALL_CITY), catalogue, [intervention], rng=0)
+    assert m.government.policy == (intervention,)
+    assert m.government.policy[0] is intervention
+    for _ in range(5):
+        m.step()
+    assert [(day, what) for day, _, what in m.government.events] == [(2, "started"), (4, "ended")]
+    assert intervention == build_intervention({"type": "transparency", "start": 2, "end": 4})
+    assert not hasattr(intervention, "active")
+
+
+def test_the_government_must_be_bound_before_it_runs_reforms(catalogue) -> None:
+    from agents import CityGovernment
+
+    m = CityModel(Parameters(**SMALL_CITY), catalogue, [], rng=0)
+    policy = [build_intervention({"type": "one_stop"})]
+    government = CityGovernment(m, "unbound", policy, 10_000, reserve=1e9)
+    with pytest.raises(RuntimeError, match="bind"):
+        government.apply_policies(m.env, 0)
+    government.bind(m.env)
+    government.apply_policies(m.env, 0)
+    assert government.active_policies == ["one_stop"] and government.is_active(0)
+
+
+def test_models_sharing_intervention_objects_run_as_fresh_ones(catalogue) -> None:
+    # Interventions hold no run state: two models interleaving their steps on the same objects
+    # (one starts, suspends or ends while the other has not) run exactly like models built from
+    # fresh copies, one after the other.
+    data = [
+        {"type": "one_stop", "start": 3, "end": 9, "intensity": 0.7},
+        {"type": "reengineering", "start": 5},
+        {"type": "feedback", "start": 1, "setup_cost": 1000.0, "daily_cost": 2000.0},
+    ]
+    shared = [build_intervention(d) for d in data]
+    params = Parameters(**SMALL_CITY, reform_reserve=5_000.0, reform_budget_share=0.002)
+    a = CityModel(params, catalogue, shared, rng=1)
+    b = CityModel(params, catalogue, shared, rng=2)
+    for _ in range(4):
+        a.step()
+    for _ in range(15):
+        b.step()
+        a.step()
+    assert a.government.policy[0] is b.government.policy[0] is shared[0]
+    fresh_a = CityModel(params, catalogue, [build_intervention(d) for d in data], rng=1)
+    fresh_b = CityModel(params, catalogue, [build_intervention(d) for d in data], rng=2)
+    for _ in range(19):
+        fresh_a.step()
+    for _ in range(15):
+        fresh_b.step()
+    pd.testing.assert_frame_equal(a.timeseries(), fresh_a.timeseries(), check_exact=True)
+    pd.testing.assert_frame_equal(b.timeseries(), fresh_b.timeseries(), check_exact=True)
+    assert a.government.events == fresh_a.government.events
+    assert b.government.events == fresh_b.government.events
+    assert "suspended: reform fund empty" in [what for _, _, what in a.government.events]
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -207,8 +289,8 @@ def test_every_intervention_together(catalogue) -> None:
     m = _model(catalogue, policy)
     for _ in range(4):
         m.step()
-    for intervention in m.government.policy:
-        assert intervention.active
+    for n, intervention in enumerate(m.government.policy):
+        assert m.government.is_active(n)
         assert _knobs(m.env, intervention.knobs) == intervention.settings(), intervention.key
     assert m.env.disruptions == sum(REGISTRY[k].disrupts for k in KEYS)
 

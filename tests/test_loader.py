@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scenarios import ScenarioError, list_presets, load_catalogue, load_preset, preset_names
 from scenarios.loader import DEFAULT_CATALOGUE
-from world.interventions import REGISTRY
+from world.interventions import REGISTRY, Intervention, build_intervention
 
 REQUIRED = {
     "baseline",
@@ -41,15 +43,52 @@ def test_all_required_presets_exist_and_load() -> None:
 def test_one_preset_per_policy_uses_that_policy() -> None:
     for key in REGISTRY:
         preset = load_preset(key)
-        assert [d["type"] for d in preset.policy] == [key]
+        assert [i.key for i in preset.policy] == [key]
+        assert all(isinstance(i, REGISTRY[key]) for i in preset.policy)
 
 
 def test_full_reform_and_midway_share_the_package() -> None:
     full, midway = load_preset("full_reform"), load_preset("reform_midway")
-    assert [d["type"] for d in full.policy] == [d["type"] for d in midway.policy]
-    assert {d["start"] for d in full.policy} == {0}
-    assert {d["start"] for d in midway.policy} == {182}
+    assert [i.key for i in full.policy] == [i.key for i in midway.policy]
+    assert {i.start for i in full.policy} == {0}
+    assert {i.start for i in midway.policy} == {182}
     assert load_preset("baseline").policy == ()
+
+
+def replace_start(intervention: Intervention, start: int) -> Intervention:
+    return build_intervention({**intervention.to_dict(), "start": start})
+
+
+def test_models_built_from_one_preset_share_its_interventions() -> None:
+    # The loader builds the interventions once; they are immutable, so every model built from
+    # the preset uses the same objects, and two models run exactly as if each had its own.
+    preset = load_preset("reform_midway").with_overrides({"n_citizens": 2000, "n_enterprises": 100})
+    preset = replace(preset, policy=tuple(replace_start(i, 3) for i in preset.policy))
+    a, b = preset.build(5), preset.build(5)
+    for m in (a, b):
+        assert m.government.policy == preset.policy
+        assert all(x is y for x, y in zip(m.government.policy, preset.policy, strict=True))
+    for _ in range(10):
+        a.step()
+    for _ in range(10):
+        b.step()
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries(), check_exact=True)
+    fresh = replace(preset, policy=tuple(build_intervention(i.to_dict()) for i in preset.policy))
+    c = fresh.build(5)
+    assert all(x is not y for x, y in zip(c.government.policy, preset.policy, strict=True))
+    for _ in range(10):
+        c.step()
+    pd.testing.assert_frame_equal(a.timeseries(), c.timeseries(), check_exact=True)
+    assert a.government.events == c.government.events != []
+
+
+def test_several_cities_share_their_interventions_too() -> None:
+    preset = load_preset("two_cities")
+    plan = preset.cities[0]
+    assert plan.policy and all(isinstance(i, Intervention) for i in plan.policy)
+    m = preset.with_overrides({"n_citizens": 2000, "n_enterprises": 100}).build(0)
+    got = m.cities[0].government.policy
+    assert all(x is y for x, y in zip(got, plan.policy, strict=True))
 
 
 def test_catalogue_meets_the_brief(catalogue) -> None:
@@ -115,6 +154,10 @@ GOOD_HEAD = 'description = "test preset"\n'
         (
             GOOD_HEAD + "[[policy]]\nstart = 3\n",
             r"p\.toml:2: policy\[0\]: intervention needs a 'type'",
+        ),
+        (
+            GOOD_HEAD + "policy = [1]\n",
+            r"p\.toml:2: policy\[0\]: an intervention is a table of fields, got 1",
         ),
     ],
 )
@@ -185,4 +228,5 @@ def test_the_same_policy_cannot_overlap_itself(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"p\.toml:6: policy\[1\]: 'transparency' overlaps"):
         load_preset(_write(tmp_path, body))
     ok = body.replace("start = 50", "start = 100")
-    assert len(load_preset(_write(tmp_path, ok, "ok.toml")).policy) == 2
+    first, second = load_preset(_write(tmp_path, ok, "ok.toml")).policy
+    assert (first.start, first.end, second.start, second.end) == (0, 100, 100, None)

@@ -16,14 +16,14 @@ from world.interventions import build_intervention
 
 
 def run(params, catalogue, policy=(), seed=0, days=120) -> CityModel:
-    m = CityModel(params, catalogue, [build_intervention(d) for d in policy], rng=seed)
+    m = CityModel(params, catalogue, policy, rng=seed)
     for _ in range(days):
         m.step()
     return m
 
 
 def test_same_seed_gives_identical_time_series(small, catalogue) -> None:
-    full = [d for d in load_preset("full_reform").policy]
+    full = load_preset("full_reform").policy
     a = run(small, catalogue, full, seed=7).timeseries()
     b = run(small, catalogue, full, seed=7).timeseries()
     pd.testing.assert_frame_equal(a, b)
@@ -39,9 +39,7 @@ def test_different_seeds_differ(small, catalogue) -> None:
 def test_population_does_not_depend_on_the_policy(small, catalogue) -> None:
     """Common random numbers: a reform never changes who lives in the city or who staffs it."""
     base = CityModel(small, catalogue, [], rng=3)
-    reform = CityModel(
-        small, catalogue, [build_intervention(d) for d in load_preset("full_reform").policy], rng=3
-    )
+    reform = CityModel(small, catalogue, load_preset("full_reform").policy, rng=3)
     for col in ("digital", "patience", "expectation", "value_of_time"):
         np.testing.assert_array_equal(base.citizens.column(col), reform.citizens.column(col))
         np.testing.assert_array_equal(base.enterprises.column(col), reform.enterprises.column(col))
@@ -52,7 +50,7 @@ def test_population_does_not_depend_on_the_policy(small, catalogue) -> None:
 
 @pytest.mark.parametrize("preset", ["baseline", "full_reform", "green_channel", "reform_midway"])
 def test_invariants_hold_every_step(small, catalogue, preset) -> None:
-    m = CityModel(small, catalogue, load_preset(preset).interventions(), rng=11)
+    m = CityModel(small, catalogue, load_preset(preset).policy, rng=11)
     ended = 0
     for _ in range(200):
         m.step()

@@ -14,7 +14,6 @@ from typing import Any
 from scenarios import Preset
 from viz.dashboard_model import control_name, reform_defaults
 from viz.i18n import parameter_label, policy_label, t
-from world.interventions import REGISTRY
 from world.parameters import ParameterInfo, Parameters
 
 # Shown unless "show every parameter" is ticked: what a policymaker or a class changes first.
@@ -85,30 +84,29 @@ def _text(value: Any) -> str:
 
 def reform_controls(preset: Preset, lang: str) -> dict[str, dict[str, Any]]:
     """Three controls per reform (on, start day, intensity), set as the preset has them."""
-    defaults = reform_defaults(preset)
     out: dict[str, dict[str, Any]] = {}
-    for key, cls in REGISTRY.items():
+    for key, (on, intervention) in reform_defaults(preset).items():
+        cls = type(intervention)
         label = policy_label(cls, lang)
-        d = defaults[key]
         intensity = cls.model_fields["intensity"].metadata
         lo = next((m.ge for m in intensity if hasattr(m, "ge")), 0.0)
         hi = next((m.le for m in intensity if hasattr(m, "le")), 1.0)
         out[control_name(key, "on")] = {
             "type": "Checkbox",
-            "value": bool(d["on"]),
+            "value": on,
             "label": t("reform_on", lang, label=label),
         }
         out[control_name(key, "start")] = {
             "type": "SliderInt",
-            "value": int(d["start"]),
+            "value": intervention.start,
             "min": 0,
-            "max": max(preset.days - 1, int(d["start"])),
+            "max": max(preset.days - 1, intervention.start),
             "step": 1,
             "label": t("reform_start", lang, label=label),
         }
         out[control_name(key, "intensity")] = {
             "type": "SliderFloat",
-            "value": float(d["intensity"]),
+            "value": intervention.intensity,
             "min": float(lo),
             "max": float(hi),
             "step": 0.05,

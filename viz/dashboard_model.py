@@ -20,7 +20,7 @@ import pandas as pd
 from model.simulation import CityModel
 from scenarios import Preset, load_preset
 from viz.lessons import LESSONS
-from world.interventions import REGISTRY, build_intervention
+from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import ParameterError, Parameters
 
 DEFAULT_PRESET = "baseline"
@@ -55,12 +55,12 @@ def parse_seed(text: Any) -> int:
     return value
 
 
-def first_city_policy(preset: Preset) -> tuple[dict[str, Any], ...]:
+def first_city_policy(preset: Preset) -> tuple[Intervention, ...]:
     """The policy package the reform panel edits: the preset's, or its first city's."""
     return preset.cities[0].policy if preset.cities else preset.policy
 
 
-def with_first_city_policy(preset: Preset, policy: tuple[dict[str, Any], ...]) -> Preset:
+def with_first_city_policy(preset: Preset, policy: tuple[Intervention, ...]) -> Preset:
     """The preset with the edited package put back where `first_city_policy` found it."""
     if not preset.cities:
         return dataclasses.replace(preset, policy=tuple(policy))
@@ -85,27 +85,18 @@ def session_preset(preset: str = DEFAULT_PRESET, lesson: str = "") -> Preset:
         base = load_preset(spec.preset)
         base = base.with_overrides({**DASHBOARD_OVERRIDES, **spec.parameters}, "lesson")
         if spec.policy is not None:
-            policy = tuple(build_intervention(d, f"lesson {lesson}").to_dict() for d in spec.policy)
-            base = with_first_city_policy(base, policy)
+            base = with_first_city_policy(base, spec.policy)
         if spec.days is not None:
             base = dataclasses.replace(base, days=spec.days)
         return base
     return load_preset(preset).with_overrides(DASHBOARD_OVERRIDES, "dashboard")
 
 
-def reform_defaults(preset: Preset) -> dict[str, dict[str, Any]]:
-    """For each reform: on/off, start and intensity as the preset has them (declared defaults
-    for a reform the preset does not use)."""
-    used = {d["type"]: d for d in first_city_policy(preset)}
-    out = {}
-    for key, cls in REGISTRY.items():
-        d = used.get(key)
-        out[key] = {
-            "on": d is not None,
-            "start": d["start"] if d else cls.model_fields["start"].default,
-            "intensity": d["intensity"] if d else cls.model_fields["intensity"].default,
-        }
-    return out
+def reform_defaults(preset: Preset) -> dict[str, tuple[bool, Intervention]]:
+    """For each reform: whether the preset uses it, and the intervention as the preset has it
+    (with its declared defaults for a reform the preset does not use)."""
+    used = {i.key: i for i in first_city_policy(preset)}
+    return {key: (key in used, used.get(key) or cls()) for key, cls in REGISTRY.items()}
 
 
 class DashboardModel(mesa.Model):
@@ -167,27 +158,25 @@ class DashboardModel(mesa.Model):
             changed[name] = value
         return base.with_overrides(changed, "dashboard") if changed else base
 
-    def _policy(self, base: Preset, controls: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
-        """The first city's package: the preset's, with each reform switched as the panel says."""
-        current = {d["type"]: dict(d) for d in first_city_policy(base)}
-        defaults = reform_defaults(base)
-        out: list[dict[str, Any]] = []
-        for key in REGISTRY:
-            given = {
-                f: controls[control_name(key, f)]
-                for f in REFORM_FIELDS
-                if control_name(key, f) in controls
-            }
-            settings = {**defaults[key], **given}
+    def _policy(self, base: Preset, controls: Mapping[str, Any]) -> tuple[Intervention, ...]:
+        """The first city's package: the preset's, with each reform switched as the panel says.
+
+        An edited reform is a new intervention, validated like one read from a preset.
+        """
+        out: list[Intervention] = []
+        for key, (on, intervention) in reform_defaults(base).items():
+            settings = {"on": on, "start": intervention.start, "intensity": intervention.intensity}
+            for f in REFORM_FIELDS:
+                settings[f] = controls.get(control_name(key, f), settings[f])
             if not settings["on"]:
                 continue
-            data = current.get(key, {"type": key})
+            data = intervention.to_dict()
             data["start"] = round(float(settings["start"]))
             data["intensity"] = float(settings["intensity"])
-            if data.get("end") is not None and data["end"] <= data["start"]:
+            if data["end"] is not None and data["end"] <= data["start"]:
                 data["end"] = None
             try:
-                out.append(build_intervention(data, "reform panel").to_dict())
+                out.append(build_intervention(data, "reform panel"))
             except ParameterError as exc:
                 self.errors.append(str(exc))
         return tuple(out)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from world.parameters import unknown_name_message
+from world.interventions import Intervention, build_intervention
+from world.parameters import ParameterError, unknown_name_message
 
 LESSON_FILE = Path(__file__).with_name("lessons.toml")
 LESSON_KEYS = {
@@ -57,7 +58,7 @@ class Lesson:
     days: int | None = None
     compare: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)
-    policy: tuple[dict[str, Any], ...] | None = None
+    policy: tuple[Intervention, ...] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -85,6 +86,18 @@ def _step(where: str, data: Any) -> Step:
     return Step(_text(where, data, "text_en"), _text(where, data, "text_zh"), day)
 
 
+def _policy(where: str, raw: Any) -> tuple[Intervention, ...] | None:
+    """A lesson's policy package, built and checked when the file is read (None: the preset's)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise LessonError(f"{where}: use [[lessons.policy]] tables")
+    try:
+        return tuple(build_intervention(d, f"{where} policy[{j}]") for j, d in enumerate(raw))
+    except ParameterError as exc:
+        raise LessonError(str(exc)) from None
+
+
 def parse_lessons(data: dict[str, Any], source: str = str(LESSON_FILE)) -> dict[str, Lesson]:
     """Validate the parsed TOML into lessons keyed by their `key`, in file order."""
     raw = data.get("lessons")
@@ -108,9 +121,7 @@ def parse_lessons(data: dict[str, Any], source: str = str(LESSON_FILE)) -> dict[
         days = item.get("days")
         if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
             raise LessonError(f"{where}: days must be a whole number >= 1")
-        policy = item.get("policy")
-        if policy is not None and not isinstance(policy, list):
-            raise LessonError(f"{where}: use [[lessons.policy]] tables")
+        policy = _policy(where, item.get("policy"))
         parameters = item.get("parameters", {})
         if not isinstance(parameters, dict):
             raise LessonError(f"{where}: [lessons.parameters] must be a table")
@@ -125,7 +136,7 @@ def parse_lessons(data: dict[str, Any], source: str = str(LESSON_FILE)) -> dict[
             days=days,
             compare=bool(item.get("compare", False)),
             parameters=dict(parameters),
-            policy=None if policy is None else tuple(dict(d) for d in policy),
+            policy=policy,
         )
     return out
 

@@ -1,15 +1,20 @@
 """Reform policies as intervention objects, and the registry presets rebuild them from.
 
-Life cycle (after Covasim): `bind` caches the environment values the intervention owns, `apply`
-sets them at `start`, `revert` restores them at `end`, `to_dict` gives back the data it was built
-from. Interventions change the service environment only, never agent code.
+An intervention is an immutable specification (after Covasim's interventions, without their run
+state): which environment knobs it owns, the values `settings()` gives them while it is on, its
+start and end day, intensity and costs. `to_dict` gives back the data it was built from and
+`build_intervention` builds it again. What happens in a run (the knobs' original values, whether
+the policy is on, set-up paid, funds short) is kept by the city government
+(`agents/government.py`), so one intervention can be shared by any number of models.
+Interventions change the service environment only, never agent code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from world.environment import ServiceEnvironment
 from world.parameters import ParameterError, unknown_name_message
@@ -21,9 +26,13 @@ DAILY_COST = "Running cost per day while on, CNY per 10,000 residents"
 
 
 class Intervention(BaseModel):
-    """One reform policy: registry key, start and end day, intensity (0-1) and cost."""
+    """One reform policy: registry key, start and end day, intensity (0-1) and cost.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Frozen: equal data gives equal (and hashable) objects, and a change is a new intervention
+    (`build_intervention({**x.to_dict(), "start": 30})`), validated like the first.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     key: ClassVar[str]
     label_en: ClassVar[str]
@@ -36,9 +45,6 @@ class Intervention(BaseModel):
     intensity: float = Field(1.0, ge=0.0, le=1.0, description="How fully it is implemented")
     setup_cost: float = Field(0.0, ge=0.0, description=SETUP_COST)
     daily_cost: float = Field(0.0, ge=0.0, description=DAILY_COST)
-
-    _original: dict[str, Any] | None = PrivateAttr(None)
-    _active: bool = PrivateAttr(False)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -58,37 +64,20 @@ class Intervention(BaseModel):
         """The knob values while the policy is on."""
         raise NotImplementedError
 
-    @property
-    def active(self) -> bool:
-        return self._active
-
-    def bind(self, env: ServiceEnvironment) -> None:
-        """Remember the values this policy will change, so that `revert` can restore them."""
-        self._original = {k: getattr(env, k) for k in self.knobs}
-
-    def apply(self, env: ServiceEnvironment) -> None:
-        if self._original is None:
-            self.bind(env)
-        for k, v in self.settings().items():
-            setattr(env, k, v)
-        if self.disrupts and self.intensity > 0:
-            env.disruptions += 1
-        self._active = True
-
-    def revert(self, env: ServiceEnvironment) -> None:
-        assert self._original is not None, "revert before apply"
-        for k, v in self._original.items():
-            setattr(env, k, v)
-        self._active = False
+    def due(self, day: int) -> bool:
+        """Whether the policy is meant to be on on `day`: from `start` to the day before `end`."""
+        return self.start <= day and (self.end is None or day < self.end)
 
     def to_dict(self) -> dict[str, Any]:
         """The data that rebuilds this intervention (`build_intervention(x.to_dict())`)."""
         return {"type": self.key, **self.model_dump()}
 
 
-def build_intervention(data: dict[str, Any], source: str = "") -> Intervention:
+def build_intervention(data: Mapping[str, Any], source: str = "") -> Intervention:
     """An intervention from its data: {'type': key, 'start': ..., ...}; clear errors otherwise."""
     where = f"{source}: " if source else ""
+    if not isinstance(data, Mapping):
+        raise ParameterError(f"{where}an intervention is a table of fields, got {data!r}")
     data = dict(data)
     kind = data.pop("type", None)
     if kind is None:
