@@ -91,17 +91,14 @@ def page(browser, server, tmp_path):
     assert outside == [], f"requests left localhost: {outside} (screenshot: {shot})"
 
 
-def open_dashboard(page, server) -> float:
-    """Load the dashboard; seconds until every chart is drawn."""
-    start = time.monotonic()
+def open_dashboard(page, server) -> None:
+    """Load the dashboard and wait until every chart is drawn (how long it takes: the benchmark)."""
     page.goto(server.url + "/")
-    wait_day(page, 0, timeout=30)
-    return time.monotonic() - start
+    wait_day(page, 0, timeout=60)  # generous: a loaded machine is slow, not broken
 
 
 def test_charts_are_really_drawn(page, server, tmp_path):
-    seconds = open_dashboard(page, server)
-    assert seconds < 15, f"page took {seconds:.1f}s to draw (budget: 5s, see the benchmark)"
+    open_dashboard(page, server)
     items = page.locator(".vue-grid-item:not(.vue-grid-placeholder)")
     assert items.count() == SINGLE_CITY_VIEWS
     for i in range(items.count()):
