@@ -83,4 +83,4 @@ bench: $(VENV)/.test $(VENV)/.browser
 	$(PY) benchmarks/dashboard_speed.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-output
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

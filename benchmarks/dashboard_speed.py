@@ -6,6 +6,8 @@ answering; one step plus redraw within 300 ms.
 
     .venv/bin/python benchmarks/dashboard_speed.py [--steps 30] [--preset baseline] [--check]
 
+"Page ready" is measured in the browser, from opening the dashboard until every chart has drawn
+day 0 (the tests only wait for this, with a generous timeout; the duration is measured here).
 "Step + redraw" is measured in the browser, from the click on Step until every chart has drawn
 the new day; the server's share (model step plus building every chart) is printed beside it.
 """

@@ -2,8 +2,9 @@
 
 One server per test module (a free loopback port), one fresh page (a fresh session) per test.
 Every test also checks that the browser console shows no error and that no request left
-localhost (they are blocked, as in a classroom with no internet). Screenshots go to
-test-output/dashboard/.
+localhost (they are blocked, as in a classroom with no internet). Screenshots go to the test's
+tmp_path (pytest's temporary folder, kept after the run): each test's whole page as page.png,
+printed on failure, and the charts a test looked at, named in its failure messages.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ import pytest
 from tests.dashboard.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
-    SHOTS,
     Server,
+    canvas_ink,
     chart_data,
     choose,
-    ink_share,
     status_day,
     step,
     wait_day,
@@ -61,8 +61,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server, request):
-    """A fresh page; afterwards: a screenshot, no console errors, nothing fetched from outside."""
+def page(browser, server, tmp_path):
+    """A fresh page; afterwards: a screenshot in tmp_path (its path printed, so shown when the test
+    fails), no console errors, nothing fetched from outside."""
     context = browser.new_context(viewport={"width": 1400, "height": 1700})
     outside: list[str] = []
 
@@ -82,24 +83,22 @@ def page(browser, server, request):
     pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     yield pg
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    shot = tmp_path / "page.png"
+    pg.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot of the page at the end of the test: {shot}")
     context.close()
-    assert errors == [], f"browser console errors: {errors}"
-    assert outside == [], f"requests left localhost: {outside}"
+    assert errors == [], f"browser console errors: {errors} (screenshot: {shot})"
+    assert outside == [], f"requests left localhost: {outside} (screenshot: {shot})"
 
 
-def open_dashboard(page, server) -> float:
-    """Load the dashboard; seconds until every chart is drawn."""
-    start = time.monotonic()
+def open_dashboard(page, server) -> None:
+    """Load the dashboard and wait until every chart is drawn (how long it takes: the benchmark)."""
     page.goto(server.url + "/")
-    wait_day(page, 0, timeout=30)
-    return time.monotonic() - start
+    wait_day(page, 0, timeout=60)  # generous: a loaded machine is slow, not broken
 
 
-def test_charts_are_really_drawn(page, server):
-    seconds = open_dashboard(page, server)
-    assert seconds < 15, f"page took {seconds:.1f}s to draw (budget: 5s, see the benchmark)"
+def test_charts_are_really_drawn(page, server, tmp_path):
+    open_dashboard(page, server)
     items = page.locator(".vue-grid-item:not(.vue-grid-placeholder)")
     assert items.count() == SINGLE_CITY_VIEWS
     for i in range(items.count()):
@@ -112,12 +111,12 @@ def test_charts_are_really_drawn(page, server):
         canvas = canvases.nth(i)
         box = canvas.bounding_box()
         assert box and box["width"] > 150 and box["height"] > 80, box
-        assert ink_share(canvas.screenshot()) > 0.02, f"canvas {i} looks empty"
+        shot = tmp_path / f"canvas{i}.png"
+        assert canvas_ink(canvas, shot) > 0.02, f"canvas {i} looks empty: {shot}"
     trips = chart_data(page, "trips_per_case")
     assert [r["day"] for r in trips if r["kind"] == "run"] == [0, 1, 2, 3, 4]
     big = page.locator(".govsim-start-business")
     assert "Doing Business" in big.inner_text() and "DB2019" in big.inner_text()
-    page.screenshot(path=str(SHOTS / "dashboard_en.png"))
 
 
 def test_step_play_and_reset_move_the_model(page, server):
@@ -174,7 +173,7 @@ def test_seed_field_accepts_what_a_person_types(page, server):
     page.get_by_text("seed must be a whole number").wait_for()
 
 
-def test_language_switch_shows_chinese(page, server):
+def test_language_switch_shows_chinese(page, server, tmp_path):
     open_dashboard(page, server)
     step(page, 10)
     page.get_by_role("button", name="中文").click()
@@ -198,12 +197,12 @@ def test_language_switch_shows_chinese(page, server):
     )
     page.locator(".govsim-status").get_by_text("第 10 天", exact=False).wait_for()
     time.sleep(0.5)
-    page.screenshot(path=str(SHOTS / "dashboard_zh.png"))
+    page.screenshot(path=str(tmp_path / "dashboard_zh.png"))
     page.get_by_role("button", name="English").click()
     page.get_by_text("Scenario", exact=True).wait_for()
 
 
-def test_a_lesson_can_be_followed_to_its_end(page, server):
+def test_a_lesson_can_be_followed_to_its_end(page, server, tmp_path):
     open_dashboard(page, server)
     choose(page, "Teaching mode: lesson", "One-stop service: fewer trips")
     panel = page.locator(".govsim-lesson")
@@ -211,7 +210,7 @@ def test_a_lesson_can_be_followed_to_its_end(page, server):
     for day in (60, 120):
         panel.get_by_role("button", name=f"Run to day {day}").click()
         wait_day(page, day, timeout=60)
-        page.screenshot(path=str(SHOTS / f"lesson_day{day}.png"))
+        page.screenshot(path=str(tmp_path / f"lesson_day{day}.png"))
         panel.get_by_role("button", name="Next").click()
     panel.get_by_text("Step 3 of 3").wait_for()
     panel.get_by_role("button", name="Next").click()
@@ -225,7 +224,7 @@ def test_a_lesson_can_be_followed_to_its_end(page, server):
     panel.get_by_text("Lesson complete", exact=False).wait_for()
 
 
-def test_several_cities_are_compared(page, server):
+def test_several_cities_are_compared(page, server, tmp_path):
     open_dashboard(page, server)
     choose(page, "Preset", "two_cities")
     page.get_by_text("Reforms below apply to city “reformer”", exact=False).wait_for()
@@ -241,7 +240,8 @@ def test_several_cities_are_compared(page, server):
     assert {r["series"] for r in firms if r["kind"] == "run"} == {"reformer", "laggard"}
     for name in ("enterprises", "residents", "competitiveness_index"):
         canvas = page.locator(f'.govsim-chart > div[data-chart="{name}"] canvas')
-        assert ink_share(canvas.screenshot()) > 0.02, name
+        shot = tmp_path / f"{name}.png"
+        assert canvas_ink(canvas, shot) > 0.02, f"chart {name} looks empty: {shot}"
 
 
 def test_results_page_shows_the_table_and_bands(page, server, tmp_path):
@@ -258,10 +258,11 @@ def test_results_page_shows_the_table_and_bands(page, server, tmp_path):
     )
     time.sleep(0.5)
     canvas = page.locator('.govsim-chart > div[data-chart="trips_per_case"] canvas')
-    assert ink_share(canvas.screenshot()) > 0.02
+    shot = tmp_path / "trips_per_case.png"
+    assert canvas_ink(canvas, shot) > 0.02, f"the band chart looks empty: {shot}"
     rows = chart_data(page, "trips_per_case")
     assert all(r["low"] <= r["mean"] <= r["high"] for r in rows)
-    page.screenshot(path=str(SHOTS / "results.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
     box = page.get_by_label("Result folder (from govsim experiment run)")
     box.fill(str(tmp_path / "no-such-folder"))
     page.get_by_role("button", name="Open").click()

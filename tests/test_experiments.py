@@ -22,6 +22,7 @@ from experiments.runner import run_experiment
 from experiments.summary import summarize, t_interval
 
 VENV_BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
 
 SPEC = """
 description = "tiny test experiment"
@@ -137,8 +138,11 @@ def test_processes_match_serial(serial_results, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_dask_local_cluster_matches_serial(serial_results, tmp_path: Path) -> None:
+    import dask
+
     spec_path, serial = serial_results
-    run_experiment(load_spec(spec_path), tmp_path / "d", DaskEvaluator("local", 2))
+    with dask.config.set({"temporary-directory": str(tmp_path / "dask")}):  # workers' scratch
+        run_experiment(load_spec(spec_path), tmp_path / "d", DaskEvaluator("local", 2))
     assert_same_results(serial, tmp_path / "d")
 
 
@@ -155,6 +159,7 @@ def test_real_scheduler_and_two_workers_match_serial(serial_results, tmp_path: P
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     dask = str(VENV_BIN / "dask")
+    env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(tmp_path / "dask")}  # their scratch
     log = open(tmp_path / "dask.log", "w")  # noqa: SIM115 - closed below
     procs = [
         subprocess.Popen(
@@ -162,6 +167,7 @@ def test_real_scheduler_and_two_workers_match_serial(serial_results, tmp_path: P
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=env,
         )
     ]
     try:
@@ -178,6 +184,7 @@ def test_real_scheduler_and_two_workers_match_serial(serial_results, tmp_path: P
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    env=env,
                 )
             )
         from distributed import Client
@@ -299,9 +306,9 @@ def test_summary_paired_differences_on_a_synthetic_folder(tmp_path: Path) -> Non
 
 
 # --- the command line ---------------------------------------------------------------------------
-def govsim(*args: str) -> subprocess.CompletedProcess:
+def govsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(VENV_BIN / "govsim"), *args], capture_output=True, text=True, timeout=300
+        [str(VENV_BIN / "govsim"), *args], capture_output=True, text=True, timeout=300, cwd=cwd
     )
 
 
@@ -336,13 +343,16 @@ def test_cli_run_summarize_report(tmp_path: Path) -> None:
     [
         (["experiment", "run", "nowhere.toml", "--out", "x"], "no such experiment file"),
         (["experiment", "summarize", "/tmp"], "is not a govsim experiment result folder"),
-        (["experiment", "sensitivity", "experiments/standard.toml"], "no [sensitivity] table"),
-        (["experiment", "sensitivity", "experiments/sweep_example.toml", "--method", "x"],
+        (["experiment", "sensitivity", str(REPO / "experiments/standard.toml")],
+         "no [sensitivity] table"),
+        (["experiment", "sensitivity", str(REPO / "experiments/sweep_example.toml"),
+          "--method", "x"],
          "--method must be one of morris, sobol"),
     ],
 )  # fmt: skip
-def test_cli_bad_input(args, message) -> None:
-    r = govsim(*args)
+def test_cli_bad_input(args, message, tmp_path: Path) -> None:
+    # In tmp_path: the relative --out, and sensitivity's default results/ folder, if ever written.
+    r = govsim(*args, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert message in r.stderr

@@ -45,6 +45,16 @@ def _title(title: str, subtitle: str | None) -> dict[str, Any]:
     return out
 
 
+def _colour(field: str, order: Sequence[str]) -> dict[str, Any]:
+    """One palette colour per value of `field`, in `order`; no legend title."""
+    return {
+        "field": field,
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": list(order), "range": PALETTE},
+    }
+
+
 def clean(value: Any) -> Any:
     """A JSON-safe number: NaN and infinities become None (a gap in a line)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -68,13 +78,7 @@ def line_chart(
 ) -> dict[str, Any]:
     """Lines of `value` against `day` coloured by `series`; rows with kind 'baseline' are drawn
     faint and dashed in the same colour, so the reform's effect shows at a glance."""
-    colour: dict[str, Any] = {
-        "field": "series",
-        "type": "nominal",
-        "title": None,
-        "scale": {"domain": list(series_order), "range": PALETTE},
-        "sort": list(series_order),
-    }
+    colour = {**_colour("series", series_order), "sort": list(series_order)}
     if not legend:
         colour["legend"] = None
     x = {
@@ -163,12 +167,7 @@ def bar_chart(
         ],
     }
     if len(group_order) > 1:
-        encoding["color"] = {
-            "field": "group",
-            "type": "nominal",
-            "title": None,
-            "scale": {"domain": list(group_order), "range": PALETTE},
-        }
+        encoding["color"] = _colour("group", group_order)
         encoding["yOffset"] = {"field": "group", "type": "nominal", "sort": list(group_order)}
         encoding["tooltip"].append({"field": "group", "type": "nominal"})
     else:
@@ -205,11 +204,18 @@ def network_chart(
 ) -> dict[str, Any]:
     """Nodes at fixed (x, y) in [-1, 1] coloured by `colour` (0-1, red to green), optionally
     sized by `size` and labelled outward; edges as straight rules between (x, y) and (x2, y2)."""
-    x_off = {"axis": None, "scale": {"domain": [-2.6, 2.6] if labels else [-1.1, 1.1]}}
-    y_off = {"axis": None, "scale": {"domain": [-1.2, 1.2]}}
+    xy = {
+        "x": {
+            "field": "x",
+            "type": "quantitative",
+            "axis": None,
+            "scale": {"domain": [-2.6, 2.6] if labels else [-1.1, 1.1]},
+        },
+        "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-1.2, 1.2]}},
+    }
+    node_rows = [{k: clean(v) for k, v in n.items()} for n in nodes]
     node_enc: dict[str, Any] = {
-        "x": {"field": "x", "type": "quantitative", **x_off},
-        "y": {"field": "y", "type": "quantitative", **y_off},
+        **xy,
         "color": {
             "field": "colour",
             "type": "quantitative",
@@ -235,15 +241,10 @@ def network_chart(
         {
             "data": {"values": list(edges)},
             "mark": {"type": "rule", "color": "#999", "opacity": 0.5, "strokeWidth": 0.8},
-            "encoding": {
-                "x": {"field": "x", "type": "quantitative", **x_off},
-                "y": {"field": "y", "type": "quantitative", **y_off},
-                "x2": {"field": "x2"},
-                "y2": {"field": "y2"},
-            },
+            "encoding": {**xy, "x2": {"field": "x2"}, "y2": {"field": "y2"}},
         },
         {
-            "data": {"values": [{k: clean(v) for k, v in n.items()} for n in nodes]},
+            "data": {"values": node_rows},
             "mark": {"type": "circle", "opacity": 0.95, "stroke": "#444", "strokeWidth": 0.5}
             | ({} if size_title else {"size": 45}),
             "encoding": node_enc,
@@ -253,7 +254,7 @@ def network_chart(
         for side, align, dx in (("datum.x >= -0.01", "left", 9), ("datum.x < -0.01", "right", -9)):
             layers.append(
                 {
-                    "data": {"values": [{k: clean(v) for k, v in n.items()} for n in nodes]},
+                    "data": {"values": node_rows},
                     "transform": [{"filter": side}],
                     "mark": {
                         "type": "text",
@@ -262,27 +263,15 @@ def network_chart(
                         "fontSize": 10,
                         "limit": 125,
                     },
-                    "encoding": {
-                        "x": {"field": "x", "type": "quantitative", **x_off},
-                        "y": {"field": "y", "type": "quantitative", **y_off},
-                        "text": {"field": "label"},
-                    },
+                    "encoding": {**xy, "text": {"field": "label"}},
                 }
             )
-    return {
-        "$schema": SCHEMA,
-        "background": "white",  # readable in the dark theme too
-        "description": title,
-        "title": _title(title, None),
-        "width": "container",
-        "height": height,
-        "layer": layers,
-        "config": {
-            **_config(),
-            "legend": {"orient": "right", "labelFontSize": 9, "titleFontSize": 10},
-            "title": {"fontSize": 12, "anchor": "start", "limit": 420},
-        },
+    config = {
+        **_config(),
+        "legend": {"orient": "right", "labelFontSize": 9, "titleFontSize": 10},
+        "title": {"fontSize": 12, "anchor": "start", "limit": 420},
     }
+    return _layered(None, layers, title, None, height, config)
 
 
 def band_chart(
@@ -298,62 +287,58 @@ def band_chart(
 ) -> dict[str, Any]:
     """Mean lines with a shaded band from `low` to `high` (a confidence interval), per series;
     with `y_domain`, what falls outside (wide early bands) is clipped."""
-    colour = {
-        "field": "series",
-        "type": "nominal",
-        "title": None,
-        "scale": {"domain": list(series_order), "range": PALETTE},
-    }
+    colour = _colour("series", series_order)
     x = {"field": "day", "type": "quantitative", "title": x_title}
     scale = {"scale": {"domain": list(y_domain)}} if y_domain is not None else {}
-    return {
-        "$schema": SCHEMA,
-        "background": "white",  # readable in the dark theme too
-        "description": title,
-        "title": _title(title, subtitle),
-        "width": "container",
-        "height": height,
-        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
-        "layer": [
-            {
-                "mark": {"type": "area", "opacity": 0.2, "clip": True},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "low", "type": "quantitative", "title": y_title, **scale},
-                    "y2": {"field": "high"},
-                    "color": colour,
-                },
+    layers = [
+        {
+            "mark": {"type": "area", "opacity": 0.2, "clip": True},
+            "encoding": {
+                "x": x,
+                "y": {"field": "low", "type": "quantitative", "title": y_title, **scale},
+                "y2": {"field": "high"},
+                "color": colour,
             },
-            {
-                "mark": {"type": "line", "strokeWidth": 2, "clip": True},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "mean", "type": "quantitative", "title": y_title, **scale},
-                    "color": colour,
-                    "tooltip": [
-                        {"field": "series", "type": "nominal"},
-                        {"field": "day", "type": "quantitative"},
-                        {"field": "mean", "type": "quantitative", "format": ".3~g"},
-                        {"field": "low", "type": "quantitative", "format": ".3~g"},
-                        {"field": "high", "type": "quantitative", "format": ".3~g"},
-                    ],
-                },
+        },
+        {
+            "mark": {"type": "line", "strokeWidth": 2, "clip": True},
+            "encoding": {
+                "x": x,
+                "y": {"field": "mean", "type": "quantitative", "title": y_title, **scale},
+                "color": colour,
+                "tooltip": [
+                    {"field": "series", "type": "nominal"},
+                    {"field": "day", "type": "quantitative"},
+                    {"field": "mean", "type": "quantitative", "format": ".3~g"},
+                    {"field": "low", "type": "quantitative", "format": ".3~g"},
+                    {"field": "high", "type": "quantitative", "format": ".3~g"},
+                ],
             },
-        ],
-        "config": _config(),
-    }
+        },
+    ]
+    return _layered(rows, layers, title, subtitle, height)
 
 
-def _layered(rows, layers, title: str, subtitle: str | None, height: int) -> dict[str, Any]:
-    """A layered Vega-Lite spec over `rows`, on white so it reads in the dark theme too."""
-    return {
+def _layered(
+    rows: Sequence[dict[str, Any]] | None,
+    layers: list[dict[str, Any]],
+    title: str,
+    subtitle: str | None,
+    height: int,
+    config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A layered Vega-Lite spec over `rows` (None: each layer brings its own data), on white so
+    it reads in the dark theme too."""
+    spec: dict[str, Any] = {
         "$schema": SCHEMA,
         "background": "white",
         "description": title,
         "title": _title(title, subtitle),
         "width": "container",
         "height": height,
-        "data": {"values": [{k: clean(v) for k, v in r.items()} for r in rows]},
-        "layer": layers,
-        "config": _config(),
     }
+    if rows is not None:
+        spec["data"] = {"values": [{k: clean(v) for k, v in r.items()} for r in rows]}
+    spec["layer"] = layers
+    spec["config"] = config if config is not None else _config()
+    return spec

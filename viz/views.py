@@ -25,12 +25,21 @@ from viz.specs import bar_chart, line_chart, network_chart
 from viz.vega_widget import Chart
 
 MAX_POINTS = 150  # per series: longer runs are thinned (a 30-day trailing window is smooth)
-# Doing Business "starting a business", China (Shanghai): (procedures, days) per report year.
 
 
 def _vega(spec: dict[str, Any], model: DashboardModel, name: str) -> Any:
     """The chart, marked with the day it shows (tests and the benchmark wait for the mark)."""
     return Chart(spec, mark=f"day {model.day + 1}", name=name)
+
+
+def _frames(model: DashboardModel) -> list[tuple[str, Any]]:
+    """(kind, time series) to draw: the run's, and the baseline's when comparing."""
+    frames = [("run", model.timeseries())]
+    if state.compare.value and model.compares:
+        base = model.baseline_timeseries()
+        if base is not None:
+            frames.append(("baseline", base))
+    return frames
 
 
 def series_rows(
@@ -40,21 +49,16 @@ def series_rows(
     (kind 'baseline') when comparing; and the series names in drawing order."""
     names = [c.name for c in model.sim.cities]
     multi = len(names) > 1
-    frames = [("run", model.timeseries())]
-    if state.compare.value and model.compares:
-        base = model.baseline_timeseries()
-        if base is not None:
-            frames.append(("baseline", base))
-    order: list[str] = []
-    for city in names:
-        for name in outcomes:
-            if by_city_only:
-                order.append(city)
-            else:
-                label = series_label(name, lang)
-                order.append(f"{label} · {city}" if multi else label)
+
+    def series_name(name: str, city: str) -> str:
+        if by_city_only:
+            return city
+        label = series_label(name, lang)
+        return f"{label} · {city}" if multi else label
+
+    order = [series_name(name, city) for city in names for name in outcomes]
     rows: list[dict[str, Any]] = []
-    for kind, frame in frames:
+    for kind, frame in _frames(model):
         if frame.empty:
             continue
         for city in names:
@@ -64,11 +68,7 @@ def series_rows(
             keep = np.arange(len(days) - 1, -1, -stride)[::-1]  # always keep the last day
             for name in outcomes:
                 values = part[name].to_numpy(dtype=float)
-                if by_city_only:
-                    series = city
-                else:
-                    label = series_label(name, lang)
-                    series = f"{label} · {city}" if multi else label
+                series = series_name(name, city)
                 rows.extend(
                     {"day": int(days[i]), "series": series, "value": float(values[i]), "kind": kind}
                     for i in keep
@@ -117,6 +117,26 @@ def _line(
     )
 
 
+def _stacked(
+    model: DashboardModel, charts: Sequence[tuple[str, str]], *, by_city_only: bool = False
+) -> Any:
+    """Small line charts stacked in one cell, one outcome and one scale each, given as
+    (outcome, title key): the first carries the subtitle, the last the x-axis title and legend."""
+    with solara.Column(gap="0px") as main:
+        for i, (name, key) in enumerate(charts):
+            _line(
+                model,
+                [name],
+                key,
+                "",
+                height=62,
+                by_city_only=by_city_only,
+                subtitle=i == 0,
+                last=i == len(charts) - 1,
+            )
+    return main
+
+
 @solara.component
 def SatisfactionView(model: DashboardModel):
     """Satisfaction of citizens' and enterprises' finished cases."""
@@ -144,16 +164,14 @@ def FourSatisfactionsView(model: DashboardModel):
 def CaseBurdenView(model: DashboardModel):
     """Days, trips and procedures per case: three small charts, one scale each."""
     update_counter.get()
-    with solara.Column(gap="0px") as main:
-        for i, (name, key) in enumerate(
-            (
-                ("days_per_case", "chart_days"),
-                ("trips_per_case", "chart_trips"),
-                ("procedures_per_case", "chart_procedures"),
-            )
-        ):
-            _line(model, [name], key, "", height=62, subtitle=i == 0, last=i == 2)
-    return main
+    return _stacked(
+        model,
+        [
+            ("days_per_case", "chart_days"),
+            ("trips_per_case", "chart_trips"),
+            ("procedures_per_case", "chart_procedures"),
+        ],
+    )
 
 
 @solara.component
@@ -164,15 +182,12 @@ def QueueView(model: DashboardModel):
     cities = model.sim.cities
     specs = {o.spec.key: o.spec for o in cities[0].offices}
     labels = {k: office_label(s, lang) for k, s in specs.items()}
+    kinds = ["run", "baseline"] if state.compare.value and model.compares else ["run"]
     rows = [
-        {"category": labels[k], "group": c, "value": q, "kind": "run"}
-        for c, k, q in model.office_queues()
+        {"category": labels[k], "group": c, "value": q, "kind": kind}
+        for kind in kinds
+        for c, k, q in model.office_queues(baseline=kind == "baseline")
     ]
-    if state.compare.value and model.compares:
-        rows += [
-            {"category": labels[k], "group": c, "value": q, "kind": "baseline"}
-            for c, k, q in model.office_queues(baseline=True)
-        ]
     spec = bar_chart(
         rows,
         title=t("chart_queues", lang),
@@ -207,18 +222,15 @@ def SkillView(model: DashboardModel):
 def CitiesView(model: DashboardModel):
     """Several cities: firms, residents and competitiveness, one colour per city."""
     update_counter.get()
-    with solara.Column(gap="0px") as main:
-        for i, (name, key) in enumerate(
-            (
-                ("enterprises", "chart_cities_firms"),
-                ("residents", "chart_cities_residents"),
-                ("competitiveness_index", "chart_cities_competitiveness"),
-            )
-        ):
-            _line(
-                model, [name], key, "", height=62, by_city_only=True, subtitle=i == 0, last=i == 2
-            )
-    return main
+    return _stacked(
+        model,
+        [
+            ("enterprises", "chart_cities_firms"),
+            ("residents", "chart_cities_residents"),
+            ("competitiveness_index", "chart_cities_competitiveness"),
+        ],
+        by_city_only=True,
+    )
 
 
 @solara.component
@@ -285,13 +297,8 @@ def _fmt(value: float, digits: int = 1) -> str:
 def start_business_figures(model: DashboardModel) -> dict[str, float]:
     """The latest 'starting a business' procedures and days, for the run and its baseline."""
     out: dict[str, float] = {}
-    frames = [("run", model.timeseries())]
-    if state.compare.value and model.compares:
-        base = model.baseline_timeseries()
-        if base is not None:
-            frames.append(("baseline", base))
     city = model.sim.cities[0].name
-    for kind, frame in frames:
+    for kind, frame in _frames(model):
         mine = frame[frame["city"] == city] if not frame.empty else frame
         last = mine.iloc[-1] if len(mine) else None
         for name in ("start_business_procedures", "start_business_days"):

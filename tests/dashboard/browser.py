@@ -28,7 +28,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = REPO / "test-output" / "dashboard"  # git-ignored
 SERVER_START_TIMEOUT = 60.0
 
 # Every chart element once drawn carries data-mark="day N" (N = days simulated).
@@ -132,6 +131,11 @@ def ink_share(png: bytes) -> float:
 
     grey = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
     return float((grey < 235).mean()) if grey.size else 0.0
+
+
+def canvas_ink(canvas, path: Path) -> float:
+    """`ink_share` of a chart's canvas, its screenshot kept at `path` (for a failure message)."""
+    return ink_share(canvas.screenshot(path=str(path)))
 
 
 def choose(page, label: str, option: str) -> None:
