@@ -566,3 +566,15 @@ def combine(ledgers: list[Ledger]) -> Ledger:
                 out.level[k] = (values * weights).sum(axis=0) / total
     out.db_days = [[d for led in ledgers for d in led.db_days[day]] for day in range(out.capacity)]
     return out
+
+
+# The headline outcomes: the first charts of the dashboard's results page and the "over time"
+# panels of an experiment's report.
+HEADLINE_OUTCOMES = (
+    "satisfaction_citizens",
+    "satisfaction_enterprises",
+    "days_per_case",
+    "trips_per_case",
+    "informal_payment_rate",
+    "civil_servant_skill",
+)
