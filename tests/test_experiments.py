@@ -17,9 +17,10 @@ import pytest
 
 from experiments.design import SpecError, expand, load_spec, sweep_points
 from experiments.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator
-from experiments.result_folder import ResultStore
+from experiments.result_folder import ResultFolder, ResultStore, read_dataset
 from experiments.runner import run_experiment
-from experiments.summary import summarize, t_interval
+from experiments.statistics import t_interval
+from experiments.summary import summarize
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -48,8 +49,8 @@ def write_spec(tmp_path: Path, text: str = SPEC, name: str = "spec.toml") -> Pat
 
 
 def tables(folder: Path) -> dict[str, pd.DataFrame]:
-    store = ResultStore(folder)
-    out = {name: store.read(name) for name in ("runs", "outcomes", "timeseries")}
+    results = ResultFolder(folder)
+    out = {name: getattr(results, name) for name in ("runs", "outcomes", "timeseries")}
     out["runs"] = out["runs"].drop(columns=["wall_seconds"])
     return out
 
@@ -250,13 +251,14 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
     broken.write_text("description = [\n")  # ... then it breaks
     report = run_experiment(spec, tmp_path / "out", ProcessEvaluator(2))
     assert (report.ran, report.failed) == (8, 4)
-    runs = ResultStore(tmp_path / "out").read("runs")
+    results = ResultFolder(tmp_path / "out")
+    runs = results.runs
     failed = runs[runs["status"] == "failed"]
     assert set(failed["preset"]) == {"broken"}
     assert all("malformed TOML" in e for e in failed["error"])
     assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
-    outcomes = ResultStore(tmp_path / "out").read("outcomes")
-    assert set(outcomes["preset"]) == {"baseline"}
+    # a failed run writes no outcome rows at all (not merely rows that readers leave out)
+    assert set(read_dataset(tmp_path / "out", "outcomes")["preset"]) == {"baseline"}
 
 
 # --- summaries ----------------------------------------------------------------------------------
