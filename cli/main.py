@@ -15,12 +15,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from experiments.design import load_spec, param_info
-from experiments.evaluators import make_evaluator
+from experiments.evaluators import Evaluator, make_evaluator
 from experiments.report import write_report
 from experiments.result_folder import is_result_folder
 from experiments.run_folder import save_run
-from experiments.runner import run_experiment
-from experiments.sensitivity import METHODS, plot, problem, run_sensitivity
+from experiments.runner import ExperimentReport, run_experiment
+from experiments.sensitivity import (
+    METHODS,
+    problem,
+    run_sensitivity,
+    sensitivity_indices,
+    write_indices,
+)
 from experiments.simulate import RunResult, run_simulation
 from experiments.summary import summarize
 from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOMES
@@ -287,6 +293,10 @@ def experiment_run(
     progress, update = _experiment_progress(spec.stem)
     with progress:
         report = run_experiment(design, out, evaluator, update, source=str(spec))
+    _report_runs(report, evaluator, out)
+
+
+def _report_runs(report: ExperimentReport, evaluator: Evaluator, out: Path) -> None:
     err_console.print(
         f"{report.total} runs: {report.skipped} already done, {report.ran} run now"
         f" ({report.failed} failed) in {report.wall_seconds:.1f} s on {evaluator.name}"
@@ -366,26 +376,32 @@ def experiment_report(
 def experiment_sensitivity(
     spec: Annotated[Path, typer.Argument(help="Experiment file with a [sensitivity] table")],
     method: Annotated[str, typer.Option("--method", help="morris or sobol")] = "morris",
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for the table and plot")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Result folder (created or resumed; default results/sensitivity-STEM-METHOD)",
+        ),
+    ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Global sensitivity analysis (SALib) over the parameters' declared ranges."""
+    """Global sensitivity analysis (SALib) as a resumable experiment; rerun to resume."""
     if method not in METHODS:
         raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     design = load_spec(spec)
     problem(design)  # a spec without a [sensitivity] table fails here, before any run
+    folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
     evaluator = make_evaluator(workers, scheduler)
     progress, update = _experiment_progress(f"{spec.stem} {method}")
     with progress:
-        try:
-            indices, _, _ = run_sensitivity(design, method, evaluator, update)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-    folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
-    folder.mkdir(parents=True, exist_ok=True)
-    indices.to_csv(folder / "indices.csv", index=False)
-    plot(indices, method, folder / "indices.png")
+        report = run_sensitivity(design, method, folder, evaluator, update, source=str(spec))
+    _report_runs(report, evaluator, folder)
+    try:
+        indices = sensitivity_indices(design, method, folder)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    write_indices(indices, method, folder)
     table = Table(title=f"{method} sensitivity indices (± 95% confidence)")
     for col in indices.columns:
         table.add_column(col, justify="left" if col in ("outcome", "parameter") else "right")

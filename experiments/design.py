@@ -27,6 +27,8 @@ from world.parameters import (
     unknown_name_message,
 )
 
+MAX_TIMESERIES_EVERY = 3650
+
 
 class LatinHypercube(BaseModel):
     """A seeded Latin hypercube over parameter ranges (a declared range when none is given)."""
@@ -38,11 +40,15 @@ class LatinHypercube(BaseModel):
 
 
 class Sweep(BaseModel):
-    """Grid lists (every combination) or a Latin hypercube; both may be absent (no sweep)."""
+    """Grid lists (every combination), a Latin hypercube and a list of points; all may be absent
+    (no sweep)."""
 
     model_config = ConfigDict(extra="forbid")
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     latin_hypercube: LatinHypercube | None = None
+    points: list[dict[str, Any]] = Field(
+        default_factory=list, description="Explicit points, each naming the same parameters"
+    )
 
 
 class SensitivitySpec(BaseModel):
@@ -73,7 +79,9 @@ class ExperimentSpec(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     sweep: Sweep = Field(default_factory=Sweep)
     outcomes: list[str] = Field(default_factory=list)
-    timeseries_every: int = Field(1, ge=1, le=3650, description="Keep every n-th day")
+    timeseries_every: int = Field(
+        1, ge=1, le=MAX_TIMESERIES_EVERY, description="Keep every n-th day"
+    )
     sensitivity: SensitivitySpec | None = None
 
     @field_validator("outcomes")
@@ -124,10 +132,22 @@ def param_info(name: str) -> ParameterInfo:
 
 
 def sweep_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
-    """Every sweep point, in a fixed order: the grid's product, then the hypercube's samples."""
+    """Every sweep point, in a fixed order.
+
+    The samples are the hypercube's, then the explicit points; with a grid, every grid point is
+    combined with every sample (the grid varying slowest), else the samples are the points.
+    """
     grid = spec.sweep.grid
     points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
-    lhs = spec.sweep.latin_hypercube
+    samples = latin_hypercube(spec.sweep.latin_hypercube) + [dict(p) for p in spec.sweep.points]
+    if samples:
+        points = [{**p, **s} for p in points for s in samples] if grid else samples
+    return points or [{}]
+
+
+def latin_hypercube(lhs: LatinHypercube | None) -> list[dict[str, Any]]:
+    """The hypercube's samples (none without one); integer parameters rounded."""
+    samples: list[dict[str, Any]] = []
     if lhs is not None:
         names = list(lhs.ranges)
         bounds = []
@@ -139,15 +159,13 @@ def sweep_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
         # One stratum per sample in every dimension, strata shuffled independently (McKay 1979).
         strata = rng.permuted(np.tile(np.arange(n), (len(names), 1)), axis=1).T
         u = (strata + rng.random((n, len(names)))) / n
-        samples = []
         for row in u:
             sample = {}
             for (info, low, high), x in zip(bounds, row, strict=True):
                 value = low + x * (high - low)
                 sample[info.name] = round(value) if info.type is int else float(value)
             samples.append(sample)
-        points = [{**p, **s} for p in points for s in samples] if grid else samples
-    return points or [{}]
+    return samples
 
 
 def expand(spec: ExperimentSpec) -> list[RunSpec]:
@@ -224,6 +242,22 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 _check_value(name, value)
             except ParameterError as exc:
                 raise SpecError(f"{where(('sweep', 'grid', name))}: {exc}") from None
+    names = set(spec.sweep.points[0]) if spec.sweep.points else set()
+    if spec.sweep.latin_hypercube is not None and names:
+        names = set(spec.sweep.latin_hypercube.ranges)  # the points extend the hypercube's sample
+    for i, point in enumerate(spec.sweep.points):
+        key = ("sweep", "points", i)
+        for name, value in point.items():
+            try:
+                _check_value(name, value)
+            except ParameterError as exc:
+                raise SpecError(f"{where((*key, name))}: {exc}") from None
+        if not point:
+            raise SpecError(f"{where(key)}: give at least one parameter")
+        if set(point) != names:
+            raise SpecError(f"{where(key)}: set {', '.join(sorted(names))}, as every sample does")
+        if set(point) & set(spec.sweep.grid):
+            raise SpecError(f"{where(key)}: a parameter of the grid cannot be set by a point")
     ranges = []
     if spec.sweep.latin_hypercube is not None:
         ranges.append((("sweep", "latin_hypercube", "ranges"), spec.sweep.latin_hypercube.ranges))

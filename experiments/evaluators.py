@@ -1,17 +1,19 @@
 """Interchangeable evaluators: run tasks serially, on local processes, or on a Dask cluster.
 
-Each offers `map_unordered(fn, items, *args)`, yielding results as they finish with a bounded
-number of tasks in flight, so memory stays flat however many runs an experiment has. Every run
-is a pure function of its inputs, so all evaluators give the same numbers.
+Each is an `Evaluator`: a context manager (start and stop its workers) with
+`map_unordered(fn, items, *args)`, yielding results as they finish with a bounded number of
+tasks in flight, so memory stays flat however many runs an experiment has. Every run is a pure
+function of its inputs, so all evaluators give the same numbers.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
+from typing import Any, Self
 
 
 def default_workers() -> int:
@@ -21,39 +23,57 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-class SerialEvaluator:
-    """Everything in this process, one run after another (debugging, tiny experiments)."""
+class Evaluator(ABC):
+    """Where the runs of an experiment are computed.
 
-    name = "serial"
-    workers = 1
-    shared_filesystem = False  # in this process: nothing to gain
+    `name` and `workers` are recorded in the manifest; `shares_filesystem` says whether the
+    workers can write into a result folder on this machine (then they write their runs' data
+    parts themselves). Use an evaluator in a with-block: entering starts its workers, leaving
+    stops them.
+    """
 
-    def __enter__(self) -> SerialEvaluator:
+    name: str
+    workers: int
+    shares_filesystem: bool
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+    @abstractmethod
+    def map_unordered(self, fn: Callable, items: Iterable, *args: Any) -> Iterator:
+        """`fn(item, *args)` for every item, yielded as each finishes (in no particular order)."""
+
+
+class SerialEvaluator(Evaluator):
+    """Everything in this process, one run after another (debugging, tiny experiments)."""
+
+    name = "serial"
+    workers = 1
+    shares_filesystem = False  # in this process: nothing to gain
 
     def map_unordered(self, fn: Callable, items: Iterable, *args: Any) -> Iterator:
         for item in items:
             yield fn(item, *args)
 
 
-class ProcessEvaluator:
+class ProcessEvaluator(Evaluator):
     """Local worker processes (the default): nothing to start, one process per core."""
 
     name = "processes"
-    shared_filesystem = True
+    shares_filesystem = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> ProcessEvaluator:
+    def __enter__(self) -> Self:
         # Workers are forked from a clean server process that has already imported the model
         # (fast start, no state or threads inherited from this process).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["experiments.task", "experiments.sensitivity"])
+        context.set_forkserver_preload(["experiments.task"])
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 
@@ -67,7 +87,7 @@ class ProcessEvaluator:
         yield from _bounded(lambda item: pool.submit(fn, item, *args), items, 2 * self.workers)
 
 
-class DaskEvaluator:
+class DaskEvaluator(Evaluator):
     """A Dask distributed cluster: an address `tcp://host:port`, or 'local' for a LocalCluster."""
 
     name = "dask"
@@ -75,12 +95,12 @@ class DaskEvaluator:
     def __init__(self, address: str, workers: int | None = None) -> None:
         self.address = address
         # A LocalCluster's workers share this machine's disk; a remote cluster's may not.
-        self.shared_filesystem = address == "local"
+        self.shares_filesystem = address == "local"
         self.workers = workers or default_workers()
         self._client: Any = None
         self._cluster: Any = None
 
-    def __enter__(self) -> DaskEvaluator:
+    def __enter__(self) -> Self:
         from distributed import Client, LocalCluster
 
         if self.address == "local":
@@ -143,7 +163,7 @@ def _bounded(submit: Callable[[Any], Future], items: Iterable, limit: int) -> It
             yield future.result()
 
 
-def make_evaluator(workers: int | None, scheduler: str | None) -> Any:
+def make_evaluator(workers: int | None, scheduler: str | None) -> Evaluator:
     """The evaluator the command line asks for."""
     if scheduler:
         return DaskEvaluator(scheduler, workers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from pathlib import Path
 
 import matplotlib
@@ -14,18 +13,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from experiments.result_folder import ResultStore
-from experiments.summary import band, summarize, sweep_columns
-from model.outcomes import OUTCOME_BY_NAME
+from experiments.result_folder import ResultFolder
+from experiments.statistics import bands
+from experiments.summary import summarize, sweep_columns
+from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME
 
-SERIES_OUTCOMES = (
-    "satisfaction_citizens",
-    "satisfaction_enterprises",
-    "days_per_case",
-    "trips_per_case",
-    "informal_payment_rate",
-    "civil_servant_skill",
-)
 DIFF_OUTCOMES = (
     "satisfaction_citizens",
     "satisfaction_enterprises",
@@ -60,7 +52,7 @@ def series_figure(series: pd.DataFrame, outcomes: list[str], city: str | None = 
     """Mean and 95% band per preset over time, one panel per outcome."""
     fig, axes = _grid(len(outcomes))
     for ax, name in zip(axes, outcomes, strict=True):
-        b = band(series, name)
+        b = bands(series, ["preset", "city"], name)
         if city is not None:
             b = b[b["city"] == city]
         for (preset, where), g in b.groupby(["preset", "city"], sort=False):
@@ -94,21 +86,20 @@ def diff_figure(summary: pd.DataFrame, reference: str, outcomes: list[str]) -> s
 
 def write_report(folder: str | Path, reference: str = "baseline", out: Path | None = None) -> Path:
     """Write `report.html` (charts and tables, nothing external) into the result folder."""
-    folder = Path(folder)
-    store = ResultStore(folder)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    runs = store.read("runs")
-    summary = summarize(folder, reference)
-    series = store.read("timeseries")
-    series = series[series["run_id"].isin(set(runs.loc[runs["status"] == "ok", "run_id"]))]
-    kept = [o for o in SERIES_OUTCOMES if o in series.columns]
+    results = ResultFolder(folder)
+    spec = results.spec
+    runs = results.runs
+    summary = summarize(results, reference)
+    series = results.timeseries
+    kept = [o for o in HEADLINE_OUTCOMES if o in series.columns]
     diffs = [o for o in DIFF_OUTCOMES if o in set(summary["outcome"])]
     cities = sorted(c for c in series["city"].unique() if c not in ("city", "all"))
+    failed = results.failed_runs
     parts = [
-        f"<h1>govsim experiment: {html.escape(manifest['spec']['description'])}</h1>",
-        f"<p>{len(runs)} runs ({int((runs['status'] != 'ok').sum())} failed); presets "
+        f"<h1>govsim experiment: {html.escape(spec['description'])}</h1>",
+        f"<p>{len(runs)} runs ({len(failed)} failed); presets "
         f"{', '.join(html.escape(p) for p in dict.fromkeys(runs['preset']))}; "
-        f"{manifest['spec']['replicates']} replicates of {manifest['spec']['days']} days; "
+        f"{spec['replicates']} replicates of {spec['days']} days; "
         f"95% Student-t intervals over replicates; differences are paired by seed.</p>",
     ]
     if kept:
@@ -122,7 +113,6 @@ def write_report(folder: str | Path, reference: str = "baseline", out: Path | No
         parts += [_img(series_figure(series[series["city"] != "all"], city_kept))]
     table = summary.drop(columns=["unit"]).round(4)
     parts += ["<h2>Summary</h2>", table.to_html(index=False, na_rep="-", border=0)]
-    failed = runs[runs["status"] != "ok"]
     if len(failed):
         parts += ["<h2>Failed runs</h2>", failed[["run_id", "error"]].to_html(index=False)]
     page = (
@@ -133,7 +123,7 @@ def write_report(folder: str | Path, reference: str = "baseline", out: Path | No
         + "\n".join(parts)
         + "</body></html>"
     )
-    target = out or folder / "report.html"
+    target = out or results.root / "report.html"
     target.write_text(page, encoding="utf-8")
     return target
 

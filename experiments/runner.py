@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from experiments.atomic import write_json
 from experiments.design import ExperimentSpec, SpecError, expand
+from experiments.evaluators import Evaluator
 from experiments.manifest import git_revision, versions
 from experiments.result_folder import ResultStore, RunOutput
 from experiments.task import execute
@@ -33,7 +33,7 @@ class ExperimentReport:
 def run_experiment(
     spec: ExperimentSpec,
     out: str | Path,
-    evaluator: Any,
+    evaluator: Evaluator,
     progress: Progress | None = None,
     task: Callable[..., RunOutput] = execute,
     source: str | None = None,
@@ -57,8 +57,8 @@ def run_experiment(
         "created": (previous or {}).get("created") or _now(),
         "versions": versions(),
         "git_revision": git_revision(),
-        "evaluator": getattr(evaluator, "name", type(evaluator).__name__),
-        "workers": getattr(evaluator, "workers", None),
+        "evaluator": evaluator.name,
+        "workers": evaluator.workers,
     }
     write_json(manifest_path, manifest)
     start = time.perf_counter()
@@ -67,7 +67,7 @@ def run_experiment(
     if progress:
         progress(finished, len(runs), failed)
     # Workers that share this file system write their runs' data parts themselves.
-    shared = str(store.root.resolve()) if getattr(evaluator, "shared_filesystem", False) else None
+    shared = str(store.root.resolve()) if evaluator.shares_filesystem else None
     if todo:
         with evaluator:
             for output in evaluator.map_unordered(task, todo, spec_data, shared):

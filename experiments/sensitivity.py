@@ -1,13 +1,19 @@
-"""Global sensitivity analysis with SALib: Morris elementary effects or Sobol indices.
+"""Global sensitivity analysis with SALib (Morris elementary effects or Sobol indices), run as an
+ordinary experiment.
 
-The parameters vary over their declared ranges (or the ranges the spec gives); each sample point
-is run for every replicate seed (the same seeds at every point: common random numbers) and the
-outcome averaged over them. Indices come with SALib's bootstrap confidence intervals.
+SALib's sample becomes the explicit sweep points of a derived experiment (`sensitivity_spec`:
+the sensitivity preset only, the sensitivity outcomes, only the last day of the time series),
+which `run_experiment` runs into a normal result folder: resumable, failed runs recorded as rows,
+and the exact sample in its manifest, so a rerun with another sample is refused. Each point is
+run for every replicate seed (the same seeds at every point: common random numbers). The
+analysis reads the folder's outcomes in run order (point, then replicate), averages over the
+replicates and runs SALib's analysis, so every evaluator gives bit-identical indices; they come
+with SALib's bootstrap confidence intervals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +28,27 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from experiments.design import ExperimentSpec, SpecError, param_info, parameter_range
-from experiments.simulate import run_simulation
+from experiments.design import (
+    MAX_TIMESERIES_EVERY,
+    ExperimentSpec,
+    SpecError,
+    Sweep,
+    expand,
+    param_info,
+    parameter_range,
+)
+from experiments.evaluators import Evaluator
+from experiments.result_folder import ResultFolder
+from experiments.runner import ExperimentReport, Progress, run_experiment
 
 METHODS = ("morris", "sobol")
-
-
-@dataclass(frozen=True)
-class SamplePoint:
-    index: int
-    replicate: int
-    seed: int
-    values: tuple[tuple[str, Any], ...]
+# The columns of the indices table, by method: each index, and its 95% half-width as `<name>_conf`.
+INDEX_COLUMNS = {
+    "morris": ("mu_star", "mu_star_conf", "sigma"),
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+}
+AXIS_TITLES = {"morris": "mu* (mean absolute elementary effect)", "sobol": "Sobol index"}
+MAX_LISTED = 5  # run ids named in a message about failed or missing runs
 
 
 def problem(spec: ExperimentSpec) -> dict[str, Any]:
@@ -46,6 +61,7 @@ def problem(spec: ExperimentSpec) -> dict[str, Any]:
 
 
 def sample(spec: ExperimentSpec, method: str) -> np.ndarray:
+    """SALib's sample (one row per point), seeded with the experiment's base seed."""
     prob = problem(spec)
     n = spec.sensitivity.samples  # type: ignore[union-attr]
     if method == "morris":
@@ -55,44 +71,90 @@ def sample(spec: ExperimentSpec, method: str) -> np.ndarray:
     raise SpecError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
 
 
-def evaluate_point(point: SamplePoint, spec_data: dict[str, Any]) -> tuple[int, dict[str, float]]:
-    """Run one sample point for one replicate; returns (sample index, outcomes)."""
-    spec = ExperimentSpec(**spec_data)
+def sensitivity_spec(spec: ExperimentSpec, method: str) -> ExperimentSpec:
+    """The experiment that runs the sample: one sweep point per sample row (integer parameters
+    rounded), the sensitivity preset and outcomes, and only the last day's time series."""
     sens = spec.sensitivity
-    assert sens is not None
-    preset = sens.preset or spec.presets[0]
-    overrides = {**spec.parameters, **dict(point.values)}
-    result = run_simulation(preset, spec.days, point.seed, overrides)
-    return point.index, {k: float(result.summary[k]) for k in sens.outcomes}
+    x = sample(spec, method)
+    infos = [param_info(name) for name in problem(spec)["names"]]
+    points = [
+        {
+            info.name: round(float(v)) if info.type is int else float(v)
+            for info, v in zip(infos, row, strict=True)
+        }
+        for row in x
+    ]
+    preset = (sens.preset if sens else None) or spec.presets[0]
+    return spec.model_copy(
+        update={
+            "description": f"{method} sensitivity analysis: {spec.description}",
+            "presets": [preset],
+            "reference": Path(preset).stem,
+            "outcomes": list(sens.outcomes) if sens else [],
+            "sweep": Sweep(points=points),
+            "timeseries_every": min(spec.days, MAX_TIMESERIES_EVERY),
+        }
+    )
 
 
 def run_sensitivity(
-    spec: ExperimentSpec, method: str, evaluator: Any, progress: Any = None
-) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
-    """Sample, run every point for every replicate, analyse: (indices table, X, Y per outcome)."""
+    spec: ExperimentSpec,
+    method: str,
+    out: str | Path,
+    evaluator: Evaluator,
+    progress: Progress | None = None,
+    source: str | None = None,
+) -> ExperimentReport:
+    """Run (or resume) the sample's runs into the result folder `out`."""
+    return run_experiment(sensitivity_spec(spec, method), out, evaluator, progress, source=source)
+
+
+def sensitivity_indices(spec: ExperimentSpec, method: str, folder: str | Path) -> pd.DataFrame:
+    """The indices from a finished sensitivity folder (one row per outcome and parameter).
+
+    Every run of the sample must have finished successfully: otherwise one ValueError names the
+    failed and missing runs, rather than an analysis of part of the sample.
+    """
+    design = sensitivity_spec(spec, method)
+    results = ResultFolder(folder)
+    if results.spec != json.loads(json.dumps(design.model_dump())):
+        raise ValueError(f"{results.root} holds results of a different experiment")
+    runs = expand(design)
+    status = dict(zip(results.runs["run_id"], results.runs["status"], strict=True))
+    missing = [r.run_id for r in runs if r.run_id not in status]
+    failed = [r.run_id for r in runs if status.get(r.run_id, "ok") != "ok"]
+    if missing or failed:
+        raise ValueError(f"{results.root}: {_incomplete(len(runs), failed, missing)}")
+    table = _pooled(results.outcomes).sort_values(["point", "replicate"], kind="stable")
+    assert len(table) == len(runs), "one pooled outcome row per run"
     x = sample(spec, method)
-    prob = problem(spec)
-    names = prob["names"]
-    points = []
-    for i, row in enumerate(x):
-        values = tuple(
-            (n, round(v) if param_info(n).type is int else float(v))
-            for n, v in zip(names, row, strict=True)
+    shape = (len(x), design.replicates)
+    y = {o: table[o].to_numpy(dtype=float).reshape(shape).mean(axis=1) for o in design.outcomes}
+    return analyse(problem(spec), x, y, method, spec.base_seed)
+
+
+def _pooled(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each run's whole-model row: the cities pooled ('all') when it has several."""
+    several = set(outcomes.loc[outcomes["city"] == "all", "run_id"])
+    return outcomes[(outcomes["city"] == "all") | ~outcomes["run_id"].isin(several)]
+
+
+def _incomplete(total: int, failed: list[str], missing: list[str]) -> str:
+    def listed(ids: list[str]) -> str:
+        more = f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
+        return ", ".join(ids[:MAX_LISTED]) + more
+
+    parts = []
+    if failed:
+        parts.append(
+            f"{len(failed)} of {total} runs failed ({listed(failed)}; see the error column of"
+            " runs.parquet, and delete a run's part there to retry it)"
         )
-        for r in range(spec.replicates):
-            points.append(SamplePoint(i, r, spec.base_seed + r, values))
-    outcomes = spec.sensitivity.outcomes  # type: ignore[union-attr]
-    sums = {o: np.zeros(len(x)) for o in outcomes}
-    done = 0
-    with evaluator:
-        for index, values in evaluator.map_unordered(evaluate_point, points, spec.model_dump()):
-            for o in outcomes:
-                sums[o][index] += values[o]
-            done += 1
-            if progress:
-                progress(done, len(points), 0)
-    y = {o: sums[o] / spec.replicates for o in outcomes}
-    return analyse(prob, x, y, method, spec.base_seed), x, y
+    if missing:
+        parts.append(
+            f"{len(missing)} of {total} runs are missing ({listed(missing)}; rerun to finish)"
+        )
+    return "; ".join(parts) + ": no analysis of part of the sample"
 
 
 def analyse(
@@ -110,50 +172,44 @@ def analyse(
             )
         if method == "morris":
             res = morris_analyze.analyze(prob, x, values, conf_level=0.95, seed=seed)
-            for k, name in enumerate(prob["names"]):
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "parameter": name,
-                        "mu_star": float(res["mu_star"][k]),
-                        "mu_star_conf": float(res["mu_star_conf"][k]),
-                        "sigma": float(res["sigma"][k]),
-                    }
-                )
         else:
-            res = sobol_analyze.analyze(prob, values, calc_second_order=False, seed=seed)
-            for k, name in enumerate(prob["names"]):
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "parameter": name,
-                        "S1": float(res["S1"][k]),
-                        "S1_conf": float(res["S1_conf"][k]),
-                        "ST": float(res["ST"][k]),
-                        "ST_conf": float(res["ST_conf"][k]),
-                    }
-                )
-    return pd.DataFrame(rows)
+            res = sobol_analyze.analyze(
+                prob, values, calc_second_order=False, conf_level=0.95, seed=seed
+            )
+        for k, name in enumerate(prob["names"]):
+            row = {"outcome": outcome, "parameter": name}
+            rows.append(row | {c: float(res[c][k]) for c in INDEX_COLUMNS[method]})
+    return pd.DataFrame(rows, columns=["outcome", "parameter", *INDEX_COLUMNS[method]])
 
 
 def plot(indices: pd.DataFrame, method: str, path: Path) -> Path:
     """Bar chart of the indices with their confidence intervals, one panel per outcome."""
+    columns = INDEX_COLUMNS[method]
+    shown = [c for c in columns if f"{c}_conf" in columns]
+    width = 0.8 / len(shown)
     outcomes = list(dict.fromkeys(indices["outcome"]))
     fig, axes = plt.subplots(len(outcomes), 1, figsize=(7, 2.6 * len(outcomes)), squeeze=False)
     for ax, outcome in zip(axes[:, 0], outcomes, strict=True):
         d = indices[indices["outcome"] == outcome]
         y = np.arange(len(d))
-        if method == "morris":
-            ax.barh(y, d["mu_star"], xerr=d["mu_star_conf"], color="#457b9d", capsize=2)
-            ax.set_xlabel("mu* (mean absolute elementary effect)")
-        else:
-            ax.barh(y - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], label="S1", capsize=2)
-            ax.barh(y + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], label="ST", capsize=2)
+        for i, name in enumerate(shown):
+            offset = (i - (len(shown) - 1) / 2) * width
+            ax.barh(y + offset, d[name], width, xerr=d[f"{name}_conf"], label=name, capsize=2)
+        if len(shown) > 1:
             ax.legend(fontsize=8)
-            ax.set_xlabel("Sobol index")
+        ax.set_xlabel(AXIS_TITLES[method])
         ax.set_yticks(y, d["parameter"], fontsize=8)
         ax.set_title(outcome, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def write_indices(indices: pd.DataFrame, method: str, folder: str | Path) -> list[Path]:
+    """indices.csv and indices.png in `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv = folder / "indices.csv"
+    indices.to_csv(csv, index=False)
+    return [csv, plot(indices, method, folder / "indices.png")]

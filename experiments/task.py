@@ -17,8 +17,6 @@ from experiments.design import ExperimentSpec, RunSpec, param_info
 from experiments.result_folder import ResultStore, RunOutput
 from experiments.simulate import run_simulation
 
-ID_COLUMNS = ("run_id", "preset", "point", "replicate", "seed")
-
 
 def identity(run: RunSpec) -> dict[str, Any]:
     """The columns that identify a run, with its sweep values typed as declared."""

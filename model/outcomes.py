@@ -428,3 +428,15 @@ def series_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> flo
 def summary_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> float:
     """The outcome as a run's summary reports it: the last level, or the trailing window."""
     return outcome.compute(Window(ledger, day, 1 if outcome.summary == "last" else window))
+
+
+# The headline outcomes: the first charts of the dashboard's results page and the "over time"
+# panels of an experiment's report.
+HEADLINE_OUTCOMES = (
+    "satisfaction_citizens",
+    "satisfaction_enterprises",
+    "days_per_case",
+    "trips_per_case",
+    "informal_payment_rate",
+    "civil_servant_skill",
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,9 +18,11 @@ import pytest
 
 from experiments.design import SpecError, expand, load_spec, sweep_points
 from experiments.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator
-from experiments.result_folder import ResultStore
+from experiments.result_folder import ResultFolder, ResultStore, read_dataset
 from experiments.runner import run_experiment
-from experiments.summary import summarize, t_interval
+from experiments.sensitivity import run_sensitivity, sample, sensitivity_indices
+from experiments.statistics import t_interval
+from experiments.summary import summarize
 
 VENV_BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
@@ -49,8 +52,8 @@ def write_spec(tmp_path: Path, text: str = SPEC, name: str = "spec.toml") -> Pat
 
 
 def tables(folder: Path) -> dict[str, pd.DataFrame]:
-    store = ResultStore(folder)
-    out = {name: store.read(name) for name in ("runs", "outcomes", "timeseries")}
+    results = ResultFolder(folder)
+    out = {name: getattr(results, name) for name in ("runs", "outcomes", "timeseries")}
     out["runs"] = out["runs"].drop(columns=["wall_seconds"])
     return out
 
@@ -88,6 +91,20 @@ def test_latin_hypercube_is_seeded_and_stratified(tmp_path: Path) -> None:
     assert sorted(np.floor(docs * 10).astype(int)) == list(range(10))
 
 
+def test_explicit_points_are_crossed_with_the_grid(tmp_path: Path) -> None:
+    text = SPEC.replace(
+        "bounce_prob = [0.05, 0.2]\n",
+        "bounce_prob = [0.05, 0.2]\n[[sweep.points]]\nincomplete_docs_prob = 0.1\n"
+        "n_citizens = 900\n[[sweep.points]]\nincomplete_docs_prob = 0.3\nn_citizens = 1200\n",
+    )
+    spec = load_spec(write_spec(tmp_path, text))
+    points = [
+        (p["bounce_prob"], p["incomplete_docs_prob"], p["n_citizens"]) for p in sweep_points(spec)
+    ]
+    assert points == [(0.05, 0.1, 900), (0.05, 0.3, 1200), (0.2, 0.1, 900), (0.2, 0.3, 1200)]
+    assert len(expand(spec)) == 2 * 4 * 2
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -106,6 +123,14 @@ def test_latin_hypercube_is_seeded_and_stratified(tmp_path: Path) -> None:
          r"reference: reference 'nobody' is not a preset"),
         (("days = 40", "dayz = 40"), r"spec\.toml:5: dayz: extra inputs are not permitted"),
         (("days = 40", "days = ["), r"spec\.toml: malformed TOML"),
+        (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.05]\n[[sweep.points]]\n"
+          "incomplete_docs_prob = 1.5"),
+         r"spec\.toml:17: sweep\.points\[0\]\.incomplete_docs_prob: incomplete_docs_prob=1\.5"),
+        (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.05]\n[[sweep.points]]\n"
+          "incomplete_docs_prob = 0.1\n[[sweep.points]]\nn_citizens = 900"),
+         r"spec\.toml:18: sweep\.points\[1\]: set incomplete_docs_prob, as every sample does"),
+        (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.05]\n[[sweep.points]]\n"
+          "bounce_prob = 0.1"), r"sweep\.points\[0\]: a parameter of the grid cannot be set"),
     ],
 )  # fmt: skip
 def test_bad_specs_give_one_clear_line(tmp_path: Path, change, message) -> None:
@@ -257,13 +282,14 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
     broken.write_text("description = [\n")  # ... then it breaks
     report = run_experiment(spec, tmp_path / "out", ProcessEvaluator(2))
     assert (report.ran, report.failed) == (8, 4)
-    runs = ResultStore(tmp_path / "out").read("runs")
+    results = ResultFolder(tmp_path / "out")
+    runs = results.runs
     failed = runs[runs["status"] == "failed"]
     assert set(failed["preset"]) == {"broken"}
     assert all("malformed TOML" in e for e in failed["error"])
     assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
-    outcomes = ResultStore(tmp_path / "out").read("outcomes")
-    assert set(outcomes["preset"]) == {"baseline"}
+    # a failed run writes no outcome rows at all (not merely rows that readers leave out)
+    assert set(read_dataset(tmp_path / "out", "outcomes")["preset"]) == {"baseline"}
 
 
 # --- summaries ----------------------------------------------------------------------------------
@@ -374,3 +400,127 @@ def test_cli_sensitivity_morris(tmp_path: Path) -> None:
     # trips depend on bounces and returns, not on what people expect
     assert indices.loc["bounce_prob", "mu_star"] > indices.loc["expectation_mean", "mu_star"]
     assert indices.loc["expectation_mean", "mu_star"] == 0
+    # the sample ran as an ordinary experiment: rerunning resumes it and gives the same indices
+    assert len(ResultFolder(out).runs) == 4 * 4
+    first = (out / "indices.csv").read_text()
+    again = govsim("experiment", "sensitivity", str(spec), "--method", "morris", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "16 runs: 16 already done, 0 run now" in again.stderr
+    assert f"written to {out}/" in again.stdout
+    assert (out / "indices.csv").read_text() == first
+
+
+# --- sensitivity analysis: an ordinary experiment -------------------------------------------------
+SENS_SPEC = """
+description = "tiny sensitivity"
+presets = ["baseline", "one_stop"]
+replicates = 2
+days = 20
+base_seed = 5
+
+[parameters]
+n_citizens = 300
+n_enterprises = 20
+
+[sensitivity]
+preset = "one_stop"
+outcomes = ["trips_per_case", "satisfaction_citizens"]
+samples = 4
+
+[sensitivity.parameters]
+bounce_prob = [0.0, 0.4]
+incomplete_docs_prob = [0.0, 0.3]
+citizen_network_degree = [2, 10]
+"""
+SENS_RUNS = 4 * (3 + 1) * 2  # Morris: N (D + 1) points, times the replicates
+
+
+@pytest.fixture(scope="module")
+def sensitivity_serial(tmp_path_factory) -> tuple[Path, Path, pd.DataFrame]:
+    root = tmp_path_factory.mktemp("sens")
+    spec_path = write_spec(root, SENS_SPEC, "sens.toml")
+    out = root / "serial"
+    spec = load_spec(spec_path)
+    report = run_sensitivity(spec, "morris", out, SerialEvaluator())
+    assert (report.ran, report.failed) == (SENS_RUNS, 0)
+    return spec_path, out, sensitivity_indices(spec, "morris", out)
+
+
+def test_sensitivity_runs_into_an_experiment_folder(sensitivity_serial) -> None:
+    spec_path, out, indices = sensitivity_serial
+    spec = load_spec(spec_path)
+    results = ResultFolder(out)
+    assert set(results.runs["preset"]) == {"one_stop"} and (results.runs["status"] == "ok").all()
+    assert list(results.outcomes.columns[-2:]) == ["trips_per_case", "satisfaction_citizens"]
+    # the manifest records the exact sample, integer parameters rounded
+    points = results.spec["sweep"]["points"]
+    x = sample(spec, "morris")
+    assert len(points) == len(x) == SENS_RUNS // 2
+    assert [p["bounce_prob"] for p in points] == [float(v) for v in x[:, 0]]
+    assert [p["citizen_network_degree"] for p in points] == [round(v) for v in x[:, 2]]
+    assert results.timeseries["day"].unique().tolist() == [spec.days - 1]  # last day only
+    assert list(indices.columns) == ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma"]
+    assert len(indices) == 2 * 3
+    # a different sample is a different experiment: refused, nothing mixed in
+    other = load_spec(write_spec(spec_path.parent, SENS_SPEC.replace("samples = 4", "samples = 5"),
+                                 "other.toml"))  # fmt: skip
+    with pytest.raises(SpecError, match="different experiment"):
+        run_sensitivity(other, "morris", out, SerialEvaluator())
+
+
+def test_sensitivity_serial_equals_processes_bit_for_bit(sensitivity_serial, tmp_path) -> None:
+    spec_path, serial, indices = sensitivity_serial
+    spec = load_spec(spec_path)
+    run_sensitivity(spec, "morris", tmp_path / "p", ProcessEvaluator(2))
+    assert_same_results(serial, tmp_path / "p")
+    pd.testing.assert_frame_equal(
+        sensitivity_indices(spec, "morris", tmp_path / "p"), indices, check_exact=True
+    )
+
+
+def test_sensitivity_will_not_analyse_part_of_the_sample(sensitivity_serial, tmp_path) -> None:
+    spec_path, serial, _ = sensitivity_serial
+    spec = load_spec(spec_path)
+    out = tmp_path / "partial"
+    shutil.copytree(serial, out)
+    (out / "runs.parquet" / "part-one_stop~p0003~r0001.parquet").unlink()
+    failed = out / "runs.parquet" / "part-one_stop~p0007~r0000.parquet"
+    row = pd.read_parquet(failed).assign(status="failed", error="RuntimeError: boom")
+    row.to_parquet(failed)
+    with pytest.raises(ValueError) as info:
+        sensitivity_indices(spec, "morris", out)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"1 of {SENS_RUNS} runs failed (one_stop~p0007~r0000" in message
+    assert f"1 of {SENS_RUNS} runs are missing (one_stop~p0003~r0001" in message
+
+
+@pytest.mark.slow
+def test_sensitivity_kill_9_then_resume_gives_the_same_indices(sensitivity_serial, tmp_path):
+    spec_path, _, indices = sensitivity_serial
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "cli", "experiment", "sensitivity", str(spec_path)]
+    cmd += ["--method", "morris", "--out", str(out), "--workers", "2"]
+    log = open(tmp_path / "killed.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "runs.parquet").glob("part-*.parquet")):
+        assert proc.poll() is None, (tmp_path / "killed.log").read_text()
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, mid-run
+    proc.wait()
+    log.close()
+    done = ResultStore(out).done_ids()
+    assert 1 <= len(done) < SENS_RUNS, done
+    assert not (out / "indices.csv").exists()
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(done)} already done, {SENS_RUNS - len(done)} run now" in again.stderr
+    resumed = pd.read_csv(out / "indices.csv")
+    pd.testing.assert_frame_equal(resumed, pd.read_csv(_csv(indices, tmp_path)), check_exact=True)
+
+
+def _csv(frame: pd.DataFrame, folder: Path) -> Path:
+    path = folder / "reference.csv"
+    frame.to_csv(path, index=False)
+    return path

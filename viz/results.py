@@ -4,79 +4,38 @@ and charts with 95% confidence bands.
 A result folder holds `runs.parquet` (one row per run: run_id, preset, replicate, seed, status,
 ...), `outcomes.parquet` (one row per run and city, one column per outcome),
 `timeseries.parquet` (the same per day) and `manifest.json`. Each .parquet may be one file or a
-folder of parts. Intervals are Student-t intervals over replicates (mean +/- t * sd / sqrt(n)).
+folder of parts. The folder is read by `experiments.result_folder.ResultFolder` and the numbers
+(Student-t intervals over replicates) come from `experiments.statistics`, as for `govsim
+experiment summarize` and the HTML report; this page adds only the presentation.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import math
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import numpy as np
 import pandas as pd
 import solara
 
-from model.outcomes import OUTCOME_BY_NAME, OUTCOMES
+from experiments.result_folder import ResultFolder
+from experiments.statistics import bands as band_table
+from experiments.statistics import intervals
+from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES
 from viz import state
 from viz.i18n import outcome_label, t, unit_label
 from viz.panels import AppBarLinks
 from viz.specs import band_chart
 from viz.vega_widget import Chart
 
-DEFAULT_CHARTS = (
-    "satisfaction_citizens",
-    "satisfaction_enterprises",
-    "days_per_case",
-    "trips_per_case",
-    "informal_payment_rate",
-    "civil_servant_skill",
-)
 BOUNDED_UNITS = ("share", "0-1")  # outcomes that live in [0, 1]: their bands are clipped there
-# Two-sided 95% Student-t quantiles t(0.975, df): exact table values, interpolated in 1/df beyond.
-_T975 = {
-    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-    10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110,
-    18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060,
-    26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980,
-}  # fmt: skip
-_Z975 = 1.959964
 
 
-def t975(df: int) -> float:
-    """t(0.975, df), the multiplier of a 95% two-sided interval (NaN for df < 1)."""
-    if df < 1:
-        return math.nan
-    if df in _T975:
-        return _T975[df]
-    keys = sorted(_T975)
-    if df > keys[-1]:
-        lo_df, lo_t, hi_inv, hi_t = keys[-1], _T975[keys[-1]], 0.0, _Z975
-    else:
-        lo_df = max(k for k in keys if k < df)
-        hi_df = min(k for k in keys if k > df)
-        lo_t, hi_inv, hi_t = _T975[lo_df], 1.0 / hi_df, _T975[hi_df]
-    w = (1.0 / lo_df - 1.0 / df) / (1.0 / lo_df - hi_inv)
-    return lo_t + w * (hi_t - lo_t)
-
-
-@dataclass
-class Results:
-    """One result folder, read."""
-
-    folder: Path
-    runs: pd.DataFrame
-    outcomes: pd.DataFrame
-    timeseries: pd.DataFrame
-    manifest: dict[str, Any]
-
-    @property
-    def ok_runs(self) -> pd.DataFrame:
-        return self.runs[self.runs["status"] == "ok"] if "status" in self.runs else self.runs
+class Results(ResultFolder):
+    """One result folder, read, with the page's grouping and labels."""
 
     def group_keys(self) -> list[str]:
         """preset, and the sweep point and city when the folder has more than one."""
@@ -98,14 +57,18 @@ class Results:
     def focus_outcomes(self) -> list[str]:
         """The outcomes the experiment names in its spec (all outcomes when it names none)."""
         names = [o.name for o in OUTCOMES if o.name in self.outcomes.columns]
-        chosen = (self.manifest.get("spec") or {}).get("outcomes") or []
+        chosen = self.spec.get("outcomes") or []
         return [n for n in names if n in chosen] or names
 
     @property
     def description(self) -> str:
-        return str((self.manifest.get("spec") or {}).get("description", ""))
+        return str(self.spec.get("description", ""))
 
     def several_city_presets(self) -> set[str]:
+        return self._several_city_presets
+
+    @cached_property
+    def _several_city_presets(self) -> set[str]:
         if "city" not in self.outcomes:
             return set()
         counts = self.outcomes.groupby("preset")["city"].nunique()
@@ -114,25 +77,11 @@ class Results:
 
 def read_results(folder: str | Path) -> Results:
     """Read a result folder; a missing or foreign folder is one clear ValueError."""
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise ValueError(f"{folder}: no such folder")
-    for name in ("runs", "outcomes"):
-        if not (folder / f"{name}.parquet").exists():
-            raise ValueError(f"{folder}: no {name}.parquet (is it a govsim experiment folder?)")
-    runs = pd.read_parquet(folder / "runs.parquet")
-    outcomes = pd.read_parquet(folder / "outcomes.parquet")
-    ts_path = folder / "timeseries.parquet"
-    timeseries = pd.read_parquet(ts_path) if ts_path.exists() else pd.DataFrame()
-    manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    if runs.empty:
-        raise ValueError(f"{folder}: no finished runs")
-    ok = set(runs.loc[runs["status"] == "ok", "run_id"]) if "status" in runs else set(runs.run_id)
-    outcomes = outcomes[outcomes["run_id"].isin(ok)]
-    if not timeseries.empty:
-        timeseries = timeseries[timeseries["run_id"].isin(ok)]
-    return Results(folder, runs, outcomes.reset_index(drop=True), timeseries, manifest)
+    results = Results(folder)
+    if results.outcomes.empty:
+        raise ValueError(f"{results.root}: no successful runs")
+    results.timeseries  # noqa: B018 - read now: a broken dataset fails here, not in a chart
+    return results
 
 
 def find_result_folders(root: Path | None = None) -> list[str]:
@@ -146,16 +95,8 @@ def find_result_folders(root: Path | None = None) -> list[str]:
     return [str(p) for p in found]
 
 
-def _interval(values: np.ndarray) -> tuple[int, float, float, float]:
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan
-    half = t975(n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
-    return n, mean, mean - half, mean + half
+def _labels(results: Results, frame: pd.DataFrame, keys: list[str]) -> list[str]:
+    return [results.label(r) for r in frame[keys].to_dict("records")]
 
 
 def summary_table(results: Results, outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -163,16 +104,9 @@ def summary_table(results: Results, outcomes: list[str] | None = None) -> pd.Dat
     table = results.outcomes
     keys = results.group_keys()
     names = [o for o in (outcomes or [o.name for o in OUTCOMES]) if o in table.columns]
-    rows = []
-    for group, part in table.groupby(keys, sort=False):
-        group = group if isinstance(group, tuple) else (group,)
-        label = results.label(dict(zip(keys, group, strict=True)))
-        for name in names:
-            n, mean, low, high = _interval(part[name].to_numpy(dtype=float))
-            rows.append(
-                {"series": label, "outcome": name, "n": n, "mean": mean, "low": low, "high": high}
-            )
-    return pd.DataFrame(rows, columns=["series", "outcome", "n", "mean", "low", "high"])
+    out = intervals(table, keys, names)
+    out.insert(0, "series", _labels(results, out, keys))
+    return out[["series", "outcome", "n", "mean", "low", "high"]]
 
 
 def bands(results: Results, outcome: str) -> pd.DataFrame:
@@ -181,17 +115,14 @@ def bands(results: Results, outcome: str) -> pd.DataFrame:
     if ts.empty or outcome not in ts.columns:
         return pd.DataFrame(columns=["series", "day", "mean", "low", "high"])
     keys = [k for k in results.group_keys() if k in ts.columns]
-    grouped = ts.groupby([*keys, "day"], sort=False)[outcome]
-    stats = grouped.agg(["mean", "std", "count"]).reset_index()
-    mult = np.array([t975(int(n) - 1) if n > 1 else math.nan for n in stats["count"]])
-    half = mult * stats["std"].to_numpy() / np.sqrt(stats["count"].to_numpy())
+    band = band_table(ts, keys, outcome)
     out = pd.DataFrame(
         {
-            "series": [results.label(r) for r in stats[keys].to_dict("records")],
-            "day": stats["day"].astype(int),
-            "mean": stats["mean"],
-            "low": stats["mean"] - half,
-            "high": stats["mean"] + half,
+            "series": _labels(results, band, keys),
+            "day": band["day"].astype(int),
+            "mean": band["mean"],
+            "low": band["low"],
+            "high": band["high"],
         }
     )
     return out.sort_values(["series", "day"], kind="stable").reset_index(drop=True)
@@ -264,7 +195,7 @@ def ResultsPage():
     from_url = query.get("folder", [""])[0]
     opened, set_opened = solara.use_state(from_url)
     typed = solara.use_reactive(from_url)
-    chosen = solara.use_reactive(list(DEFAULT_CHARTS))
+    chosen = solara.use_reactive(list(HEADLINE_OUTCOMES))
     every = solara.use_reactive(False)
 
     def load() -> Results | str | None:
