@@ -11,6 +11,7 @@ import mesa
 from world.calendar import is_working_day
 from world.environment import ServiceEnvironment
 from world.interventions import Intervention
+from world.parameters import COST_UNIT_RESIDENTS
 
 
 @dataclass
@@ -49,7 +50,7 @@ class CityGovernment(mesa.Agent):
         super().__init__(model)
         self.name = name
         self.policy: tuple[Intervention, ...] = tuple(policy)
-        self.cost_scale = residents / 10_000  # reform costs are declared per 10,000 residents
+        self.cost_scale = residents / COST_UNIT_RESIDENTS  # reform costs are declared per unit
         self.reform_fund = reserve * self.cost_scale
         self.budget_share = budget_share
         self.budget = 0.0

@@ -162,8 +162,9 @@ class Office(mesa.Agent):
         self.handled += self.handled_today
         self.handled_today[:] = 0
 
-        if env.courtesy_target is not None and env.courtesy_training_speed > 0:
-            self.courtesy += env.courtesy_training_speed * (env.courtesy_target - self.courtesy)
+        speed = p.courtesy_training_speed * env.courtesy_training
+        if env.courtesy_target is not None and speed > 0:
+            self.courtesy += speed * (env.courtesy_target - self.courtesy)
         else:
             self.courtesy += p.courtesy_relaxation * (self.own_courtesy - self.courtesy)
 

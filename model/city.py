@@ -93,7 +93,7 @@ class City:
         self.enterprise_agents: list[Enterprise | None] = [
             Enterprise(model, self.enterprises, i, self) for i in range(p.n_enterprises)
         ]
-        net_seeds = streams["network"].integers(0, 2**31, 2)
+        net_seeds = streams["network"].integers(0, 2**31, 2)  # arithmetic: two seeds
         self.citizen_network = SocialNetwork.small_world(
             p.n_citizens, p.citizen_network_degree, p.citizen_network_rewiring, int(net_seeds[0])
         )

@@ -28,7 +28,7 @@ class SocialNetwork:
     @classmethod
     def small_world(cls, n: int, k: int, p: float, seed: int) -> SocialNetwork:
         k = min(k, n - 1 if (n - 1) % 2 == 0 else n - 2)
-        if n < 3 or k < 2:
+        if n < 3 or k < 2:  # arithmetic: a ring lattice needs three members, two ties each
             return cls(nx.empty_graph(n))
         return cls(nx.watts_strogatz_graph(n, k, p, seed=seed))
 

@@ -18,7 +18,7 @@ from world.calendar import DAYS_PER_YEAR
 
 # Published reference for "starting a business" in China (Shanghai), World Bank Doing Business:
 # report -> (procedures, days). Sources and caveats: docs/calibration.md.
-DOING_BUSINESS_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}
+DOING_BUSINESS_REFERENCES = {"DB2014": (13, 33), "DB2019": (4, 9)}  # published
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "lower",
         "window",
         "Complaints per 1000 finished cases",
-        _ratio_ended("complaints", 1000.0),
+        _ratio_ended("complaints", 1000.0),  # arithmetic: the unit, per 1000 cases
     ),
     Outcome(
         "on_time_rate",

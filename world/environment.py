@@ -28,7 +28,7 @@ class ServiceEnvironment:
     first_contact: float = 0.0  # share of would-be bounces routed internally instead
     courtesy_target: float | None = None  # courtesy that service training raises toward
     courtesy_training_time: float = 0.0  # share of counter time spent on service training
-    courtesy_training_speed: float = 0.0  # daily share of the gap to the target closed
+    courtesy_training: float = 0.0  # intensity of service training (0-1)
     complaint_response: float = 0.0  # complaint channel strength: filing and correction (0-1)
     training_rate: float = 0.0  # daily skill gain from training (share of the gap to 1)
     diffusion_rate: float = 0.0  # daily pull of skill toward neighbouring offices' level

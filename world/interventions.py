@@ -20,7 +20,6 @@ from world.environment import ServiceEnvironment
 from world.parameters import ParameterError, unknown_name_message
 
 REGISTRY: dict[str, type[Intervention]] = {}
-COURTESY_TRAINING_SPEED = 0.02  # daily share of the gap to the standard closed at intensity 1
 SETUP_COST = "One-off cost at start, CNY per 10,000 residents"
 DAILY_COST = "Running cost per day while on, CNY per 10,000 residents"
 
@@ -219,7 +218,7 @@ class ServiceStandards(Intervention):
 
     key = "service_standards"
     label_en, label_zh = "Service standards", "创三优一满意(文明窗口)"
-    knobs = ("courtesy_target", "courtesy_training_time", "courtesy_training_speed")
+    knobs = ("courtesy_target", "courtesy_training_time", "courtesy_training")
     target: float = Field(0.85, ge=0.0, le=1.0, description="Courtesy the training aims at")
     training_time: float = Field(
         0.05, ge=0.0, le=0.5, description="Share of counter time spent training at intensity 1"
@@ -231,7 +230,7 @@ class ServiceStandards(Intervention):
         return {
             "courtesy_target": self.target,
             "courtesy_training_time": self.training_time * self.intensity,
-            "courtesy_training_speed": COURTESY_TRAINING_SPEED * self.intensity,
+            "courtesy_training": self.intensity,
         }
 
 
