@@ -14,7 +14,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from world.calendar import is_working_day, next_working_day, working_index
+from world.calendar import (
+    WORKING_DAYS_PER_YEAR,
+    is_working_day,
+    next_working_day,
+    working_index,
+)
 from world.catalogue import OfficeSpec
 from world.environment import ServiceEnvironment
 from world.parameters import Parameters
@@ -171,7 +176,7 @@ class Office(mesa.Agent):
         c = self.corruption
         c += p.corruption_conformity * (c.mean() - c)
 
-        leaving = rng.random(len(s)) < p.staff_turnover / 250.0  # FIXME working days a year
+        leaving = rng.random(len(s)) < p.staff_turnover / WORKING_DAYS_PER_YEAR
         if leaving.any():
             k = int(leaving.sum())
             s[leaving] = self._hire_skill(k, p, rng)
