@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +28,10 @@ from experiments.sensitivity import (
 )
 from experiments.simulate import RunResult, run_simulation
 from experiments.summary import summarize
-from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOMES
+from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOMES, format_value
 from scenarios.loader import list_presets, load_preset
-from world.parameters import ParameterError, Parameters, RegionParameters
+from world.errors import ParameterError
+from world.parameters import ROLES, Parameters, RegionParameters
 
 app = typer.Typer(
     help="govsim: agent-based simulation of government service reform.",
@@ -62,14 +62,6 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     return out
 
 
-def _fmt(value: float, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit in ("CNY", "firms", "cases", "visits", "persons") or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3f}" if unit in ("share", "0-1") else f"{value:.2f}"
-
-
 def outcome_table(columns: list[tuple[str, dict]], title: str) -> Table:
     """One row per outcome, one column per (label, summary)."""
     table = Table(title=title)
@@ -80,7 +72,7 @@ def outcome_table(columns: list[tuple[str, dict]], title: str) -> Table:
     table.add_column("better", justify="center")
     arrows = {"higher": "↑", "lower": "↓", "neutral": ""}
     for o in OUTCOMES:
-        cells = [_fmt(summary[o.name], o.unit) for _, summary in columns]
+        cells = [format_value(summary[o.name], o.unit) for _, summary in columns]
         table.add_row(o.name, o.unit, *cells, arrows[o.direction])
     return table
 
@@ -110,7 +102,7 @@ def city_table(result: RunResult) -> Table:
     for _, header in CITY_COLUMNS:
         table.add_column(header, justify="right", no_wrap=True)
     for c in result.city_summaries():
-        table.add_row(c["name"], *(_fmt(c[name], units[name]) for name, _ in CITY_COLUMNS))
+        table.add_row(c["name"], *(format_value(c[name], units[name]) for name, _ in CITY_COLUMNS))
     return table
 
 
@@ -158,15 +150,17 @@ def presets() -> None:
 
 @app.command()
 def parameters() -> None:
-    """List every parameter: default, range, unit and meaning."""
+    """List every parameter: default, range, unit, role and meaning."""
     table = Table(title="govsim parameters (set with --set name=value)")
-    for col in ("name", "applies to", "default", "range", "unit", "description"):
+    for col in ("name", "applies to", "role", "default", "range", "unit", "description"):
         table.add_column(col)
     for scope, declared in (("each city", Parameters), ("the region", RegionParameters)):
         for p in declared.table():
             rng = f"{p.low} .. {p.high}"
-            table.add_row(p.name, scope, str(p.default), rng, p.unit, p.description)
+            table.add_row(p.name, scope, p.role, str(p.default), rng, p.unit, p.description)
     out_console.print(table)
+    roles = "; ".join(f"{role}: {meaning}" for role, meaning in ROLES.items())
+    out_console.print(f"roles - {roles}", markup=False)
 
 
 @app.command()

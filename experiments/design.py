@@ -19,13 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from model.outcomes import OUTCOME_BY_NAME
 from scenarios.loader import ScenarioError, load_preset
 from scenarios.toml_locations import dotted, line_of
-from world.parameters import (
-    ParameterError,
-    ParameterInfo,
-    Parameters,
-    RegionParameters,
-    unknown_name_message,
-)
+from world.errors import ParameterError, first_problem, unknown_name_message
+from world.parameters import ROLES, ParameterInfo, Parameters, RegionParameters
 
 MAX_TIMESERIES_EVERY = 3650
 
@@ -58,12 +53,26 @@ class SensitivitySpec(BaseModel):
     preset: str | None = None  # default: the experiment's first preset
     outcomes: list[str] = Field(min_length=1)
     samples: int = Field(16, ge=2, le=100_000, description="Base sample size N")
+    # {name: [low, high] or "declared"}, or a role ("uncertainty"): every city parameter of that
+    # role over its declared range.
     parameters: dict[str, list[float] | str] = Field(min_length=2)
 
     @field_validator("outcomes")
     @classmethod
     def _known_outcomes(cls, names: list[str]) -> list[str]:
         return _known(names)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _role(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in ROLES:
+                raise ValueError(
+                    f"parameters: give a table of ranges or a role ({', '.join(ROLES)}),"
+                    f" got {value!r}"
+                )
+            return {p.name: "declared" for p in Parameters.table() if p.role == value}
+        return value
 
 
 class ExperimentSpec(BaseModel):
@@ -206,11 +215,8 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     try:
         spec = ExperimentSpec(**data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = tuple(err["loc"])
-        cause = (err.get("ctx") or {}).get("error")
-        msg = str(cause) if cause is not None else err["msg"].lower()
-        raise SpecError(f"{where(key)}: {msg}") from None
+        problem = first_problem(exc)
+        raise SpecError(f"{where(problem.loc)}: {problem.message}") from None
     base = path.parent
     resolved = []
     for i, name in enumerate(spec.presets):

@@ -2,6 +2,7 @@
 
 from model.outcomes import OUTCOMES, Outcome
 from model.simulation import CityModel
-from world.parameters import ParameterError, Parameters
+from world.errors import ParameterError
+from world.parameters import Parameters
 
 __all__ = ["OUTCOMES", "CityModel", "Outcome", "ParameterError", "Parameters"]

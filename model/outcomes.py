@@ -419,6 +419,22 @@ OUTCOMES: tuple[Outcome, ...] = (
 
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 
+WHOLE_UNITS = ("CNY", "CNY/day", "firms", "cases", "visits", "persons")  # shown as whole numbers
+SHARE_UNITS = ("share", "0-1")  # shown with three decimals
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    """A value as people read it: whole numbers for counts and money, three decimals for shares,
+    otherwise a precision that falls as the magnitude grows; '—' when there is no value."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if unit in WHOLE_UNITS or abs(value) >= 1000:  # arithmetic: thousands get no decimals
+        return f"{value:,.0f}"
+    if unit in SHARE_UNITS:
+        return f"{value:.3f}"
+    decimals = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2  # arithmetic: magnitude
+    return f"{value:.{decimals}f}"
+
 
 def series_value(outcome: Outcome, ledger: Ledger, day: int, window: int) -> float:
     """The outcome as the time series shows it on `day`: the day's level, or a trailing window."""

@@ -17,8 +17,9 @@ from model.city import CitySpec
 from model.simulation import CityModel
 from scenarios.toml_locations import dotted, line_of
 from world.catalogue import Catalogue
+from world.errors import ParameterError, first_problem, unknown_name_message
 from world.interventions import Intervention, build_intervention
-from world.parameters import ParameterError, Parameters, RegionParameters, unknown_name_message
+from world.parameters import Parameters, RegionParameters
 
 HERE = Path(__file__).parent
 PRESET_DIR = HERE / "presets"
@@ -66,12 +67,11 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     try:
         return Catalogue(**data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        cause = (err.get("ctx") or {}).get("error")
-        key = getattr(cause, "path", None) or tuple(err["loc"])
-        msg = str(cause) if cause is not None else err["msg"].lower()
-        if cause is None and err["type"] != "missing":
-            msg += f" (got {err.get('input')!r})"
+        problem = first_problem(exc)
+        key = getattr(problem.cause, "path", None) or problem.loc
+        msg = problem.message
+        if problem.cause is None and not problem.missing:
+            msg += f" (got {problem.input!r})"
         raise ScenarioError(f"{_where(path, text, key)}: {msg}") from None
 
 

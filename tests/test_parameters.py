@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from world.parameters import ParameterError, Parameters, build_parameters
+from world.errors import ParameterError
+from world.parameters import Parameters
 
 
 def test_every_parameter_is_fully_declared() -> None:
@@ -52,5 +53,5 @@ def test_bad_overrides_give_one_clear_line(overrides: dict, message: str) -> Non
 
 def test_unknown_name_without_close_match_has_no_suggestion() -> None:
     with pytest.raises(ParameterError) as info:
-        build_parameters({"zzzz": 1})
+        Parameters.build({"zzzz": 1})
     assert "did you mean" not in str(info.value)

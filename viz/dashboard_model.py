@@ -20,8 +20,9 @@ import pandas as pd
 from model.simulation import CityModel
 from scenarios import Preset, load_preset
 from viz.lessons import LESSONS
+from world.errors import ParameterError
 from world.interventions import REGISTRY, Intervention, build_intervention
-from world.parameters import ParameterError, Parameters
+from world.parameters import Parameters
 
 DEFAULT_PRESET = "baseline"
 # The dashboard's own departures from the declared defaults, in one place. Empty: the default

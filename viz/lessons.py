@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from world.errors import ParameterError, unknown_name_message
 from world.interventions import Intervention, build_intervention
-from world.parameters import ParameterError, unknown_name_message
 
 LESSON_FILE = Path(__file__).with_name("lessons.toml")
 LESSON_KEYS = {

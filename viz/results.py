@@ -24,7 +24,7 @@ import solara
 from experiments.result_folder import ResultFolder
 from experiments.statistics import bands as band_table
 from experiments.statistics import intervals
-from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES
+from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, format_value
 from viz import state
 from viz.i18n import outcome_label, t, unit_label
 from viz.panels import AppBarLinks
@@ -128,12 +128,6 @@ def bands(results: Results, outcome: str) -> pd.DataFrame:
     return out.sort_values(["series", "day"], kind="stable").reset_index(drop=True)
 
 
-def _fmt(x: float) -> str:
-    if x is None or not math.isfinite(x):
-        return "—"
-    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
 def table_html(summary: pd.DataFrame, lang: str) -> str:
     """The summary as an HTML table: outcomes down, groups across, 'mean [low, high]'."""
     series = list(dict.fromkeys(summary["series"]))
@@ -152,8 +146,9 @@ def table_html(summary: pd.DataFrame, lang: str) -> str:
         by = part.set_index("series")
         for s in series:
             r = by.loc[s]
-            ci = f" [{_fmt(r['low'])}, {_fmt(r['high'])}]" if math.isfinite(r["low"]) else ""
-            cells.append(f"<td>{_fmt(r['mean'])}<span class='ci'>{ci}</span></td>")
+            low, high = format_value(r["low"], o.unit), format_value(r["high"], o.unit)
+            ci = f" [{low}, {high}]" if math.isfinite(r["low"]) else ""
+            cells.append(f"<td>{format_value(r['mean'], o.unit)}<span class='ci'>{ci}</span></td>")
         body.append(
             f"<tr><th title='{html.escape(o.description)}'>{html.escape(label)}"
             f"<div class='better'>{html.escape(better)}</div></th>{''.join(cells)}</tr>"

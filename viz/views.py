@@ -16,7 +16,7 @@ import numpy as np
 import solara
 from mesa.visualization.utils import update_counter
 
-from model.outcomes import DOING_BUSINESS_REFERENCES
+from model.outcomes import DOING_BUSINESS_REFERENCES, format_value
 from viz import state
 from viz.dashboard_model import DashboardModel
 from viz.i18n import office_label, series_label, t
@@ -290,10 +290,6 @@ def NetworkView(model: DashboardModel):
     return main
 
 
-def _fmt(value: float, digits: int = 1) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
-
-
 def start_business_figures(model: DashboardModel) -> dict[str, float]:
     """The latest 'starting a business' procedures and days, for the run and its baseline."""
     out: dict[str, float] = {}
@@ -316,15 +312,16 @@ def StartBusinessView(model: DashboardModel):
     has_base = "baseline:start_business_days" in fig
 
     def big(value: float, unit: str, base: float | None) -> str:
+        shown = format_value(value, "days")
         extra = ""
         if base is not None:
             extra = (
                 f'<div style="font-size:13px;color:#777">{html.escape(t("baseline", lang))}: '
-                f"{_fmt(base)}</div>"
+                f"{format_value(base, 'days')}</div>"
             )
         return (
             f'<div class="govsim-big" style="flex:1;text-align:center">'
-            f'<div style="font-size:44px;font-weight:600;line-height:1.1">{_fmt(value)}</div>'
+            f'<div style="font-size:44px;font-weight:600;line-height:1.1">{shown}</div>'
             f'<div style="font-size:14px">{html.escape(unit)}</div>{extra}</div>'
         )
 

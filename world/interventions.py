@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from world.environment import ServiceEnvironment
-from world.parameters import ParameterError, unknown_name_message
+from world.errors import ParameterError, first_problem, unknown_name_message
 
 REGISTRY: dict[str, type[Intervention]] = {}
 SETUP_COST = "One-off cost at start, CNY per 10,000 residents"
@@ -93,13 +93,12 @@ def build_intervention(data: Mapping[str, Any], source: str = "") -> Interventio
     try:
         return cls(**data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        cause = (err.get("ctx") or {}).get("error")
-        if not err["loc"] and cause is not None:
-            raise ParameterError(f"{where}intervention {kind!r}: {cause}") from None
-        loc = ".".join(str(p) for p in err["loc"]) or "value"
+        problem = first_problem(exc)
+        if not problem.loc and problem.cause is not None:
+            raise ParameterError(f"{where}intervention {kind!r}: {problem.message}") from None
+        loc = problem.dotted or "value"
         raise ParameterError(
-            f"{where}intervention {kind!r}: {loc}={err.get('input')!r}: {err['msg'].lower()}"
+            f"{where}intervention {kind!r}: {loc}={problem.input!r}: {problem.message}"
         ) from None
 
 

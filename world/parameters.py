@@ -6,11 +6,12 @@ validation, `govsim run --set`, the dashboard controls, batch sweeps and sensiti
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from world.errors import ParameterError, first_problem, unknown_name_message
 
 # What a parameter stands for (EMA Workbench's vocabulary): sensitivity analysis and calibration
 # vary uncertainties, policy design varies levers, and nobody varies a measurement setting to
@@ -76,12 +77,12 @@ class DeclaredParameters(BaseModel):
         try:
             return cls(**data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            name = ".".join(str(p) for p in err["loc"])
+            problem = first_problem(exc)
+            name = problem.dotted
             info = cls.info(name) if name in cls.model_fields else None
             rng = f" (range {info.low}..{info.high} {info.unit})" if info else ""
             raise ParameterError(
-                f"{where}{name}={err.get('input')!r}: {err['msg'].lower()}{rng}"
+                f"{where}{name}={problem.input!r}: {problem.message}{rng}"
             ) from None
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "") -> Any:
@@ -578,19 +579,3 @@ class ParameterInfo:
             raise ParameterError(
                 f"{where}{self.name} must be {self.type.__name__}, got {text!r}"
             ) from None
-
-
-class ParameterError(ValueError):
-    """A bad parameter name or value; the message is one line, ready for a person."""
-
-
-def unknown_name_message(kind: str, name: str, valid: Any) -> str:
-    """'unknown X "name"' with the nearest valid name suggested."""
-    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown {kind} {name!r}{hint}"
-
-
-def build_parameters(data: dict[str, Any], source: str = "") -> Parameters:
-    """Validate a mapping into Parameters (one clear line on error)."""
-    return Parameters.build(data, source)

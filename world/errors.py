@@ -1,0 +1,43 @@
+"""Errors a person reads: one line each, naming what is wrong and, where it can, the fix."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+
+class ParameterError(ValueError):
+    """A bad parameter name or value; the message is one line, ready for a person."""
+
+
+def unknown_name_message(kind: str, name: str, valid: Any) -> str:
+    """'unknown X "name"' with the nearest valid name suggested."""
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {kind} {name!r}{hint}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first problem pydantic found, as the parts a one-line message is made of."""
+
+    loc: tuple[str | int, ...]  # where: ("services", 0, "key"); () for a whole-object check
+    message: str  # a validator's own sentence, or pydantic's message in lower case
+    input: Any  # the offending value
+    cause: Exception | None  # the validator's exception, when one raised it
+    missing: bool  # a required key is absent
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(str(p) for p in self.loc)
+
+
+def first_problem(exc: ValidationError) -> Problem:
+    """The first of pydantic's errors: every loader turns it into its own one-line message."""
+    err = exc.errors()[0]
+    cause = (err.get("ctx") or {}).get("error")
+    message = str(cause) if cause is not None else err["msg"].lower()
+    return Problem(tuple(err["loc"]), message, err.get("input"), cause, err["type"] == "missing")
