@@ -1,4 +1,5 @@
-"""Running govsim: single simulations, the command line, results on disk."""
+"""Running govsim: single simulations, batch experiments (design, evaluators, result folders,
+statistics, report, sensitivity). The command line is in `cli`."""
 
 from experiments.simulate import RunResult, run_simulation, simulate
 

@@ -1,4 +1,5 @@
-"""The govsim model: parameters, service environment, interventions, case flow and outcomes."""
+"""The govsim model: the cities, their case flow and its judging, the competition between them,
+the day record, ledger and outcomes, and the Mesa model that runs it all (`CityModel`)."""
 
 from model.outcomes import OUTCOMES, Outcome
 from model.simulation import CityModel

@@ -115,7 +115,3 @@ class DayRecord:
         for name in TALLY_NAMES:
             setattr(self, name, 0.0)
         self.db_days: list[int] = []
-
-    def tallies(self) -> dict[str, float]:
-        """Every tally by name."""
-        return {name: getattr(self, name) for name in TALLY_NAMES}

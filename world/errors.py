@@ -15,7 +15,7 @@ class ParameterError(ValueError):
 
 def unknown_name_message(kind: str, name: str, valid: Any) -> str:
     """'unknown X "name"' with the nearest valid name suggested."""
-    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)  # arithmetic: a hint
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"unknown {kind} {name!r}{hint}"
 
