@@ -25,7 +25,7 @@ from experiments.statistics import t_interval
 from experiments.summary import summarize
 
 VENV_BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 SPEC = """
 description = "tiny test experiment"

@@ -1,1 +1,0 @@
-"""Helpers for the dashboard tests (a synthetic experiment result folder, browser helpers)."""
