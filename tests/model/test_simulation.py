@@ -12,7 +12,6 @@ from agents import Citizen, CityGovernment, CivilServant, Enterprise, Office
 from model import OUTCOMES, CityModel, Parameters
 from scenarios import load_preset, preset_names
 from world.calendar import is_working_day
-from world.interventions import build_intervention
 
 
 def run(params, catalogue, policy=(), seed=0, days=120) -> CityModel:
@@ -156,29 +155,3 @@ def test_start_ups_become_enterprises(small, catalogue) -> None:
     founded = m.enterprises.active[small.n_enterprises : m.enterprises.size].sum()
     assert founded > 0
     assert founded <= t["db_completed"].sum()
-
-
-def test_lean_staffing_closes_counters(catalogue) -> None:
-    city = Parameters(n_citizens=60_000, n_enterprises=3000)
-    base = CityModel(city, catalogue, [], rng=0)
-    lean = CityModel(city, catalogue, [build_intervention({"type": "lean_staffing"})], rng=0)
-    monday = 0
-    base.step()
-    lean.step()
-    assert base.day == monday
-    for b, o in zip(base.offices, lean.offices, strict=True):
-        fte = max(o.spec.min_staff, o.staff * 0.7)
-        assert o.staff_on_duty(lean.env) == pytest.approx(fte)
-        assert b.on_duty == o.counters_on(o.staff, monday) >= o.on_duty
-        assert o.on_duty == o.counters_on(fte, monday) == o.queue.n_servers
-    assert sum(o.on_duty for o in lean.offices) < sum(b.on_duty for b in base.offices)
-
-
-def test_part_time_counters_open_their_share_of_days() -> None:
-    from agents.office import Office
-
-    for fte in (0.4, 1.25, 2.5, 3.0):
-        days = [d for d in range(700) if is_working_day(d)]
-        opened = [Office.counters_on(fte, d) for d in days]
-        assert set(opened) <= {math.floor(fte), math.ceil(fte)}
-        assert sum(opened) / len(days) == pytest.approx(fte, abs=0.01)

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from tests.dashboard.browser import (
+from tests.viz.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     Server,
@@ -26,7 +26,7 @@ from tests.dashboard.browser import (
     step,
     wait_day,
 )
-from tests.dashboard.synthetic import write_result_folder
+from tests.viz.synthetic import write_result_folder
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from scipy import stats
 
 from model.outcomes import OUTCOMES
 from scenarios import load_preset, preset_names
-from tests.dashboard.synthetic import PRESETS, REPLICATES, write_result_folder
+from tests.viz.synthetic import PRESETS, REPLICATES, write_result_folder
 from viz import controls, i18n, lessons, offline_assets, results, server, specs, vega_widget
 from viz.dashboard_model import (
     DashboardModel,

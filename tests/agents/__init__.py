@@ -1,0 +1,1 @@
+"""Tests of agents/: citizens, enterprises, offices, the city government."""

@@ -1,0 +1,1 @@
+"""Tests of cli/: the govsim command as a user runs it."""

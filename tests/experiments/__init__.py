@@ -1,0 +1,1 @@
+"""Tests of experiments/: designs, evaluators, result folders, summaries, sensitivity."""

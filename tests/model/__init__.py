@@ -1,0 +1,1 @@
+"""Tests of model/: cases and their flow, judging, the ledger, the city model, competition."""

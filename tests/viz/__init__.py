@@ -1,0 +1,1 @@
+"""Tests of viz/: the dashboard, with and without a browser, and their helpers."""

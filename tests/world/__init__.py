@@ -1,0 +1,1 @@
+"""Tests of world/: calendar, catalogue, parameters, environment, queueing, interventions."""
