@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.dashboard.browser import (
+from tests.viz.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     Server,
