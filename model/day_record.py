@@ -115,3 +115,7 @@ class DayRecord:
         for name in TALLY_NAMES:
             setattr(self, name, 0.0)
         self.db_days: list[int] = []
+
+    def tallies(self) -> dict[str, float]:
+        """Every tally by name (to inspect a day, or compare two)."""
+        return {name: getattr(self, name) for name in TALLY_NAMES}
