@@ -1,37 +1,26 @@
-"""The `govsim` command line: list presets and parameters, run and compare simulations."""
+"""The `govsim` command line: list presets and parameters, run and compare simulations, run and
+read batch experiments, start the dashboard.
+
+Every command checks its input first and imports the model, pandas, scipy, matplotlib or SALib
+only after that, inside the command: a mistake or `--help` is answered at once. Bad input of any
+kind is one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from experiments.design import load_spec, param_info
-from experiments.evaluators import Evaluator, make_evaluator
-from experiments.report import write_report
-from experiments.result_folder import is_result_folder
-from experiments.run_folder import save_run
-from experiments.runner import ExperimentReport, run_experiment
-from experiments.sensitivity import (
-    METHODS,
-    problem,
-    run_sensitivity,
-    sensitivity_indices,
-    write_indices,
-)
-from experiments.simulate import RunResult, run_simulation
-from experiments.summary import summarize
-from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOMES, format_value
-from scenarios.loader import list_presets, load_preset
-from world.errors import ParameterError
-from world.parameters import ROLES, Parameters, RegionParameters
+from world.errors import InputError
+
+MAX_DAYS = 36_500  # the same limit as an experiment file's `days`
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_SCHEDULER = re.compile(r"^((tcp|tls|ws|wss)://)?[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
 app = typer.Typer(
     help="govsim: agent-based simulation of government service reform.",
@@ -40,9 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-# Tables are wide: when printing to a file or a pipe, do not squeeze them into 80 columns.
-out_console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True)
 
 
 class UserError(Exception):
@@ -51,6 +37,10 @@ class UserError(Exception):
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
     """['n_citizens=100', ...] -> {'n_citizens': '100'}; names are checked, values parsed later."""
+    if not items:
+        return {}
+    from world.parameters import param_info
+
     out: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -62,74 +52,72 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     return out
 
 
-def outcome_table(columns: list[tuple[str, dict]], title: str) -> Table:
-    """One row per outcome, one column per (label, summary)."""
-    table = Table(title=title)
-    table.add_column("outcome")
-    table.add_column("unit")
-    for label, _ in columns:
-        table.add_column(label, justify="right")
-    table.add_column("better", justify="center")
-    arrows = {"higher": "↑", "lower": "↓", "neutral": ""}
-    for o in OUTCOMES:
-        cells = [format_value(summary[o.name], o.unit) for _, summary in columns]
-        table.add_row(o.name, o.unit, *cells, arrows[o.direction])
-    return table
+def check_preset(preset: str) -> None:
+    """An unknown preset name, or a preset file that is not there, fails before anything loads."""
+    from scenarios.paths import preset_path
+
+    path = preset_path(preset)
+    if not path.is_file():
+        raise UserError(f"{path}: no such preset file")
 
 
-CITY_COLUMNS = (  # outcome, short header
-    ("competitiveness_index", "index"),
-    ("enterprises", "firms"),
-    ("net_firm_inflow", "firms in/yr"),
-    ("residents", "residents"),
-    ("business_reputation", "image"),
-    ("satisfaction_citizens", "sat. cit."),
-    ("satisfaction_enterprises", "sat. firms"),
-    ("days_per_case", "days"),
-    ("trips_per_case", "trips"),
-    ("informal_payment_rate", "informal"),
-)
+def check_run_out(out: Path) -> None:
+    """`govsim run --out`: a folder this process can create, and not an experiment's."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file, not a folder")
+    if (out / "runs.parquet").exists() or (
+        (out / "manifest.json").is_file() and _is_experiment(out)
+    ):
+        raise UserError(
+            f"--out {out}: holds an experiment's results (govsim experiment run); use another"
+            " folder"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    probe = out / ".govsim-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror})") from None
 
 
-def city_table(result: RunResult) -> Table:
-    """One row per city: the competition at a glance."""
-    table = Table(
-        title=f"{result.preset.name}: cities after {result.days} days, seed {result.seed}",
-        caption="full names and units in the table below",
-    )
-    table.add_column("city", no_wrap=True)
-    units = {o.name: o.unit for o in OUTCOMES}
-    for _, header in CITY_COLUMNS:
-        table.add_column(header, justify="right", no_wrap=True)
-    for c in result.city_summaries():
-        table.add_row(c["name"], *(format_value(c[name], units[name]) for name, _ in CITY_COLUMNS))
-    return table
+def _is_experiment(out: Path) -> bool:
+    try:
+        return json.loads((out / "manifest.json").read_text()).get("kind") == "govsim experiment"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
-def _run_with_progress(preset: str, days: int | None, seed: int, overrides: dict) -> RunResult:
-    loaded = load_preset(preset)
-    if overrides:
-        loaded = loaded.with_overrides(overrides)
-    progress = Progress(
-        TextColumn(f"[bold]{loaded.name}[/] seed {seed}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days"),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task("run", total=days or loaded.days)
-        return run_simulation(
-            loaded, days, seed, progress=lambda done, total: progress.update(task, completed=done)
+def check_scheduler(scheduler: str | None) -> None:
+    if scheduler is not None and scheduler != "local" and not _SCHEDULER.match(scheduler):
+        raise UserError(
+            f"--scheduler {scheduler!r}: give a Dask scheduler address tcp://HOST:PORT, or 'local'"
         )
 
 
+def _run_with_progress(preset: str, days: int | None, seed: int, overrides: dict) -> Any:
+    from cli.show import day_progress
+    from experiments.simulate import run_simulation
+    from scenarios.loader import load_preset
+
+    loaded = load_preset(preset)
+    if overrides:
+        loaded = loaded.with_overrides(overrides)
+    progress, update = day_progress(f"{loaded.name} seed {seed}", days or loaded.days)
+    with progress:
+        return run_simulation(loaded, days, seed, progress=update)
+
+
 DaysOpt = Annotated[
-    int | None, typer.Option("--days", min=1, help="Days to simulate (default: the preset's)")
+    int | None,
+    typer.Option("--days", min=1, max=MAX_DAYS, help="Days to simulate (default: the preset's)"),
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed (replicate)")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", min=0, max=2**63 - 1, help="Random seed (replicate)")
+]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a parameter: name=value (repeatable)"),
@@ -139,6 +127,11 @@ SetOpt = Annotated[
 @app.command()
 def presets() -> None:
     """List the presets with their one-line descriptions."""
+    from rich.table import Table
+
+    from cli.show import out_console
+    from scenarios.loader import list_presets
+
     table = Table(title="govsim presets")
     table.add_column("preset")
     table.add_column("description")
@@ -151,6 +144,11 @@ def presets() -> None:
 @app.command()
 def parameters() -> None:
     """List every parameter: default, range, unit, role and meaning."""
+    from rich.table import Table
+
+    from cli.show import out_console
+    from world.parameters import ROLES, Parameters, RegionParameters
+
     table = Table(title="govsim parameters (set with --set name=value)")
     for col in ("name", "applies to", "role", "default", "range", "unit", "description"):
         table.add_column(col)
@@ -177,13 +175,20 @@ def run(
     ] = False,
 ) -> None:
     """Run one simulation and print its outcomes."""
+    check_preset(preset)
+    if out is not None:
+        check_run_out(out)
     overrides = parse_assignments(set_ or [])
     result = _run_with_progress(preset, days, seed, overrides)
     if out is not None:
+        from experiments.run_folder import save_run
+
         save_run(result, out)
     if as_json:
         sys.stdout.write(json.dumps(result.outcomes_json(), ensure_ascii=False) + "\n")
         return
+    from cli.show import city_table, out_console, outcome_table
+
     title = f"{result.preset.name}: {result.days} days, seed {seed}"
     cities = result.city_summaries()
     if len(cities) > 1:
@@ -205,8 +210,13 @@ def compare(
     set_: SetOpt = None,
 ) -> None:
     """Run several presets with the same seed and print their outcomes side by side."""
+    for preset in presets_:
+        check_preset(preset)
     overrides = parse_assignments(set_ or [])
     results = [_run_with_progress(p, days, seed, overrides) for p in presets_]
+    from cli.show import out_console, outcome_table
+    from model.outcomes import DOING_BUSINESS_REFERENCES
+
     n_days = results[0].days
     columns = [(r.preset.name, r.summary) for r in results]
     out_console.print(outcome_table(columns, f"{n_days} days, seed {seed} (paired)"))
@@ -224,11 +234,24 @@ def dashboard(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port")] = 8765,
+    results_root: Annotated[
+        Path,
+        typer.Option(
+            "--results-root",
+            help="The only folder whose experiments the results page may open (default: results/)",
+        ),
+    ] = Path("results"),
 ) -> None:
     """Start the interactive dashboard (Solara) at http://HOST:PORT/; works offline."""
+    if host not in LOOPBACK:
+        sys.stderr.write(
+            f"govsim: warning: --host {host} makes the dashboard reachable from the network:"
+            " anyone who can reach this machine can use it and read the results under"
+            f" {results_root.resolve()}\n"
+        )
     from viz.server import serve  # the dashboard's heavy imports only when asked for
 
-    serve(host, port)
+    serve(host, port, results_root)
 
 
 experiment_app = typer.Typer(
@@ -254,24 +277,14 @@ ReferenceOpt = Annotated[
         help="Preset the paired differences are taken against (default: the experiment's)",
     ),
 ]
-
-
-def _experiment_progress(label: str) -> tuple[Progress, Callable[[int, int, int], None]]:
-    progress = Progress(
-        TextColumn(f"[bold]{label}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TextColumn("{task.fields[failed]} failed"),
-        TimeRemainingColumn(),
-        console=err_console,
-    )
-    task = progress.add_task("runs", total=None, failed=0)
-
-    def update(done: int, total: int, failed: int) -> None:
-        progress.update(task, completed=done, total=total, failed=failed)
-
-    return progress, update
+FreshOpt = Annotated[
+    bool,
+    typer.Option("--fresh", help="Delete the folder's earlier results first and start over"),
+]
+MaxRunsOpt = Annotated[
+    int,
+    typer.Option("--max-runs", min=1, help="Refuse a design with more runs than this"),
+]
 
 
 @experiment_app.command("run")
@@ -280,22 +293,42 @@ def experiment_run(
     out: Annotated[Path, typer.Option("--out", help="Result folder (created or resumed)")],
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    fresh: FreshOpt = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run the failed runs again")
+    ] = False,
+    max_runs: MaxRunsOpt = 1_000_000,
 ) -> None:
     """Run an experiment; rerunning the same command resumes it."""
+    check_scheduler(scheduler)
+    from cli.show import run_progress
+    from experiments.design import load_spec
+    from experiments.evaluators import make_evaluator
+    from experiments.runner import run_experiment
+
     design = load_spec(spec)
     evaluator = make_evaluator(workers, scheduler)
-    progress, update = _experiment_progress(spec.stem)
+    progress, update = run_progress(spec.stem)
     with progress:
-        report = run_experiment(design, out, evaluator, update, source=str(spec))
+        report = run_experiment(
+            design,
+            out,
+            evaluator,
+            update,
+            source=str(spec),
+            fresh=fresh,
+            retry_failed=retry_failed,
+            max_runs=max_runs,
+        )
     _report_runs(report, evaluator, out)
 
 
-def _report_runs(report: ExperimentReport, evaluator: Evaluator, out: Path) -> None:
-    err_console.print(
+def _report_runs(report: Any, evaluator: Any, out: Path) -> None:
+    repaired = f", {report.repaired} damaged run(s) redone" if report.repaired else ""
+    sys.stderr.write(
         f"{report.total} runs: {report.skipped} already done, {report.ran} run now"
-        f" ({report.failed} failed) in {report.wall_seconds:.1f} s on {evaluator.name}"
-        f" x{evaluator.workers}; results in {out}/",
-        markup=False,
+        f" ({report.failed} failed{repaired}) in {report.wall_seconds:.1f} s on {evaluator.name}"
+        f" x{evaluator.workers}; results in {out}/\n"
     )
 
 
@@ -315,6 +348,8 @@ def experiment_summarize(
     if as_json:
         sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         return
+    from cli.show import out_console, summary_table
+
     out_console.print(summary_table(table, reference))
 
 
@@ -322,36 +357,23 @@ def _reference(folder: Path, given: str | None) -> str:
     """The reference preset: as given, or the one the experiment file names."""
     if given:
         return given
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-        return manifest["spec"]["reference"]
-    except (OSError, KeyError, ValueError):
-        return "baseline"
+    from experiments.result_folder import read_manifest
+
+    manifest = read_manifest(folder) or {}
+    spec = manifest.get("spec")
+    reference = spec.get("reference") if isinstance(spec, dict) else None
+    return reference if isinstance(reference, str) else "baseline"
 
 
-def _summary(folder: Path, reference: str):
-    if not is_result_folder(folder):
+def _summary(folder: Path, reference: str) -> Any:
+    if not folder.is_dir() or not (folder / "runs.parquet").exists():
         raise UserError(f"{folder} is not a govsim experiment result folder")
+    from experiments.summary import summarize
+
     try:
         return summarize(folder, reference)
-    except (ValueError, FileNotFoundError) as exc:
+    except ValueError as exc:  # no successful run, an unknown reference: about this folder
         raise UserError(str(exc)) from None
-
-
-def summary_table(table, reference: str) -> Table:
-    """The summary for a person: value with CI, and difference with CI, per outcome."""
-    shown = Table(title=f"Summary (95% CI over replicates; differences paired against {reference})")
-    for col in ("preset", "point", "city", "outcome", "mean [95% CI]", "diff [95% CI]"):
-        shown.add_column(col, justify="right" if "[" in col else "left")
-    for r in table.itertuples():
-        value = f"{r.mean:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"
-        diff = (
-            ""
-            if r.preset == reference
-            else f"{r.diff:+.4g} [{r.diff_low:+.4g}, {r.diff_high:+.4g}]"
-        )
-        shown.add_row(r.preset, str(r.point), r.city, r.outcome, value, diff)
-    return shown
 
 
 @experiment_app.command("report")
@@ -362,8 +384,10 @@ def experiment_report(
     """Write report.html (charts with uncertainty bands, paired differences, the table)."""
     reference = _reference(folder, reference)
     _summary(folder, reference)
+    from experiments.report import write_report
+
     path = write_report(folder, reference)
-    out_console.print(f"report written to {path}")
+    sys.stdout.write(f"report written to {path}\n")
 
 
 @experiment_app.command("sensitivity")
@@ -379,29 +403,39 @@ def experiment_sensitivity(
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    fresh: FreshOpt = False,
 ) -> None:
     """Global sensitivity analysis (SALib) as a resumable experiment; rerun to resume."""
-    if method not in METHODS:
-        raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    methods = ("morris", "sobol")
+    if method not in methods:
+        raise UserError(f"--method must be one of {', '.join(methods)}, got {method!r}")
+    check_scheduler(scheduler)
+    from cli.show import indices_table, out_console, run_progress
+    from experiments.design import load_spec
+    from experiments.evaluators import make_evaluator
+    from experiments.sensitivity import (
+        problem,
+        run_sensitivity,
+        sensitivity_indices,
+        write_indices,
+    )
+
     design = load_spec(spec)
     problem(design)  # a spec without a [sensitivity] table fails here, before any run
     folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
     evaluator = make_evaluator(workers, scheduler)
-    progress, update = _experiment_progress(f"{spec.stem} {method}")
+    progress, update = run_progress(f"{spec.stem} {method}")
     with progress:
-        report = run_sensitivity(design, method, folder, evaluator, update, source=str(spec))
+        report = run_sensitivity(
+            design, method, folder, evaluator, update, source=str(spec), fresh=fresh
+        )
     _report_runs(report, evaluator, folder)
     try:
         indices = sensitivity_indices(design, method, folder)
-    except ValueError as exc:
+    except ValueError as exc:  # failed or missing runs, an undefined outcome: about the data
         raise UserError(str(exc)) from None
     write_indices(indices, method, folder)
-    table = Table(title=f"{method} sensitivity indices (± 95% confidence)")
-    for col in indices.columns:
-        table.add_column(col, justify="left" if col in ("outcome", "parameter") else "right")
-    for row in indices.itertuples(index=False):
-        table.add_row(*(v if isinstance(v, str) else f"{v:.4g}" for v in row))
-    out_console.print(table)
+    out_console.print(indices_table(indices, method))
     out_console.print(f"indices.csv and indices.png written to {folder}/")
 
 
@@ -409,10 +443,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input becomes one line on stderr and exit status 2, never a traceback."""
     try:
         code = app(args=argv, standalone_mode=False, prog_name="govsim")
-    except (UserError, ParameterError) as exc:
+    except (UserError, InputError) as exc:
         _fail(str(exc))
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("govsim: interrupted", markup=False)
+        sys.stderr.write("govsim: interrupted\n")
         raise SystemExit(130) from None
     except Exception as exc:
         # Typer's usage errors (bad option, missing argument, wrong type) carry format_message.
@@ -424,7 +458,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"govsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    line = " ".join(message.split())  # one line, whatever the message held
+    sys.stderr.write(f"govsim: error: {line}\n")
     raise SystemExit(2)
 
 

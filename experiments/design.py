@@ -7,8 +7,9 @@ numbers), so every comparison between presets or sweep points is paired.
 from __future__ import annotations
 
 import itertools
+import math
 import re
-import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,17 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from model.outcomes import OUTCOME_BY_NAME
 from scenarios.loader import ScenarioError, load_preset
-from scenarios.toml_locations import dotted, line_of
+from scenarios.toml_files import dotted, line_of, read_toml
 from world.errors import ParameterError, first_problem, unknown_name_message
-from world.parameters import ROLES, ParameterInfo, Parameters, RegionParameters
+from world.parameters import ROLES, Parameters, RegionParameters, param_info
 
 MAX_TIMESERIES_EVERY = 3650
+MAX_SEED = 2**63 - 1  # seeds are stored as 64-bit integers
 
 
 class LatinHypercube(BaseModel):
     """A seeded Latin hypercube over parameter ranges (a declared range when none is given)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     samples: int = Field(ge=1, le=100_000)
     seed: int = Field(0, ge=0)
     ranges: dict[str, list[float] | str] = Field(min_length=1)
@@ -38,7 +40,7 @@ class Sweep(BaseModel):
     """Grid lists (every combination), a Latin hypercube and a list of points; all may be absent
     (no sweep)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     latin_hypercube: LatinHypercube | None = None
     points: list[dict[str, Any]] = Field(
@@ -49,7 +51,7 @@ class Sweep(BaseModel):
 class SensitivitySpec(BaseModel):
     """A global sensitivity analysis: which parameters over which ranges, for which outcomes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     preset: str | None = None  # default: the experiment's first preset
     outcomes: list[str] = Field(min_length=1)
     samples: int = Field(16, ge=2, le=100_000, description="Base sample size N")
@@ -78,13 +80,13 @@ class SensitivitySpec(BaseModel):
 class ExperimentSpec(BaseModel):
     """What to run: presets, a sweep, replicates, days, seeds, and which outcomes to keep."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     description: str = Field(min_length=1)
     presets: list[str] = Field(min_length=1)
     reference: str = "baseline"
     replicates: int = Field(5, ge=1, le=100_000)
     days: int = Field(365, ge=1, le=36_500)
-    base_seed: int = Field(0, ge=0)
+    base_seed: int = Field(0, ge=0, le=MAX_SEED)
     parameters: dict[str, Any] = Field(default_factory=dict)
     sweep: Sweep = Field(default_factory=Sweep)
     outcomes: list[str] = Field(default_factory=list)
@@ -121,23 +123,73 @@ class RunSpec:
     seed: int
 
 
-def safe_name(text: str) -> str:
-    """A name usable in a file name on any system."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+MAX_RUNS = 1_000_000  # an experiment larger than this is refused unless the limit is raised
+_KEPT = re.compile(r"[\w.-]")  # kept as they are in a run id: letters (any script), digits, _ . -
+_MAX_ID_BYTES = 200  # a run id is part of a file name (at most 255 bytes on most systems)
+
+
+def preset_label(preset: str) -> str:
+    """What an experiment calls a preset in its tables: the file's stem, or the preset's name."""
+    return unicodedata.normalize("NFC", Path(preset).stem)
+
+
+def id_part(label: str) -> str:
+    """A label as part of a run id: readable, and distinct labels give distinct ids.
+
+    Letters of any script, digits, '_', '.' and '-' stay; every other character becomes %XX
+    of its UTF-8 bytes (so 'a b' and 'a_b', or two Chinese names, never map to the same id).
+    """
+    return "".join(
+        c if _KEPT.fullmatch(c) else "".join(f"%{b:02X}" for b in c.encode()) for c in label
+    )
+
+
+def check_run_identity(presets: list[str]) -> None:
+    """Refuse presets that would share a label or whose run ids would clash in a file system.
+
+    Raises SpecError naming the two presets (`presets[i]`), so that no run ever overwrites
+    another's results.
+    """
+    seen: dict[str, int] = {}
+    for i, preset in enumerate(presets):
+        label = preset_label(preset)
+        if not label:
+            raise SpecError(f"presets[{i}]: {preset!r} has no name")
+        if len(id_part(label).encode()) > _MAX_ID_BYTES:
+            raise SpecError(f"presets[{i}]: the name {label!r} is too long for a run id")
+        key = label.casefold()  # file systems that ignore case would mix the two
+        if key in seen:
+            j = seen[key]
+            raise SpecError(
+                f"presets[{i}]: {preset!r} has the same name as presets[{j}] {presets[j]!r}"
+                f" ({label!r}): their runs would overwrite each other; rename one file"
+            )
+        seen[key] = i
+
+
+def count_runs(spec: ExperimentSpec) -> int:
+    """How many runs the design has, computed without building any of them."""
+    grid = math.prod(len(v) for v in spec.sweep.grid.values()) if spec.sweep.grid else 0
+    lhs = spec.sweep.latin_hypercube
+    samples = (lhs.samples if lhs is not None else 0) + len(spec.sweep.points)
+    # every grid point with every sample; only samples; only a grid; or one point (no sweep)
+    points = max(grid, 1) * samples if samples else max(grid, 1)
+    return len(spec.presets) * points * spec.replicates
+
+
+def check_size(spec: ExperimentSpec, max_runs: int = MAX_RUNS) -> int:
+    """The number of runs, or a SpecError when it is above `max_runs`."""
+    n = count_runs(spec)
+    if n > max_runs:
+        raise SpecError(
+            f"the experiment has {n:,} runs, more than the limit of {max_runs:,}: reduce the"
+            " sweep or the replicates, or raise the limit (--max-runs)"
+        )
+    return n
 
 
 class SpecError(ScenarioError):
     """A bad experiment file; the message is one line naming the file, line and key."""
-
-
-def param_info(name: str) -> ParameterInfo:
-    """The declaration of a city or region parameter; unknown names suggest the nearest."""
-    if name in Parameters.model_fields:
-        return Parameters.info(name)
-    if name in RegionParameters.model_fields:
-        return RegionParameters.info(name)
-    valid = [*Parameters.model_fields, *RegionParameters.model_fields]
-    raise ParameterError(unknown_name_message("parameter", name, valid))
 
 
 def sweep_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
@@ -177,15 +229,22 @@ def latin_hypercube(lhs: LatinHypercube | None) -> list[dict[str, Any]]:
     return samples
 
 
-def expand(spec: ExperimentSpec) -> list[RunSpec]:
-    """The full list of runs: preset x sweep point x replicate, seeds shared across them."""
+def expand(spec: ExperimentSpec, max_runs: int = MAX_RUNS) -> list[RunSpec]:
+    """The full list of runs: preset x sweep point x replicate, seeds shared across them.
+
+    The size is checked before anything is built, and so is that every run gets its own id.
+    """
+    check_size(spec, max_runs)
+    check_run_identity(spec.presets)
     runs = []
+    points = sweep_points(spec)
     for preset in spec.presets:
-        for k, point in enumerate(sweep_points(spec)):
+        name = id_part(preset_label(preset))
+        for k, point in enumerate(points):
             for r in range(spec.replicates):
                 runs.append(
                     RunSpec(
-                        run_id=f"{safe_name(Path(preset).stem)}~p{k:04d}~r{r:04d}",
+                        run_id=f"{name}~p{k:04d}~r{r:04d}",
                         preset=preset,
                         point=k,
                         sweep=tuple(sorted(point.items())),
@@ -199,14 +258,9 @@ def expand(spec: ExperimentSpec) -> list[RunSpec]:
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Read and validate an experiment file before anything runs; one-line errors."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise SpecError(f"{path}: no such experiment file") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: malformed TOML: {exc}") from None
+    if not path.exists():
+        raise SpecError(f"{path}: no such experiment file")
+    text, data = read_toml(path, SpecError)
 
     def where(key: tuple) -> str:
         line = line_of(text, key)
@@ -228,34 +282,48 @@ def load_spec(path: str | Path) -> ExperimentSpec:
             raise SpecError(f"{where(('presets', i))}: {exc}") from None
         resolved.append(target)
     spec = spec.model_copy(update={"presets": resolved})
+    try:
+        check_run_identity(resolved)
+    except SpecError as exc:
+        index = int(str(exc).split("]", 1)[0].removeprefix("presets["))
+        raise SpecError(f"{where(('presets', index))}: {str(exc).split(': ', 1)[1]}") from None
     if spec.sensitivity is not None and spec.sensitivity.preset is not None:
-        by_stem = {Path(p).stem: p for p in resolved}
+        by_stem = {preset_label(p): p for p in resolved}
         if spec.sensitivity.preset in by_stem:
             sens = spec.sensitivity.model_copy(update={"preset": by_stem[spec.sensitivity.preset]})
             spec = spec.model_copy(update={"sensitivity": sens})
-    if spec.reference not in {Path(p).stem for p in spec.presets}:
+    if spec.reference not in {preset_label(p) for p in spec.presets}:
         raise SpecError(f"{where(('reference',))}: reference {spec.reference!r} is not a preset")
+    if spec.base_seed + spec.replicates - 1 > MAX_SEED:
+        raise SpecError(
+            f"{where(('base_seed',))}: base_seed + replicates - 1 must be at most 2**63 - 1"
+        )
+    parameters = {}
     for name, value in spec.parameters.items():
         try:
-            _check_value(name, value)
+            parameters[name] = _check_value(name, value)
         except ParameterError as exc:
             raise SpecError(f"{where(('parameters', name))}: {exc}") from None
+    grid = {}
     for name, values in spec.sweep.grid.items():
         if not values:
             raise SpecError(f"{where(('sweep', 'grid', name))}: give at least one value")
+        grid[name] = []
         for value in values:
             try:
-                _check_value(name, value)
+                grid[name].append(_check_value(name, value))
             except ParameterError as exc:
                 raise SpecError(f"{where(('sweep', 'grid', name))}: {exc}") from None
     names = set(spec.sweep.points[0]) if spec.sweep.points else set()
     if spec.sweep.latin_hypercube is not None and names:
         names = set(spec.sweep.latin_hypercube.ranges)  # the points extend the hypercube's sample
+    points = []
     for i, point in enumerate(spec.sweep.points):
         key = ("sweep", "points", i)
+        points.append({})
         for name, value in point.items():
             try:
-                _check_value(name, value)
+                points[-1][name] = _check_value(name, value)
             except ParameterError as exc:
                 raise SpecError(f"{where((*key, name))}: {exc}") from None
         if not point:
@@ -272,7 +340,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         preset = spec.sensitivity.preset
         if preset is not None and preset not in {
             *spec.presets,
-            *(Path(p).stem for p in spec.presets),
+            *(preset_label(p) for p in spec.presets),
         }:
             raise SpecError(f"{where(('sensitivity', 'preset'))}: {preset!r} is not a preset")
     for where_key, table in ranges:
@@ -281,7 +349,8 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 parameter_range(name, r)
             except ParameterError as exc:
                 raise SpecError(f"{where((*where_key, name))}: {exc}") from None
-    return spec
+    sweep = spec.sweep.model_copy(update={"grid": grid, "points": points})
+    return spec.model_copy(update={"parameters": parameters, "sweep": sweep})
 
 
 def parameter_range(name: str, r: list[float] | str) -> tuple[float, float]:
@@ -298,8 +367,14 @@ def parameter_range(name: str, r: list[float] | str) -> tuple[float, float]:
     return float(r[0]), float(r[1])
 
 
-def _check_value(name: str, value: Any) -> None:
+def _check_value(name: str, value: Any) -> Any:
+    """The value as the parameter's type ("2e3" -> 2000 for an integer), validated."""
     info = param_info(name)
     cls = Parameters if name in Parameters.model_fields else RegionParameters
     parsed = info.parse(value) if isinstance(value, str) else value
+    if info.type is float and isinstance(parsed, int) and not isinstance(parsed, bool):
+        parsed = float(parsed)
+    if info.type is int and isinstance(parsed, float) and parsed.is_integer():
+        parsed = int(parsed)  # a range's bound read as a float
     cls.build({name: parsed})
+    return parsed

@@ -4,16 +4,45 @@ Each is an `Evaluator`: a context manager (start and stop its workers) with
 `map_unordered(fn, items, *args)`, yielding results as they finish with a bounded number of
 tasks in flight, so memory stays flat however many runs an experiment has. Every run is a pure
 function of its inputs, so all evaluators give the same numbers.
+
+A worker process that dies (killed, or out of memory) never takes the experiment down: the tasks
+it had in flight are run again, each alone, and a task whose worker dies again while it runs
+alone comes back as `WorkerLost` instead of a result. Local workers exit when the runner that
+started them ends, so killing a runner leaves no worker behind.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Self
+
+from world.errors import InputError
+
+CONNECT_TIMEOUT = "5s"  # a scheduler that does not answer by then is not there
+
+
+class EvaluatorError(InputError):
+    """An evaluator that cannot start (a Dask scheduler that does not answer)."""
+
+
+LOST = "its worker process died (killed, or out of memory) twice, the second time running alone"
+
+
+@dataclass(frozen=True)
+class WorkerLost:
+    """What `map_unordered` yields for a task whose worker died: the task and why."""
+
+    item: Any
+    reason: str = LOST
 
 
 def default_workers() -> int:
@@ -70,12 +99,17 @@ class ProcessEvaluator(Evaluator):
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Self:
+        self._pool = self._start()
+        return self
+
+    def _start(self) -> ProcessPoolExecutor:
         # Workers are forked from a clean server process that has already imported the model
         # (fast start, no state or threads inherited from this process).
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["experiments.task"])
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        return self
+        return ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=die_with, initargs=(os.getpid(),)
+        )
 
     def __exit__(self, *exc: object) -> None:
         assert self._pool is not None
@@ -83,8 +117,41 @@ class ProcessEvaluator(Evaluator):
 
     def map_unordered(self, fn: Callable, items: Iterable, *args: Any) -> Iterator:
         assert self._pool is not None, "use the evaluator in a with-block"
-        pool = self._pool
-        yield from _bounded(lambda item: pool.submit(fn, item, *args), items, 2 * self.workers)
+        queue = iter(items)
+        alone: deque = deque()  # tasks that were in flight when a worker died: run one at a time
+        pending: dict[Future, tuple[Any, bool]] = {}
+        while True:
+            if alone:
+                if not pending:
+                    item = alone.popleft()
+                    pending[self._pool.submit(fn, item, *args)] = (item, True)
+            else:
+                for item in _take(queue, 2 * self.workers - len(pending)):
+                    pending[self._pool.submit(fn, item, *args)] = (item, False)
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                item, isolated = pending.pop(future)
+                if isinstance(future.exception(), BrokenProcessPool):
+                    broken = True
+                    if isolated:
+                        yield WorkerLost(item)
+                    else:
+                        alone.append(item)
+                else:
+                    yield future.result()
+            if broken:
+                # The whole pool is gone: what finished is kept, the rest runs again, alone.
+                for future, (item, _) in pending.items():
+                    if future.done() and future.exception() is None:
+                        yield future.result()
+                    else:
+                        alone.append(item)
+                pending.clear()
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._start()
 
 
 class DaskEvaluator(Evaluator):
@@ -113,7 +180,14 @@ class DaskEvaluator(Evaluator):
             )
             self._client = Client(self._cluster)
         else:
-            self._client = Client(self.address, timeout="30s")
+            try:
+                self._client = Client(self.address, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                raise EvaluatorError(
+                    f"--scheduler {self.address}: no Dask scheduler answered within"
+                    f" {CONNECT_TIMEOUT} ({type(exc).__name__}); is it running, and is the"
+                    " address right?"
+                ) from None
             self.workers = max(1, len(self._client.scheduler_info()["workers"]))
         return self
 
@@ -124,20 +198,30 @@ class DaskEvaluator(Evaluator):
             self._cluster.close()
 
     def map_unordered(self, fn: Callable, items: Iterable, *args: Any) -> Iterator:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         client = self._client
         assert client is not None, "use the evaluator in a with-block"
-        in_flight = 2 * self.workers
         it = iter(items)
         pending = as_completed()
-        for item in _take(it, in_flight):
-            pending.add(client.submit(fn, item, *args, pure=False))
+        item_of: dict[str, Any] = {}
+
+        def submit(item: Any) -> None:
+            future = client.submit(fn, item, *args, pure=False)
+            item_of[future.key] = item
+            pending.add(future)
+
+        for item in _take(it, 2 * self.workers):
+            submit(item)
         for future in pending:
-            result = future.result()
+            item = item_of.pop(future.key)
+            try:
+                result = future.result()
+            except KilledWorker:  # Dask retried it on other workers; each of them died
+                result = WorkerLost(item, "its Dask worker died at every try")
             future.release()
-            for item in _take(it, 1):
-                pending.add(client.submit(fn, item, *args, pure=False))
+            for following in _take(it, 1):
+                submit(following)
             yield result
 
 
@@ -151,16 +235,35 @@ def _take(it: Iterator, n: int) -> list:
     return out
 
 
-def _bounded(submit: Callable[[Any], Future], items: Iterable, limit: int) -> Iterator:
-    """Keep at most `limit` futures in flight; yield results as they complete."""
-    it = iter(items)
-    pending = {submit(item) for item in _take(it, limit)}
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            for item in _take(it, 1):
-                pending.add(submit(item))
-            yield future.result()
+def die_with(runner: int) -> None:
+    """In a worker: exit as soon as the runner process `runner` ends (killed or not).
+
+    Workers are children of multiprocessing's fork server, which they keep alive themselves, so
+    nothing would otherwise stop them computing for nobody after `kill -9` of the runner. A
+    thread waits on a Linux pidfd of the runner and ends the worker the moment it exits.
+    """
+    try:
+        fd = os.pidfd_open(runner)
+    except (OSError, AttributeError):  # the runner is already gone, or not Linux
+        if not _alive(runner):
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        select.select([fd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="govsim-die-with-runner", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def make_evaluator(workers: int | None, scheduler: str | None) -> Evaluator:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -69,3 +71,62 @@ def run_manifest(result: Any) -> dict[str, Any]:
         "versions": versions(),
         "git_revision": git_revision(),
     }
+
+
+# What a run's numbers depend on in the source: the model's layers and the code that runs one.
+_CODE = ("world", "agents", "model", "scenarios")
+_CODE_FILES = ("experiments/task.py", "experiments/simulate.py")
+
+
+def code_fingerprint() -> str:
+    """A hash of the source that determines a run's numbers (uncommitted edits included)."""
+    root = Path(__file__).resolve().parent.parent
+    files = [p for package in _CODE for p in sorted((root / package).rglob("*")) if p.is_file()]
+    files += [root / name for name in _CODE_FILES]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.suffix in (".py", ".toml"):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def preset_fingerprint(preset: Any) -> dict[str, Any]:
+    """What a loaded preset resolves to: every city's parameters and policy, the region's
+    parameters, the days and the catalogue (JSON-ready)."""
+    catalogue = json.dumps(preset.catalogue.model_dump(mode="json"), sort_keys=True)
+    return {
+        "days": preset.days,
+        "parameters": preset.parameters.model_dump(mode="json"),
+        "policy": [i.to_dict() for i in preset.policy],
+        "cities": [
+            {
+                "name": c.name,
+                "parameters": preset.city_parameters(c).model_dump(mode="json"),
+                "policy": [i.to_dict() for i in c.policy],
+            }
+            for c in preset.cities
+        ],
+        "region": preset.region.model_dump(mode="json"),
+        "catalogue": hashlib.sha256(catalogue.encode()).hexdigest()[:16],
+    }
+
+
+def fingerprint_difference(old: Any, new: dict[str, Any]) -> str | None:
+    """Why results made under `old` may not be mixed with runs made under `new` (None: same)."""
+    if not isinstance(old, dict):
+        return "they were made by an older govsim that did not record what made them"
+    if old.get("code") != new["code"]:
+        return (
+            f"govsim's model code has changed since (version {old.get('govsim')} ->"
+            f" {new['govsim']}, source {old.get('code')} -> {new['code']})"
+        )
+    if old.get("spec") != new["spec"]:
+        keys = sorted(set(old.get("spec") or {}) | set(new["spec"]))
+        changed = [k for k in keys if (old.get("spec") or {}).get(k) != new["spec"].get(k)]
+        return f"the experiment file has changed since ({', '.join(changed)})"
+    old_presets = old.get("presets") or {}
+    for name, data in new["presets"].items():
+        if old_presets.get(name) != data:
+            return f"preset {name!r} has changed since (its file, or the catalogue, was edited)"
+    return None

@@ -1,5 +1,5 @@
 """The result folder of an experiment: Parquet datasets written one run at a time, atomically,
-and read back by one reader.
+checked, and read back by one reader.
 
 `runs.parquet/`, `outcomes.parquet/` and `timeseries.parquet/` are Parquet datasets (folders of
 part files, one per run) that pandas, polars and DuckDB read directly. A run's outcome and
@@ -7,21 +7,39 @@ time-series parts are written first and its runs part last, each by an atomic re
 finished exactly when its runs part exists, so an interrupted experiment (even `kill -9`) resumes
 with nothing lost and nothing duplicated.
 
+The folder's promises, and what keeps them (docs/experiments.md, "Guarantees"):
+- one writer: `ResultStore.lock()` takes an exclusive lock on the folder for a whole run;
+- no damage passes unseen: `audit()` checks that every finished run's parts are there, readable
+  and of one schema; readers refuse a damaged folder, and a resume re-runs the damaged runs.
+
 `ResultStore` writes a folder; `ResultFolder` reads one (the summaries, the report, the
 sensitivity analysis and the dashboard's results page all read through it).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from experiments.atomic import write_parquet
+from world.errors import InputError
+
+DATASETS = ("runs", "outcomes", "timeseries")
+MANIFEST = "manifest.json"
+LOCK = ".govsim.lock"
+MAX_LISTED = 3  # damaged runs named in a message; the rest are counted
 
 
 @dataclass
@@ -33,7 +51,134 @@ class RunOutput:
     timeseries: pd.DataFrame | None
 
 
-DATASETS = ("runs", "outcomes", "timeseries")
+class FolderError(InputError):
+    """A result folder that cannot be used as asked; the message is one line."""
+
+
+class FolderBusyError(FolderError):
+    """Another govsim process is writing the folder."""
+
+
+class DamagedFolderError(FolderError):
+    """Finished runs whose data is missing, unreadable or of another schema."""
+
+    def __init__(self, root: Path, damage: dict[str, str]) -> None:
+        self.damage = damage
+        listed = "; ".join(f"{run}: {what}" for run, what in list(damage.items())[:MAX_LISTED])
+        more = f"; and {len(damage) - MAX_LISTED} more" if len(damage) > MAX_LISTED else ""
+        super().__init__(
+            f"{root}: {len(damage)} finished run(s) damaged ({listed}{more}); rerun the"
+            " experiment with the same --out to redo them"
+        )
+
+
+def _part_id(path: Path) -> str:
+    return path.name[len("part-") : -len(".parquet")]
+
+
+def _parts(root: Path, dataset: str) -> list[Path]:
+    """A dataset's part files (a name starting with '.' is a write cut off by a crash)."""
+    folder = root / f"{dataset}.parquet"
+    return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def _files(root: Path, dataset: str) -> list[Path]:
+    """A dataset's files: its parts, or the single file it may be (written by another tool)."""
+    path = root / f"{dataset}.parquet"
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.glob("*.parquet") if not p.name.startswith((".", "_")))
+
+
+def _schema(path: Path) -> pa.Schema | None:
+    """A file's schema, or None when it cannot be read (truncated, not Parquet)."""
+    try:
+        return pq.read_schema(path)
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def _run_ids(path: Path) -> set[str] | None:
+    """The runs a file holds rows of (None: unreadable). A part written by govsim holds one run,
+    which its row-group statistics tell without reading the rows."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        if "run_id" not in names:
+            return set()
+        col = names.index("run_id")
+        stats = [meta.row_group(g).column(col).statistics for g in range(meta.num_row_groups)]
+        if stats and all(s is not None and s.has_min_max and s.min == s.max for s in stats):
+            return {str(s.min) for s in stats}
+        return {str(v) for v in pq.read_table(path, columns=["run_id"]).column(0).to_pylist()}
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def _owner(path: Path) -> str:
+    """Who a damaged file belongs to: its run (a govsim part), else the file itself."""
+    return _part_id(path) if path.name.startswith("part-") else f"file {path.name}"
+
+
+def audit(root: str | Path) -> dict[str, str]:
+    """What is wrong with the finished runs of a result folder: {run id (or file): what}.
+
+    Every file must be readable; the files of a dataset must have one schema; a successful run
+    must have rows in the outcomes and the time series. A folder without `runs.parquet` has no
+    finished runs to check.
+    """
+    root = Path(root)
+    damage: dict[str, str] = {}
+    status: dict[str, str] = {}
+    for path in _files(root, "runs"):
+        try:
+            table = pq.read_table(path, columns=["run_id", "status"]).to_pydict()
+            status.update(zip(map(str, table["run_id"]), map(str, table["status"]), strict=True))
+        except (OSError, pa.ArrowException, KeyError):
+            damage[_owner(path)] = "runs part unreadable"
+    ok = {run for run, s in status.items() if s == "ok"} - set(damage)
+    for dataset in ("outcomes", "timeseries"):
+        if not (root / f"{dataset}.parquet").exists():
+            continue  # a dataset this folder never had (not written by govsim)
+        files = _files(root, dataset)
+        schemas = {path: _schema(path) for path in files}
+        common = _commonest([s for s in schemas.values() if s is not None])
+        present: set[str] = set()
+        for path, schema in schemas.items():
+            runs = _run_ids(path) if schema is not None else None
+            if runs is None:
+                damage.setdefault(_owner(path), f"{dataset} part unreadable")
+                continue
+            if common is not None and not schema.equals(common):
+                what = f"{dataset} part has other columns ({_difference(schema, common)})"
+                for run in runs or {_owner(path)}:
+                    damage.setdefault(run, what)
+            present |= runs
+        for run in sorted(ok - present):
+            damage.setdefault(run, f"{dataset} part missing")
+    return damage
+
+
+def _commonest(schemas: list[pa.Schema]) -> pa.Schema | None:
+    """The schema most parts share: the one the others are judged against."""
+    if not schemas:
+        return None
+    counts: dict[str, tuple[int, pa.Schema]] = {}
+    for s in schemas:
+        key = s.to_string(show_schema_metadata=False)
+        n, _ = counts.get(key, (0, s))
+        counts[key] = (n + 1, s)
+    return max(counts.values(), key=lambda item: item[0])[1]
+
+
+def _difference(schema: pa.Schema, common: pa.Schema) -> str:
+    missing = [n for n in common.names if n not in schema.names]
+    extra = [n for n in schema.names if n not in common.names]
+    if missing:
+        return "missing " + ", ".join(missing[:MAX_LISTED])
+    if extra:
+        return "extra " + ", ".join(extra[:MAX_LISTED])
+    return "other types"
 
 
 class ResultStore:
@@ -41,38 +186,116 @@ class ResultStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        for name in DATASETS:
-            (self.root / f"{name}.parquet").mkdir(parents=True, exist_ok=True)
+
+    def create(self) -> None:
+        """Make the folder and its datasets (a place that cannot hold them is a FolderError)."""
+        try:
+            for name in DATASETS:
+                (self.root / f"{name}.parquet").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderError(
+                f"{self.root}: cannot create the result folder here ({exc.strerror})"
+            ) from None
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one writer; a second gets FolderBusyError at once (no waiting)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                raise FolderBusyError(
+                    f"{self.root} is being written by another govsim (process {holder}); wait"
+                    " for it to finish, or use another --out"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def clear_stale(self) -> None:
-        """Remove files half-written by a run that was killed (call before any worker starts)."""
+        """Remove files half-written by a run that was killed (only under `lock()`)."""
         for name in DATASETS:
             for stale in (self.root / f"{name}.parquet").glob(".*.tmp"):
                 stale.unlink(missing_ok=True)
+
+    def has_runs(self) -> bool:
+        return any(_parts(self.root, "runs"))
+
+    def wipe(self) -> None:
+        """Remove every result (datasets, manifest, report): a fresh start in the same folder."""
+        for name in DATASETS:
+            shutil.rmtree(self.root / f"{name}.parquet", ignore_errors=True)
+        for name in (MANIFEST, "report.html", "indices.csv", "indices.png"):
+            (self.root / name).unlink(missing_ok=True)
 
     def _part(self, dataset: str, run_id: str) -> Path:
         return self.root / f"{dataset}.parquet" / f"part-{run_id}.parquet"
 
     def done_ids(self) -> set[str]:
         """Runs already finished (successfully or not)."""
-        folder = self.root / "runs.parquet"
-        return {p.name[len("part-") : -len(".parquet")] for p in folder.glob("part-*.parquet")}
+        return {_part_id(p) for p in _parts(self.root, "runs")}
+
+    def failed_ids(self) -> set[str]:
+        """Finished runs whose status is not ok."""
+        out = set()
+        for path in _parts(self.root, "runs"):
+            try:
+                status = str(pq.read_table(path, columns=["status"]).column(0)[0])
+            except (OSError, pa.ArrowException, KeyError, IndexError):
+                continue  # damaged: audit() reports it
+            if status != "ok":
+                out.add(_part_id(path))
+        return out
+
+    def forget(self, run_ids: set[str]) -> None:
+        """Remove runs (their runs part first, so none is ever half there), to run them again."""
+        for run_id in sorted(run_ids):
+            for dataset in DATASETS:
+                self._part(dataset, run_id).unlink(missing_ok=True)
 
     def write_data(self, output: RunOutput) -> None:
         """A run's outcome and time-series parts (before its runs part marks it finished)."""
         run_id = output.run["run_id"]
         for dataset, frame in (("outcomes", output.outcomes), ("timeseries", output.timeseries)):
             if frame is not None:
-                write_parquet(self._part(dataset, run_id), frame)
+                self._write(dataset, run_id, frame)
 
     def write(self, output: RunOutput) -> None:
         """Record a finished run: its data parts (if it carries them), then its runs part."""
         self.write_data(output)
-        write_parquet(self._part("runs", output.run["run_id"]), pd.DataFrame([output.run]))
+        self._write("runs", output.run["run_id"], pd.DataFrame([output.run]))
+
+    def _write(self, dataset: str, run_id: str, frame: pd.DataFrame) -> None:
+        path = self._part(dataset, run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(path, frame)
 
 
 def is_result_folder(path: str | Path) -> bool:
-    return (Path(path) / "runs.parquet").is_dir() and (Path(path) / "manifest.json").exists()
+    return (Path(path) / "runs.parquet").is_dir() and (Path(path) / MANIFEST).exists()
+
+
+def read_manifest(root: str | Path) -> dict[str, Any] | None:
+    """A folder's manifest, None if it has none; a FolderError if it is not a JSON object."""
+    path = Path(root) / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FolderError(f"{path}: cannot read the manifest ({exc})") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FolderError(f"{path}: the manifest is not JSON (damaged?)") from None
+    if not isinstance(data, dict):
+        raise FolderError(f"{path}: the manifest is not a JSON object (damaged?)")
+    return data
 
 
 def read_dataset(root: str | Path, dataset: str) -> pd.DataFrame:
@@ -83,11 +306,12 @@ def read_dataset(root: str | Path, dataset: str) -> pd.DataFrame:
     crash) are not read.
     """
     path = Path(root) / f"{dataset}.parquet"
-    if path.is_dir() and not any(path.glob("[!._]*.parquet")):
+    if not path.exists() or (path.is_dir() and not _parts(Path(root), dataset)):
         return pd.DataFrame()
-    if not path.exists():
-        return pd.DataFrame()
-    frame = pd.read_parquet(path)
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise FolderError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
     keys = [k for k in ("run_id", "city", "day") if k in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
 
@@ -96,28 +320,30 @@ class ResultFolder:
     """A result folder, read: every run, the successful runs' outcomes and time series, and the
     manifest.
 
-    A missing or foreign folder, or one without finished runs, is one clear ValueError when the
-    folder is opened. The time series, the largest dataset, is read when first asked for.
+    A missing or foreign folder, one without finished runs, or one whose finished runs are damaged
+    (`audit`) is one clear FolderError (a ValueError) when the folder is opened. The time series,
+    the largest dataset, is read when first asked for.
     """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser()
         if not self.root.is_dir():
-            raise ValueError(f"{self.root}: no such folder")
+            raise FolderError(f"{self.root}: no such folder")
         if not (self.root / "runs.parquet").exists():
-            raise ValueError(f"{self.root}: no runs.parquet (is it a govsim experiment folder?)")
+            raise FolderError(f"{self.root}: no runs.parquet (is it a govsim experiment folder?)")
+        damage = audit(self.root)
+        if damage:
+            raise DamagedFolderError(self.root, damage)
         self.runs = read_dataset(self.root, "runs")
         if self.runs.empty:
-            raise ValueError(f"{self.root}: no finished runs")
-        manifest = self.root / "manifest.json"
-        self.manifest: dict[str, Any] = (
-            json.loads(manifest.read_text()) if manifest.exists() else {}
-        )
+            raise FolderError(f"{self.root}: no finished runs")
+        self.manifest: dict[str, Any] = read_manifest(self.root) or {}
 
     @property
     def spec(self) -> dict[str, Any]:
         """The experiment's validated spec as the manifest records it (empty if none)."""
-        return self.manifest.get("spec") or {}
+        spec = self.manifest.get("spec")
+        return spec if isinstance(spec, dict) else {}
 
     @cached_property
     def ok_ids(self) -> set[str]:

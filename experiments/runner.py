@@ -1,22 +1,45 @@
-"""Running an experiment: what is left to do, on which evaluator, written as it finishes."""
+"""Running an experiment: what is left to do, on which evaluator, written as it finishes.
+
+Before anything runs, the runner checks the design's size and run ids, takes the folder's lock
+(one writer), and compares what made the folder's runs (the manifest's fingerprint: the spec,
+every preset as resolved, the catalogue and the model's source) with what would make the new
+ones: a mismatch is refused, so a resume never mixes old and new results. Damaged runs are run
+again; a worker that dies costs the runs it had in flight at most a retry, never the experiment.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from experiments.atomic import write_json
-from experiments.design import ExperimentSpec, SpecError, expand
-from experiments.evaluators import Evaluator
-from experiments.manifest import git_revision, versions
-from experiments.result_folder import ResultStore, RunOutput
-from experiments.task import execute
+from experiments.design import MAX_RUNS, ExperimentSpec, RunSpec, expand, preset_label
+from experiments.evaluators import Evaluator, WorkerLost
+from experiments.manifest import (
+    code_fingerprint,
+    fingerprint_difference,
+    git_revision,
+    preset_fingerprint,
+    versions,
+)
+from experiments.result_folder import (
+    DamagedFolderError,
+    FolderError,
+    ResultStore,
+    RunOutput,
+    audit,
+    read_manifest,
+)
+from experiments.task import execute, identity
+from scenarios.loader import load_preset
 
 Progress = Callable[[int, int, int], None]  # done, total, failed
+RUN_FOLDER_FILES = ("summary.json", "timeseries.parquet")  # what `govsim run --out` writes
 
 
 @dataclass
@@ -28,6 +51,39 @@ class ExperimentReport:
     ran: int
     failed: int
     wall_seconds: float
+    repaired: int = 0  # damaged runs found and run again
+
+
+def fingerprint(spec: ExperimentSpec) -> dict[str, Any]:
+    """What determines the numbers of an experiment's runs, as the manifest records it."""
+    try:
+        version = metadata.version("govsim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {
+        "govsim": version,
+        "code": code_fingerprint(),
+        "spec": spec.model_dump(mode="json"),
+        "presets": {preset_label(p): preset_fingerprint(load_preset(p)) for p in spec.presets},
+    }
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse, before anything runs, a place that cannot be an experiment's result folder."""
+    if out.exists() and not out.is_dir():
+        raise FolderError(f"{out}: is a file, not a folder")
+    for ancestor in out.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise FolderError(f"{out}: {ancestor} is a file, not a folder")
+            break
+    if (
+        any((out / name).is_file() for name in RUN_FOLDER_FILES)
+        and not (out / "runs.parquet").exists()
+    ):
+        raise FolderError(
+            f"{out}: holds the output of `govsim run`, not an experiment; use another --out"
+        )
 
 
 def run_experiment(
@@ -37,48 +93,109 @@ def run_experiment(
     progress: Progress | None = None,
     task: Callable[..., RunOutput] = execute,
     source: str | None = None,
+    *,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    max_runs: int = MAX_RUNS,
 ) -> ExperimentReport:
-    """Run every run of `spec` not yet in `out`; results are written as each run finishes."""
+    """Run every run of `spec` not yet in `out`; results are written as each run finishes.
+
+    `fresh` deletes the folder's earlier results first; `retry_failed` runs failed runs again.
+    Problems with the folder are FolderError, with the design SpecError: one line each.
+    """
+    out = Path(out)
+    runs = expand(spec, max_runs)  # size and run ids checked before anything is built
+    check_out_folder(out)
     store = ResultStore(out)
-    store.clear_stale()
-    manifest_path = store.root / "manifest.json"
-    spec_data = spec.model_dump()
-    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
-    if previous is not None and previous.get("spec") != json.loads(json.dumps(spec_data)):
-        raise SpecError(f"{store.root} holds results of a different experiment; use another --out")
-    runs = expand(spec)
-    done = store.done_ids()
-    todo = [r for r in runs if r.run_id not in done]
-    manifest = {
-        "kind": "govsim experiment",
-        "spec": spec_data,
-        "spec_source": source,
-        "runs": len(runs),
-        "created": (previous or {}).get("created") or _now(),
-        "versions": versions(),
-        "git_revision": git_revision(),
-        "evaluator": evaluator.name,
-        "workers": evaluator.workers,
-    }
-    write_json(manifest_path, manifest)
+    store.create()
+    with store.lock():
+        made_by = fingerprint(spec)
+        previous = read_manifest(out) if not fresh else None
+        if fresh:
+            store.wipe()
+            store.create()
+        elif previous is None and store.has_runs():
+            raise FolderError(
+                f"{out} holds runs but no manifest.json, so nothing says what made them; use"
+                " --fresh to start over there, or another --out"
+            )
+        elif previous is not None:
+            if previous.get("kind") != "govsim experiment":
+                raise FolderError(f"{out}: manifest.json is not a govsim experiment's")
+            why = fingerprint_difference(previous.get("fingerprint"), made_by)
+            if why is not None and store.has_runs():
+                raise FolderError(
+                    f"{out} holds results that may not be mixed with new runs: {why}; use --fresh"
+                    " to start over there, or another --out"
+                )
+        store.clear_stale()
+        planned = {r.run_id for r in runs}
+        damaged = audit(out)
+        foreign = {k: v for k, v in damaged.items() if k not in planned}
+        if foreign:
+            raise DamagedFolderError(out, foreign)
+        store.forget(set(damaged))
+        if retry_failed:
+            store.forget(store.failed_ids())
+        done = store.done_ids() & planned
+        todo = [r for r in runs if r.run_id not in done]
+        created = (previous or {}).get("created") if not fresh else None
+        manifest = {
+            "kind": "govsim experiment",
+            "spec": made_by["spec"],
+            "spec_source": source,
+            "fingerprint": made_by,
+            "runs": len(runs),
+            "created": created or _now(),
+            "versions": versions(),
+            "git_revision": git_revision(),
+            "evaluator": evaluator.name,
+            "workers": evaluator.workers,
+        }
+        write_json(out / "manifest.json", manifest)
+        report = _run(spec, store, evaluator, task, runs, todo, len(done), progress)
+        report.repaired = len(damaged)
+        write_json(out / "manifest.json", {**manifest, "finished": _now()})
+    return report
+
+
+def _run(
+    spec: ExperimentSpec,
+    store: ResultStore,
+    evaluator: Evaluator,
+    task: Callable[..., RunOutput],
+    runs: list[RunSpec],
+    todo: list[RunSpec],
+    done: int,
+    progress: Progress | None,
+) -> ExperimentReport:
     start = time.perf_counter()
     failed = 0
-    finished = len(done)
+    finished = done
     if progress:
         progress(finished, len(runs), failed)
     # Workers that share this file system write their runs' data parts themselves.
     shared = str(store.root.resolve()) if evaluator.shares_filesystem else None
     if todo:
+        spec_data = spec.model_dump()
         with evaluator:
             for output in evaluator.map_unordered(task, todo, spec_data, shared):
+                if isinstance(output, WorkerLost):
+                    output = lost(output)
                 store.write(output)
                 finished += 1
                 failed += output.run["status"] != "ok"
                 if progress:
                     progress(finished, len(runs), failed)
     wall = time.perf_counter() - start
-    write_json(manifest_path, {**manifest, "finished": _now()})
-    return ExperimentReport(len(runs), len(done), len(todo), failed, wall)
+    return ExperimentReport(len(runs), done, len(todo), failed, wall)
+
+
+def lost(what: WorkerLost) -> RunOutput:
+    """A run whose worker died, recorded as a failed run (`--retry-failed` runs it again)."""
+    run = what.item
+    row = {**identity(run), "status": "failed", "wall_seconds": 0.0, "error": what.reason}
+    return RunOutput(row, None, None)
 
 
 def _now() -> str:

@@ -36,6 +36,7 @@ from experiments.design import (
     expand,
     param_info,
     parameter_range,
+    preset_label,
 )
 from experiments.evaluators import Evaluator
 from experiments.result_folder import ResultFolder
@@ -89,7 +90,7 @@ def sensitivity_spec(spec: ExperimentSpec, method: str) -> ExperimentSpec:
         update={
             "description": f"{method} sensitivity analysis: {spec.description}",
             "presets": [preset],
-            "reference": Path(preset).stem,
+            "reference": preset_label(preset),
             "outcomes": list(sens.outcomes) if sens else [],
             "sweep": Sweep(points=points),
             "timeseries_every": min(spec.days, MAX_TIMESERIES_EVERY),
@@ -104,9 +105,11 @@ def run_sensitivity(
     evaluator: Evaluator,
     progress: Progress | None = None,
     source: str | None = None,
+    fresh: bool = False,
 ) -> ExperimentReport:
     """Run (or resume) the sample's runs into the result folder `out`."""
-    return run_experiment(sensitivity_spec(spec, method), out, evaluator, progress, source=source)
+    design = sensitivity_spec(spec, method)
+    return run_experiment(design, out, evaluator, progress, source=source, fresh=fresh)
 
 
 def sensitivity_indices(spec: ExperimentSpec, method: str, folder: str | Path) -> pd.DataFrame:

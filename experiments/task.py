@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import time
 import traceback
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from experiments.design import ExperimentSpec, RunSpec, param_info
+from experiments.design import ExperimentSpec, RunSpec, param_info, preset_label
 from experiments.result_folder import ResultStore, RunOutput
 from experiments.simulate import run_simulation
 
@@ -22,7 +21,7 @@ def identity(run: RunSpec) -> dict[str, Any]:
     """The columns that identify a run, with its sweep values typed as declared."""
     row: dict[str, Any] = {
         "run_id": run.run_id,
-        "preset": Path(run.preset).stem,
+        "preset": preset_label(run.preset),
         "point": run.point,
         "replicate": run.replicate,
         "seed": run.seed,

@@ -6,7 +6,6 @@ the key: a teacher editing a preset should never see a traceback.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,13 @@ from pydantic import ValidationError
 
 from model.city import CitySpec
 from model.simulation import CityModel
-from scenarios.toml_locations import dotted, line_of
+from scenarios.paths import DEFAULT_CATALOGUE, preset_names, preset_path
+from scenarios.toml_files import dotted, line_of, read_toml
 from world.catalogue import Catalogue
-from world.errors import ParameterError, first_problem, unknown_name_message
-from world.interventions import Intervention, build_intervention
+from world.errors import ParameterError, ScenarioError, first_problem, unknown_name_message
+from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import Parameters, RegionParameters
 
-HERE = Path(__file__).parent
-PRESET_DIR = HERE / "presets"
-DEFAULT_CATALOGUE = HERE / "catalogue.toml"
 PRESET_KEYS = (
     "description",
     "description_zh",
@@ -35,10 +32,7 @@ PRESET_KEYS = (
     "cities",
 )
 CITY_KEYS = ("name", "parameters", "policy")
-
-
-class ScenarioError(ParameterError):
-    """A preset or catalogue that cannot be used; the message says file, line and key."""
+POOLED = "all"  # the results' name for all cities of a region together
 
 
 def _where(path: Path, text: str, key: tuple[str | int, ...]) -> str:
@@ -47,23 +41,10 @@ def _where(path: Path, text: str, key: tuple[str | int, ...]) -> str:
     return f"{loc}: {dotted(key)}" if key else loc
 
 
-def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
-
-
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read and validate a service catalogue."""
     path = Path(path)
-    text, data = _read(path)
+    text, data = read_toml(path)
     try:
         return Catalogue(**data)
     except ValidationError as exc:
@@ -138,25 +119,10 @@ class Preset:
         return CityModel(cities=specs, region=self.region, rng=seed)
 
 
-def preset_path(name_or_file: str | Path) -> Path:
-    """A preset name under scenarios/presets, or a path to a TOML file."""
-    candidate = Path(name_or_file)
-    if candidate.suffix == ".toml" or candidate.exists():
-        return candidate
-    path = PRESET_DIR / f"{name_or_file}.toml"
-    if not path.exists():
-        raise ScenarioError(unknown_name_message("preset", str(name_or_file), preset_names()))
-    return path
-
-
-def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
-
-
 def load_preset(name_or_file: str | Path) -> Preset:
     """Read, validate and return a preset; any problem is a one-line ScenarioError."""
     path = preset_path(name_or_file)
-    text, data = _read(path)
+    text, data = read_toml(path)
     _known_keys(path, text, data, PRESET_KEYS, "preset key", ())
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
@@ -255,6 +221,11 @@ def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPl
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ScenarioError(f"{_where(path, text, ('cities', i))}: a city needs a 'name'")
+        if name.strip() == POOLED:
+            raise ScenarioError(
+                f"{_where(path, text, ('cities', i, 'name'))}: {POOLED!r} names all cities"
+                " together in the results; give this city another name"
+            )
         if name in [p.name for p in plans]:
             raise ScenarioError(f"{_where(path, text, ('cities', i, 'name'))}: duplicate city")
         own = item.get("parameters", {})
@@ -270,12 +241,13 @@ def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPl
 
 
 def _first_bad_key(item: Any) -> tuple[str, ...]:
-    """The key of a policy entry that fails on its own, for pointing at its line."""
+    """The key of a policy entry to point at: the first that fails on its own, else `end` (the
+    fields are fine alone but not together: the window), else the entry itself."""
     if not isinstance(item, dict):
         return ()
     kind = item.get("type")
-    if kind is None:
-        return ()
+    if not isinstance(kind, str) or kind not in REGISTRY:
+        return ("type",) if "type" in item else ()
     for key, value in item.items():
         if key == "type":
             continue
@@ -283,7 +255,7 @@ def _first_bad_key(item: Any) -> tuple[str, ...]:
             build_intervention({"type": kind, key: value})
         except ParameterError:
             return (key,)
-    return ("type",)
+    return ("end",) if "end" in item else ()
 
 
 def list_presets() -> list[Preset]:

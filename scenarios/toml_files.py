@@ -1,14 +1,21 @@
-"""Line numbers for keys of a TOML file, so that validation errors can say where to look.
+"""TOML files for people: read with one-line errors, and the line of each key, so that
+validation errors can say where to look.
 
-tomllib gives values, not positions. This scanner follows table headers (`[a]`, `[[a.b]]`) and
-`key = value` lines and maps each key path, e.g. ("policy", 2, "intensity"), to its line.
+tomllib gives values, not positions. The scanner follows table headers (`[a]`, `[[a.b]]`) and
+`key = value` lines and maps each key path, e.g. ("policy", 2, "intensity"), to its line; it
+reads each line once, without backtracking, so a long line costs its length.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path as FilePath
+from typing import Any
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+from world.errors import ScenarioError
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9_.\-\" ]+")
 _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
 
 Path = tuple[str | int, ...]
@@ -20,14 +27,15 @@ def key_lines(text: str) -> dict[Path, int]:
     counts: dict[Path, int] = {}
     current: Path = ()
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
+        header = _header(line)
         if header:
-            parts = [p.strip().strip('"') for p in header.group(2).split(".")]
+            brackets, name = header
+            parts = [p.strip().strip('"') for p in name.split(".")]
             path: Path = ()
             for i, part in enumerate(parts):
                 path = (*path, part)
                 is_last = i == len(parts) - 1
-                if is_last and header.group(1) == "[[":
+                if is_last and brackets == "[[":
                     counts[path] = counts.get(path, 0) + 1
                     path = (*path, counts[path] - 1)
                 elif not is_last and path in counts:
@@ -39,6 +47,46 @@ def key_lines(text: str) -> dict[Path, int]:
         if assign:
             lines.setdefault((*current, assign.group(1).strip('"')), number)
     return lines
+
+
+def _header(line: str) -> tuple[str, str] | None:
+    """('[' or '[[', the table's name) of a header line, else None."""
+    s = line.strip()
+    if not s.startswith("["):
+        return None
+    brackets = "[[" if s.startswith("[[") else "["
+    close = s.find("]" * len(brackets), len(brackets))
+    if close < 0:
+        return None
+    rest = s[close + len(brackets) :].strip()
+    name = s[len(brackets) : close].strip()
+    if (rest and not rest.startswith("#")) or not _HEADER_NAME.fullmatch(name):
+        return None
+    return brackets, name
+
+
+def read_toml(path: FilePath, error: type[Exception] = ScenarioError) -> tuple[str, dict[str, Any]]:
+    """The text and data of a TOML file; anything that stops a person's file from being read is
+    one line naming the file (raised as `error`)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text (save the file as UTF-8)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: malformed TOML: nested too deeply") from None
+    return text, data
 
 
 def line_of(text: str, path: Path) -> int | None:

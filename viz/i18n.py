@@ -2,7 +2,8 @@
 
 Reform, office and preset names come from their own declarations (`label_en`/`label_zh`,
 `name_en`/`name_zh`, `description`/`description_zh`); only what has no Chinese name elsewhere is
-translated here. `tests/viz/test_dashboard_units.py` checks every parameter, unit and outcome has both.
+translated here. `tests/viz/test_dashboard_units.py` checks every parameter, unit and outcome
+has both.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,34 @@ class Results(ResultFolder):
         return set(counts[counts > 1].index)
 
 
+RESULTS_ROOT_ENV = "GOVSIM_RESULTS_ROOT"  # set by `govsim dashboard --results-root`
+NOT_FOUND = "no experiment results by that name in the results folder"
+
+
+def results_root() -> Path:
+    """The one folder the page may open experiments from (default: results/ of the working
+    directory), symlinks resolved."""
+    return Path(os.environ.get(RESULTS_ROOT_ENV) or "results").expanduser().resolve()
+
+
+def locate(name: str, root: Path | None = None) -> Path:
+    """The result folder a visitor asked for, confined to the results root.
+
+    `name` is relative to the root. Whatever is wrong (outside the root by '..', an absolute
+    path or a symlink; not there; not an experiment folder) the answer is the same ValueError,
+    so the page tells a visitor nothing about the rest of the disk.
+    """
+    root = root or results_root()
+    try:
+        folder = (root / name.strip()).resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise ValueError(NOT_FOUND) from None
+    inside = folder == root or folder.is_relative_to(root)
+    if not name.strip() or not inside or not (folder / "runs.parquet").exists():
+        raise ValueError(NOT_FOUND)
+    return folder
+
+
 def read_results(folder: str | Path) -> Results:
     """Read a result folder; a missing or foreign folder is one clear ValueError."""
     results = Results(folder)
@@ -85,14 +114,18 @@ def read_results(folder: str | Path) -> Results:
 
 
 def find_result_folders(root: Path | None = None) -> list[str]:
-    """Result folders under `results/` of the working directory (where `govsim experiment run`
-    writes by default), newest first, for the page's picker."""
-    root = root or Path.cwd() / "results"
+    """Result folders in the results root, by their names there, newest first, for the page's
+    picker (folders that lead outside the root by a symlink are left out)."""
+    root = root or results_root()
     if not root.is_dir():
         return []
-    found = [p for p in root.iterdir() if (p / "runs.parquet").exists()]
-    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [str(p) for p in found]
+    found = []
+    for p in root.iterdir():
+        try:
+            found.append((locate(p.name, root).stat().st_mtime, p.name))
+        except (ValueError, OSError):
+            continue
+    return [name for _, name in sorted(found, reverse=True)]
 
 
 def _labels(results: Results, frame: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -197,9 +230,13 @@ def ResultsPage():
         if not opened:
             return None
         try:
-            return read_results(opened)
-        except (ValueError, OSError) as exc:
+            folder = locate(opened)
+        except ValueError as exc:
             return str(exc)
+        try:
+            return read_results(folder)
+        except (ValueError, OSError) as exc:
+            return str(exc).replace(str(folder), opened.strip())
 
     results = solara.use_memo(load, [opened])
     recent = solara.use_memo(find_result_folders, [])

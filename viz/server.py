@@ -37,11 +37,17 @@ def solara_arguments(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list
     ]
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Run the dashboard in this process until interrupted (Ctrl+C), at http://host:port/."""
+def serve(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, results_root: str | Path = "results"
+) -> None:
+    """Run the dashboard in this process until interrupted (Ctrl+C), at http://host:port/.
+
+    The results page opens experiment folders inside `results_root` only.
+    """
     if "solara.server.settings" in sys.modules:
         raise RuntimeError("serve() must run before solara's server settings are imported")
     os.environ.update(environment())  # read by solara's settings when they are imported below
+    os.environ["GOVSIM_RESULTS_ROOT"] = str(Path(results_root).expanduser().resolve())
     from solara.__main__ import cli
 
     print(f"govsim dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
@@ -52,8 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m viz.server", description=__doc__)
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--results-root", default="results", help="folder of experiment results")
     args = parser.parse_args(argv)
-    serve(args.host, args.port)
+    serve(args.host, args.port, args.results_root)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,12 @@ questions the case flow asks (which approvals remain after a reform, which offic
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+# strict: a boolean is not a number, a string not a list; finite numbers only
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class OfficeSpec(BaseModel):
@@ -111,8 +111,10 @@ class Catalogue(BaseModel):
         """Office key -> position, the index offices are stored under."""
         return {o.key: i for i, o in enumerate(self.offices)}
 
-    def office_network(self) -> nx.Graph:
+    def office_network(self) -> Any:
         """Offices linked when some service needs both: the paths knowledge spreads along."""
+        import networkx as nx  # only when a city is built: loading a catalogue stays quick
+
         g = nx.Graph()
         g.add_nodes_from(range(len(self.offices)))
         idx = self.office_index()

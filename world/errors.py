@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # pydantic is imported by whoever has a ValidationError to explain
+    from pydantic import ValidationError
 
 
-class ParameterError(ValueError):
+class InputError(ValueError):
+    """Bad input a person can fix (a file, a value, a folder, an address): the message is one
+    line, ready for them; the command line prints it and exits with status 2."""
+
+
+class ParameterError(InputError):
     """A bad parameter name or value; the message is one line, ready for a person."""
+
+
+class ScenarioError(ParameterError):
+    """A preset or catalogue that cannot be used; the message says file, line and key."""
 
 
 def unknown_name_message(kind: str, name: str, valid: Any) -> str:

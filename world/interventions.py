@@ -31,7 +31,7 @@ class Intervention(BaseModel):
     (`build_intervention({**x.to_dict(), "start": 30})`), validated like the first.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     key: ClassVar[str]
     label_en: ClassVar[str]
@@ -81,6 +81,8 @@ def build_intervention(data: Mapping[str, Any], source: str = "") -> Interventio
     kind = data.pop("type", None)
     if kind is None:
         raise ParameterError(f"{where}intervention needs a 'type' (one of {', '.join(REGISTRY)})")
+    if not isinstance(kind, str):
+        raise ParameterError(f"{where}an intervention's 'type' is a reform's key, got {kind!r}")
     if kind not in REGISTRY:
         raise ParameterError(where + unknown_name_message("intervention type", kind, REGISTRY))
     cls = REGISTRY[kind]

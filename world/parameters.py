@@ -51,7 +51,10 @@ _p = declare
 class DeclaredParameters(BaseModel):
     """A frozen set of declared parameters, with the helpers every consumer of them uses."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+    # strict: a boolean is not a number (true would pass as 1); finite numbers only
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=True, strict=True, allow_inf_nan=False
+    )
 
     @classmethod
     def table(cls) -> list[ParameterInfo]:
@@ -579,3 +582,13 @@ class ParameterInfo:
             raise ParameterError(
                 f"{where}{self.name} must be {self.type.__name__}, got {text!r}"
             ) from None
+
+
+def param_info(name: str) -> ParameterInfo:
+    """The declaration of a city or region parameter; unknown names suggest the nearest."""
+    if name in Parameters.model_fields:
+        return Parameters.info(name)
+    if name in RegionParameters.model_fields:
+        return RegionParameters.info(name)
+    valid = [*Parameters.model_fields, *RegionParameters.model_fields]
+    raise ParameterError(unknown_name_message("parameter", name, valid))

@@ -18,7 +18,7 @@ import pytest
 
 from experiments.design import SpecError, expand, load_spec, sweep_points
 from experiments.evaluators import DaskEvaluator, ProcessEvaluator, SerialEvaluator
-from experiments.result_folder import ResultFolder, ResultStore, read_dataset
+from experiments.result_folder import FolderError, ResultFolder, ResultStore, read_dataset
 from experiments.runner import run_experiment
 from experiments.sensitivity import run_sensitivity, sample, sensitivity_indices
 from experiments.statistics import t_interval
@@ -218,7 +218,7 @@ def test_rerun_skips_finished_runs(serial_results) -> None:
 def test_a_different_spec_will_not_mix_into_old_results(serial_results, tmp_path: Path) -> None:
     _, serial = serial_results
     other = write_spec(tmp_path, SPEC.replace("days = 40", "days = 41"))
-    with pytest.raises(SpecError, match="different experiment"):
+    with pytest.raises(FolderError, match=r"may not be mixed .* file has changed since \(days\)"):
         run_experiment(load_spec(other), serial, SerialEvaluator())
 
 
@@ -251,19 +251,25 @@ def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(serial_results,
     assert_same_results(serial, out)
 
 
-def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.toml"
-    broken.write_text('description = "fine for now"\n')
-    spec_path = write_spec(tmp_path, SPEC.replace('"one_stop"]', '"broken.toml"]'))
-    spec = load_spec(spec_path)  # validated while the preset was fine
-    broken.write_text("description = [\n")  # ... then it breaks
-    report = run_experiment(spec, tmp_path / "out", ProcessEvaluator(2))
+def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path: Path, monkeypatch) -> None:
+    import experiments.task
+
+    real = experiments.task.run_simulation
+
+    def fails_for_one_stop(preset, *args, **kwargs):
+        if "one_stop" in str(preset):
+            raise RuntimeError("a simulation that breaks")
+        return real(preset, *args, **kwargs)
+
+    monkeypatch.setattr(experiments.task, "run_simulation", fails_for_one_stop)
+    spec = load_spec(write_spec(tmp_path, SPEC))
+    report = run_experiment(spec, tmp_path / "out", SerialEvaluator())
     assert (report.ran, report.failed) == (8, 4)
     results = ResultFolder(tmp_path / "out")
     runs = results.runs
     failed = runs[runs["status"] == "failed"]
-    assert set(failed["preset"]) == {"broken"}
-    assert all("malformed TOML" in e for e in failed["error"])
+    assert set(failed["preset"]) == {"one_stop"}
+    assert all("a simulation that breaks" in e for e in failed["error"])
     assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
     # a failed run writes no outcome rows at all (not merely rows that readers leave out)
     assert set(read_dataset(tmp_path / "out", "outcomes")["preset"]) == {"baseline"}
@@ -362,7 +368,7 @@ def test_sensitivity_runs_into_an_experiment_folder(sensitivity_serial) -> None:
     # a different sample is a different experiment: refused, nothing mixed in
     other = load_spec(write_spec(spec_path.parent, SENS_SPEC.replace("samples = 4", "samples = 5"),
                                  "other.toml"))  # fmt: skip
-    with pytest.raises(SpecError, match="different experiment"):
+    with pytest.raises(FolderError, match="may not be mixed with new runs"):
         run_sensitivity(other, "morris", out, SerialEvaluator())
 
 

@@ -149,7 +149,7 @@ GOOD_HEAD = 'description = "test preset"\n'
         ),
         (
             GOOD_HEAD + '[[policy]]\ntype = "learning"\nstart = 30\nend = 10\n',
-            r"p\.toml:\d: policy\[0\]\.type: intervention 'learning': .*end \(10\) must be after",
+            r"p\.toml:\d: policy\[0\]\.end: intervention 'learning': .*end \(10\) must be after",
         ),
         (
             GOOD_HEAD + "[[policy]]\nstart = 3\n",

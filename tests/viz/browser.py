@@ -50,13 +50,25 @@ def free_port() -> int:
 class Server:
     """`python -m viz.server` on a free loopback port, in its own process group."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, results_root: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.results_root = results_root or log_path.parent / "results"
+        self.results_root.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "viz.server", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "viz.server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--results-root",
+                str(self.results_root),
+            ],
             cwd=REPO,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 import pytest
 
@@ -245,8 +245,8 @@ def test_several_cities_are_compared(page, server, tmp_path):
 
 
 def test_results_page_shows_the_table_and_bands(page, server, tmp_path):
-    folder = write_result_folder(tmp_path / "experiment")
-    page.goto(f"{server.url}/results?folder={quote(str(folder))}")
+    write_result_folder(server.results_root / "experiment")
+    page.goto(f"{server.url}/results?folder=experiment")
     table = page.locator(".govsim-summary")
     table.wait_for()
     text = table.inner_text()
@@ -264,6 +264,8 @@ def test_results_page_shows_the_table_and_bands(page, server, tmp_path):
     assert all(r["low"] <= r["mean"] <= r["high"] for r in rows)
     page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
     box = page.get_by_label("Result folder (from govsim experiment run)")
-    box.fill(str(tmp_path / "no-such-folder"))
-    page.get_by_role("button", name="Open").click()
-    page.get_by_text("Cannot open this folder", exact=False).wait_for()
+    for outside in (str(tmp_path), "../..", "/etc", "no-such-folder"):
+        box.fill(outside)  # outside the results root or absent: the same answer
+        page.get_by_role("button", name="Open").click()
+        page.get_by_text("Cannot open this folder", exact=False).wait_for()
+        assert "no experiment results by that name" in page.locator(".govsim-results").inner_text()

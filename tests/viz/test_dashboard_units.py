@@ -267,8 +267,24 @@ def test_results_accept_folders_of_parquet_parts(tmp_path):
 def test_result_folders_under_results_are_offered(tmp_path):
     write_result_folder(tmp_path / "results" / "exp1")
     (tmp_path / "results" / "not-a-result").mkdir()
-    assert results.find_result_folders(tmp_path / "results") == [str(tmp_path / "results" / "exp1")]
+    assert results.find_result_folders(tmp_path / "results") == ["exp1"]
     assert results.find_result_folders(tmp_path / "nothing") == []
+
+
+def test_the_results_page_opens_only_folders_inside_its_root(tmp_path):
+    root = tmp_path / "results"
+    write_result_folder(root / "mine")
+    write_result_folder(tmp_path / "elsewhere")
+    (root / "link").symlink_to(tmp_path / "elsewhere")
+    assert results.locate("mine", root.resolve()) == (root / "mine").resolve()
+    messages = set()
+    for name in ("../elsewhere", str(tmp_path / "elsewhere"), "link", "~", "/etc", "nope", ""):
+        with pytest.raises(ValueError) as err:
+            results.locate(name, root.resolve())
+        messages.add(str(err.value))
+    # the same answer whatever was wrong: nothing about what exists outside the root
+    assert messages == {results.NOT_FOUND}
+    assert results.find_result_folders(root.resolve()) == ["mine"]  # the symlink is not offered
 
 
 def test_a_foreign_folder_is_one_clear_error(tmp_path):
