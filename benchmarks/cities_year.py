@@ -18,7 +18,7 @@ import time
 
 
 def one(kind: str, n: int, days: int, seed: int) -> dict:
-    from experiments.simulate import advance
+    from experiments.one_run import advance
     from model import CityModel, Parameters
     from model.city import CitySpec
     from scenarios import load_catalogue, load_preset

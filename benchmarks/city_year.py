@@ -21,7 +21,7 @@ PRESETS = ("baseline", "full_reform")
 
 
 def one(preset: str, n: int, days: int, seed: int) -> dict:
-    from experiments.simulate import advance
+    from experiments.one_run import advance
     from scenarios import load_preset
 
     t0 = time.perf_counter()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from experiments.design import ExperimentSpec, expand
 from experiments.evaluators import ProcessEvaluator, SerialEvaluator
+from experiments.one_run import run_simulation
 from experiments.runner import run_experiment
-from experiments.simulate import run_simulation
 
 
 def spec(runs: int, citizens: int, days: int) -> ExperimentSpec:

@@ -102,7 +102,11 @@ def day_progress(label: str, total: int) -> tuple[Progress, Callable[[int, int],
 
 
 def run_progress(label: str) -> tuple[Progress, Callable[[int, int, int], None]]:
-    """A bar over the runs of an experiment, with the failures counted."""
+    """A bar over the runs of an experiment, with the failures counted.
+
+    It appears with the first report of progress (after the folder and design are checked), so
+    a refusal is the only thing on the screen.
+    """
     progress = Progress(
         TextColumn(f"[bold]{label}[/]"),
         BarColumn(),
@@ -115,6 +119,8 @@ def run_progress(label: str) -> tuple[Progress, Callable[[int, int, int], None]]
     task = progress.add_task("runs", total=None, failed=0)
 
     def update(done: int, total: int, failed: int) -> None:
+        if not progress.live.is_started:
+            progress.start()
         progress.update(task, completed=done, total=total, failed=failed)
 
     return progress, update

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from model.outcomes import OUTCOME_BY_NAME
 from scenarios.loader import ScenarioError, load_preset
 from scenarios.toml_files import dotted, line_of, read_toml
+from world.calendar import MAX_DAYS
 from world.errors import ParameterError, first_problem, unknown_name_message
 from world.parameters import ROLES, Parameters, RegionParameters, param_info
 
@@ -85,7 +86,7 @@ class ExperimentSpec(BaseModel):
     presets: list[str] = Field(min_length=1)
     reference: str = "baseline"
     replicates: int = Field(5, ge=1, le=100_000)
-    days: int = Field(365, ge=1, le=36_500)
+    days: int = Field(365, ge=1, le=MAX_DAYS)
     base_seed: int = Field(0, ge=0, le=MAX_SEED)
     parameters: dict[str, Any] = Field(default_factory=dict)
     sweep: Sweep = Field(default_factory=Sweep)

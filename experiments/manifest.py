@@ -75,7 +75,7 @@ def run_manifest(result: Any) -> dict[str, Any]:
 
 # What a run's numbers depend on in the source: the model's layers and the code that runs one.
 _CODE = ("world", "agents", "model", "scenarios")
-_CODE_FILES = ("experiments/task.py", "experiments/simulate.py")
+_CODE_FILES = ("experiments/task.py", "experiments/one_run.py")
 
 
 def code_fingerprint() -> str:

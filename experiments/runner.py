@@ -172,21 +172,24 @@ def _run(
     start = time.perf_counter()
     failed = 0
     finished = done
-    if progress:
-        progress(finished, len(runs), failed)
+    if not todo:
+        if progress:
+            progress(finished, len(runs), failed)
+        return ExperimentReport(len(runs), done, 0, 0, time.perf_counter() - start)
     # Workers that share this file system write their runs' data parts themselves.
     shared = str(store.root.resolve()) if evaluator.shares_filesystem else None
-    if todo:
-        spec_data = spec.model_dump()
-        with evaluator:
-            for output in evaluator.map_unordered(task, todo, spec_data, shared):
-                if isinstance(output, WorkerLost):
-                    output = lost(output)
-                store.write(output)
-                finished += 1
-                failed += output.run["status"] != "ok"
-                if progress:
-                    progress(finished, len(runs), failed)
+    spec_data = spec.model_dump()
+    with evaluator:  # a cluster that cannot be reached fails here, before any progress
+        if progress:
+            progress(finished, len(runs), failed)
+        for output in evaluator.map_unordered(task, todo, spec_data, shared):
+            if isinstance(output, WorkerLost):
+                output = lost(output)
+            store.write(output)
+            finished += 1
+            failed += output.run["status"] != "ok"
+            if progress:
+                progress(finished, len(runs), failed)
     wall = time.perf_counter() - start
     return ExperimentReport(len(runs), done, len(todo), failed, wall)
 

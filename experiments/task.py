@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from experiments.design import ExperimentSpec, RunSpec, param_info, preset_label
+from experiments.one_run import run_simulation
 from experiments.result_folder import ResultStore, RunOutput
-from experiments.simulate import run_simulation
 
 
 def identity(run: RunSpec) -> dict[str, Any]:

@@ -7,20 +7,26 @@ declarations, say) does not bring in Mesa and pandas.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
-_WHERE = {
-    "OUTCOMES": "model.outcomes",
-    "Outcome": "model.outcomes",
-    "CityModel": "model.simulation",
-    "ParameterError": "world.errors",
-    "Parameters": "world.parameters",
-}
-__all__ = sorted(_WHERE)
+__all__ = ["OUTCOMES", "CityModel", "Outcome", "ParameterError", "Parameters"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(_WHERE[name]), name)
+    if name in ("OUTCOMES", "Outcome"):
+        from model import outcomes
+
+        return getattr(outcomes, name)
+    if name == "CityModel":
+        from model.simulation import CityModel
+
+        return CityModel
+    if name == "ParameterError":
+        from world.errors import ParameterError
+
+        return ParameterError
+    if name == "Parameters":
+        from world.parameters import Parameters
+
+        return Parameters
     raise AttributeError(f"module 'model' has no attribute {name!r}")

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from model.city import CitySpec
-from model.simulation import CityModel
 from scenarios.paths import DEFAULT_CATALOGUE, preset_names, preset_path
 from scenarios.toml_files import dotted, line_of, read_toml
+from world.calendar import MAX_DAYS
 from world.catalogue import Catalogue
 from world.errors import ParameterError, ScenarioError, first_problem, unknown_name_message
 from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import Parameters, RegionParameters
+
+if TYPE_CHECKING:
+    from model.simulation import CityModel
 
 PRESET_KEYS = (
     "description",
@@ -109,7 +111,13 @@ class Preset:
         )
 
     def build(self, seed: int = 0) -> CityModel:
-        """A fresh model of this preset (its interventions are shared: they hold no run state)."""
+        """A fresh model of this preset (its interventions are shared: they hold no run state).
+
+        The model is imported here, so that reading and checking presets stays light.
+        """
+        from model.city import CitySpec
+        from model.simulation import CityModel
+
         if not self.cities:
             return CityModel(self.parameters, self.catalogue, self.policy, rng=seed)
         specs = [
@@ -128,7 +136,7 @@ def load_preset(name_or_file: str | Path) -> Preset:
     if not isinstance(description, str) or not description.strip():
         raise ScenarioError(f"{path}: a preset needs a one-line 'description'")
     days = data.get("days", 365)
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 36500:
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
         raise ScenarioError(f"{_where(path, text, ('days',))}: must be a whole number of days")
 
     catalogue_file = data.get("catalogue")

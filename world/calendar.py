@@ -10,6 +10,7 @@ WORKING_DAYS_PER_WEEK = 5
 DAYS_PER_WEEK = 7
 DAYS_PER_YEAR = 365
 WORKING_DAYS_PER_YEAR = DAYS_PER_YEAR * WORKING_DAYS_PER_WEEK / DAYS_PER_WEEK
+MAX_DAYS = 100 * DAYS_PER_YEAR  # the longest run anything accepts: a century
 
 
 def is_working_day(day: int) -> bool:

@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from experiments.simulate import run_simulation
+from experiments.one_run import run_simulation
 from model import Parameters
 from scenarios import load_preset
 

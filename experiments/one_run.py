@@ -14,6 +14,8 @@ import pandas as pd
 
 from model.simulation import CityModel
 from scenarios.loader import Preset, load_preset
+from world.calendar import MAX_DAYS
+from world.errors import ParameterError
 
 ProgressFn = Callable[[int, int], None]
 
@@ -66,8 +68,8 @@ def run_simulation(
     """Build the preset's model with `seed`, run it `days` (default: the preset's), summarise."""
     chosen = resolve_preset(preset, overrides)
     n_days = chosen.days if days is None else int(days)
-    if n_days < 1:
-        raise ValueError("days must be at least 1")
+    if not 1 <= n_days <= MAX_DAYS:
+        raise ParameterError(f"days must be between 1 and {MAX_DAYS}, got {n_days}")
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
     start = time.perf_counter()

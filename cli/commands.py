@@ -1,0 +1,453 @@
+"""The `govsim` commands: list presets and parameters, run and compare simulations, run and
+read batch experiments, start the dashboard (the entry point is `cli.main`).
+
+Every command checks its input first and imports the model, pandas, scipy, matplotlib or SALib
+only after that, inside the command: a mistake or `--help` is answered at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from world.calendar import MAX_DAYS
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_SCHEDULER = re.compile(r"^((tcp|tls|ws|wss)://)?[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+
+app = typer.Typer(
+    help="govsim: agent-based simulation of government service reform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class UserError(Exception):
+    """Bad input from the person at the keyboard: one line on stderr, exit status 2."""
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """['n_citizens=100', ...] -> {'n_citizens': '100'}; names are checked, values parsed later."""
+    if not items:
+        return {}
+    from world.parameters import param_info
+
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--set expects name=value, got {item!r}")
+        name = name.strip()
+        param_info(name)  # unknown names fail here, with the nearest suggested
+        out[name] = value
+    return out
+
+
+def check_preset(preset: str) -> None:
+    """An unknown preset name, or a preset file that is not there, fails before anything loads."""
+    from scenarios.paths import preset_path
+
+    path = preset_path(preset)
+    if not path.is_file():
+        raise UserError(f"{path}: no such preset file")
+
+
+def check_run_out(out: Path) -> None:
+    """`govsim run --out`: a folder this process can create, and not an experiment's."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file, not a folder")
+    if (out / "runs.parquet").exists() or (
+        (out / "manifest.json").is_file() and _is_experiment(out)
+    ):
+        raise UserError(
+            f"--out {out}: holds an experiment's results (govsim experiment run); use another"
+            " folder"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    probe = out / ".govsim-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror})") from None
+
+
+def _is_experiment(out: Path) -> bool:
+    try:
+        return json.loads((out / "manifest.json").read_text()).get("kind") == "govsim experiment"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    if scheduler is not None and scheduler != "local" and not _SCHEDULER.match(scheduler):
+        raise UserError(
+            f"--scheduler {scheduler!r}: give a Dask scheduler address tcp://HOST:PORT, or 'local'"
+        )
+
+
+def _run_with_progress(preset: str, days: int | None, seed: int, overrides: dict) -> Any:
+    from cli.show import day_progress
+    from experiments.one_run import run_simulation
+    from scenarios.loader import load_preset
+
+    loaded = load_preset(preset)
+    if overrides:
+        loaded = loaded.with_overrides(overrides)
+    progress, update = day_progress(f"{loaded.name} seed {seed}", days or loaded.days)
+    with progress:
+        return run_simulation(loaded, days, seed, progress=update)
+
+
+DaysOpt = Annotated[
+    int | None,
+    typer.Option("--days", min=1, max=MAX_DAYS, help="Days to simulate (default: the preset's)"),
+]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", min=0, max=2**63 - 1, help="Random seed (replicate)")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a parameter: name=value (repeatable)"),
+]
+
+
+@app.command()
+def presets() -> None:
+    """List the presets with their one-line descriptions."""
+    from rich.table import Table
+
+    from cli.show import out_console
+    from scenarios.loader import list_presets
+
+    table = Table(title="govsim presets")
+    table.add_column("preset")
+    table.add_column("description")
+    table.add_column("说明")
+    for p in list_presets():
+        table.add_row(p.name, p.description, p.description_zh)
+    out_console.print(table)
+
+
+@app.command()
+def parameters() -> None:
+    """List every parameter: default, range, unit, role and meaning."""
+    from rich.table import Table
+
+    from cli.show import out_console
+    from world.parameters import ROLES, Parameters, RegionParameters
+
+    table = Table(title="govsim parameters (set with --set name=value)")
+    for col in ("name", "applies to", "role", "default", "range", "unit", "description"):
+        table.add_column(col)
+    for scope, declared in (("each city", Parameters), ("the region", RegionParameters)):
+        for p in declared.table():
+            rng = f"{p.low} .. {p.high}"
+            table.add_row(p.name, scope, p.role, str(p.default), rng, p.unit, p.description)
+    out_console.print(table)
+    roles = "; ".join(f"{role}: {meaning}" for role, meaning in ROLES.items())
+    out_console.print(f"roles - {roles}", markup=False)
+
+
+@app.command()
+def run(
+    preset: Annotated[str, typer.Argument(help="Preset name (govsim presets) or a TOML file")],
+    days: DaysOpt = None,
+    seed: SeedOpt = 0,
+    set_: SetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write timeseries.parquet, summary, manifest")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the outcomes as one JSON object on stdout")
+    ] = False,
+) -> None:
+    """Run one simulation and print its outcomes."""
+    check_preset(preset)
+    if out is not None:
+        check_run_out(out)
+    overrides = parse_assignments(set_ or [])
+    result = _run_with_progress(preset, days, seed, overrides)
+    if out is not None:
+        from experiments.run_folder import save_run
+
+        save_run(result, out)
+    if as_json:
+        sys.stdout.write(json.dumps(result.outcomes_json(), ensure_ascii=False) + "\n")
+        return
+    from cli.show import city_table, out_console, outcome_table
+
+    title = f"{result.preset.name}: {result.days} days, seed {seed}"
+    cities = result.city_summaries()
+    if len(cities) > 1:
+        out_console.print(city_table(result))
+        columns = [(c["name"], c) for c in cities] + [("all cities", result.summary)]
+        out_console.print(outcome_table(columns, title))
+    else:
+        out_console.print(outcome_table([(result.preset.name, result.summary)], title))
+    out_console.print(f"{result.preset.description}\nwall time {result.wall_seconds:.2f} s")
+    if out is not None:
+        out_console.print(f"results written to {out}/")
+
+
+@app.command()
+def compare(
+    presets_: Annotated[list[str], typer.Argument(metavar="PRESET...", help="Presets to compare")],
+    days: DaysOpt = None,
+    seed: SeedOpt = 0,
+    set_: SetOpt = None,
+) -> None:
+    """Run several presets with the same seed and print their outcomes side by side."""
+    for preset in presets_:
+        check_preset(preset)
+    overrides = parse_assignments(set_ or [])
+    results = [_run_with_progress(p, days, seed, overrides) for p in presets_]
+    from cli.show import out_console, outcome_table
+    from model.outcomes import DOING_BUSINESS_REFERENCES
+
+    n_days = results[0].days
+    columns = [(r.preset.name, r.summary) for r in results]
+    out_console.print(outcome_table(columns, f"{n_days} days, seed {seed} (paired)"))
+    out_console.print(
+        "Doing Business 'starting a business', China (Shanghai): "
+        + "; ".join(
+            f"{r} {p} procedures / {d} days" for r, (p, d) in DOING_BUSINESS_REFERENCES.items()
+        )
+    )
+
+
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port")] = 8765,
+    results_root: Annotated[
+        Path,
+        typer.Option(
+            "--results-root",
+            help="The only folder whose experiments the results page may open (default: results/)",
+        ),
+    ] = Path("results"),
+) -> None:
+    """Start the interactive dashboard (Solara) at http://HOST:PORT/; works offline."""
+    warning = network_warning(host, results_root)
+    if warning:
+        sys.stderr.write(warning + "\n")
+    from viz.server import serve  # the dashboard's heavy imports only when asked for
+
+    serve(host, port, results_root)
+
+
+def network_warning(host: str, results_root: Path) -> str | None:
+    """What to tell whoever binds the dashboard to an address other machines can reach."""
+    if host in LOOPBACK:
+        return None
+    return (
+        f"govsim: warning: --host {host} makes the dashboard reachable from the network: anyone"
+        f" who can reach this machine can use it and read the results under"
+        f" {results_root.resolve()}"
+    )
+
+
+experiment_app = typer.Typer(
+    help="Batch experiments: presets x sweeps x replicates, summaries, reports, sensitivity.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(experiment_app, name="experiment")
+
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores)")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"
+    ),
+]
+ReferenceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reference",
+        help="Preset the paired differences are taken against (default: the experiment's)",
+    ),
+]
+FreshOpt = Annotated[
+    bool,
+    typer.Option("--fresh", help="Delete the folder's earlier results first and start over"),
+]
+MaxRunsOpt = Annotated[
+    int,
+    typer.Option("--max-runs", min=1, help="Refuse a design with more runs than this"),
+]
+
+
+@experiment_app.command("run")
+def experiment_run(
+    spec: Annotated[Path, typer.Argument(help="Experiment file (TOML)")],
+    out: Annotated[Path, typer.Option("--out", help="Result folder (created or resumed)")],
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    fresh: FreshOpt = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run the failed runs again")
+    ] = False,
+    max_runs: MaxRunsOpt = 1_000_000,
+) -> None:
+    """Run an experiment; rerunning the same command resumes it."""
+    check_scheduler(scheduler)
+    from experiments.design import load_spec
+
+    design = load_spec(spec)  # a bad file fails here, before the model is imported
+    from cli.show import run_progress
+    from experiments.evaluators import make_evaluator
+    from experiments.runner import run_experiment
+
+    evaluator = make_evaluator(workers, scheduler)
+    progress, update = run_progress(spec.stem)
+    try:  # the bar appears with the first progress, after the checks
+        report = run_experiment(
+            design,
+            out,
+            evaluator,
+            update,
+            source=str(spec),
+            fresh=fresh,
+            retry_failed=retry_failed,
+            max_runs=max_runs,
+        )
+    finally:
+        progress.stop()
+    _report_runs(report, evaluator, out)
+
+
+def _report_runs(report: Any, evaluator: Any, out: Path) -> None:
+    repaired = f", {report.repaired} damaged run(s) redone" if report.repaired else ""
+    sys.stderr.write(
+        f"{report.total} runs: {report.skipped} already done, {report.ran} run now"
+        f" ({report.failed} failed{repaired}) in {report.wall_seconds:.1f} s on {evaluator.name}"
+        f" x{evaluator.workers}; results in {out}/\n"
+    )
+
+
+@experiment_app.command("summarize")
+def experiment_summarize(
+    folder: Annotated[Path, typer.Argument(help="Result folder of `govsim experiment run`")],
+    reference: ReferenceOpt = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON records on stdout")] = False,
+) -> None:
+    """Mean, sd and 95% CI per preset and outcome, and the paired difference to a reference."""
+    reference = _reference(folder, reference)
+    table = _summary(folder, reference)
+    if as_csv:
+        sys.stdout.write(table.to_csv(index=False))
+        return
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
+        return
+    from cli.show import out_console, summary_table
+
+    out_console.print(summary_table(table, reference))
+
+
+def _reference(folder: Path, given: str | None) -> str:
+    """The reference preset: as given, or the one the experiment file names."""
+    if given:
+        return given
+    from experiments.result_folder import read_manifest
+
+    manifest = read_manifest(folder) or {}
+    spec = manifest.get("spec")
+    reference = spec.get("reference") if isinstance(spec, dict) else None
+    return reference if isinstance(reference, str) else "baseline"
+
+
+def _summary(folder: Path, reference: str) -> Any:
+    if not folder.is_dir() or not (folder / "runs.parquet").exists():
+        raise UserError(f"{folder} is not a govsim experiment result folder")
+    from experiments.summary import summarize
+
+    try:
+        return summarize(folder, reference)
+    except ValueError as exc:  # no successful run, an unknown reference: about this folder
+        raise UserError(str(exc)) from None
+
+
+@experiment_app.command("report")
+def experiment_report(
+    folder: Annotated[Path, typer.Argument(help="Result folder of `govsim experiment run`")],
+    reference: ReferenceOpt = None,
+) -> None:
+    """Write report.html (charts with uncertainty bands, paired differences, the table)."""
+    reference = _reference(folder, reference)
+    _summary(folder, reference)
+    from experiments.report import write_report
+
+    path = write_report(folder, reference)
+    sys.stdout.write(f"report written to {path}\n")
+
+
+@experiment_app.command("sensitivity")
+def experiment_sensitivity(
+    spec: Annotated[Path, typer.Argument(help="Experiment file with a [sensitivity] table")],
+    method: Annotated[str, typer.Option("--method", help="morris or sobol")] = "morris",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Result folder (created or resumed; default results/sensitivity-STEM-METHOD)",
+        ),
+    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    fresh: FreshOpt = False,
+) -> None:
+    """Global sensitivity analysis (SALib) as a resumable experiment; rerun to resume."""
+    methods = ("morris", "sobol")
+    if method not in methods:
+        raise UserError(f"--method must be one of {', '.join(methods)}, got {method!r}")
+    check_scheduler(scheduler)
+    from experiments.design import load_spec
+
+    design = load_spec(spec)  # a bad file fails here, before the model is imported
+    if design.sensitivity is None:
+        raise UserError(f"{spec}: the experiment file has no [sensitivity] table")
+    from cli.show import indices_table, out_console, run_progress
+    from experiments.evaluators import make_evaluator
+    from experiments.sensitivity import (
+        problem,
+        run_sensitivity,
+        sensitivity_indices,
+        write_indices,
+    )
+
+    problem(design)
+    folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
+    evaluator = make_evaluator(workers, scheduler)
+    progress, update = run_progress(f"{spec.stem} {method}")
+    try:
+        report = run_sensitivity(
+            design, method, folder, evaluator, update, source=str(spec), fresh=fresh
+        )
+    finally:
+        progress.stop()
+    _report_runs(report, evaluator, folder)
+    try:
+        indices = sensitivity_indices(design, method, folder)
+    except ValueError as exc:  # failed or missing runs, an undefined outcome: about the data
+        raise UserError(str(exc)) from None
+    write_indices(indices, method, folder)
+    out_console.print(indices_table(indices, method))
+    out_console.print(f"indices.csv and indices.png written to {folder}/")

@@ -1,0 +1,321 @@
+"""Fault injection: the store's promises hold when runners and workers are killed, parts and
+manifests are damaged, two runners race, and inputs are malformed.
+
+The promises (docs/experiments.md, "Guarantees"): no finished run is lost, no two runs share a
+place, old and new results are never mixed, damage is found and named, one runner writes a folder
+at a time, a dead worker costs a retry and not the experiment, and nothing outlives a killed
+runner. Every refusal is one line.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from experiments.design import MAX_RUNS, ExperimentSpec, SpecError, count_runs, expand, load_spec
+from experiments.evaluators import ProcessEvaluator, SerialEvaluator
+from experiments.result_folder import (
+    DamagedFolderError,
+    FolderBusyError,
+    FolderError,
+    ResultFolder,
+    ResultStore,
+    audit,
+)
+from experiments.runner import run_experiment
+from experiments.summary import summarize
+from tests.experiments import dying_task
+from tests.experiments.tiny_spec import write_spec
+
+SMALL = """
+description = "a small experiment for fault injection"
+presets = {presets}
+reference = "{reference}"
+replicates = 2
+days = {days}
+outcomes = ["satisfaction_citizens", "trips_per_case"]
+
+[parameters]
+n_citizens = 300
+n_enterprises = 20
+"""
+PRESET = 'description = "{text}"\n[parameters]\nbounce_prob = {bounce}\n'
+
+
+def small(
+    tmp_path: Path, presets: list[str] | None = None, name: str = "spec.toml", days: int = 20
+) -> Path:
+    presets = presets or ["baseline", "one_stop"]
+    listed = "[" + ", ".join(f'"{p}"' for p in presets) + "]"
+    text = SMALL.format(presets=listed, reference=Path(presets[0]).stem, days=days)
+    return write_spec(tmp_path, text, name)
+
+
+def preset_file(path: Path, bounce: float = 0.1) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PRESET.format(text=path.stem, bounce=bounce), encoding="utf-8")
+    return path
+
+
+def one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert "\n" not in message, message
+    return message
+
+
+# --- run identity -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "names",
+    [("改革.toml", "落后.toml"), ("a b.toml", "a_b.toml"), ("x~y.toml", "x_y.toml")],
+)
+def test_distinct_presets_never_share_a_run(tmp_path: Path, names) -> None:
+    for i, name in enumerate(names):
+        preset_file(tmp_path / name, bounce=0.05 + 0.1 * i)
+    spec = load_spec(small(tmp_path, list(names)))
+    runs = expand(spec)
+    assert len({r.run_id for r in runs}) == len(runs) == 4
+    report = run_experiment(spec, tmp_path / "out", SerialEvaluator())
+    assert report.ran == 4
+    results = ResultFolder(tmp_path / "out")
+    assert len(results.runs) == 4
+    assert set(results.runs["preset"]) == {Path(n).stem for n in names}  # readable labels
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [("a/x.toml", "b/x.toml"), ("A.toml", "a.toml")],
+)
+def test_presets_whose_runs_would_clash_are_refused_by_line(tmp_path: Path, layout) -> None:
+    for name in layout:
+        preset_file(tmp_path / name)
+    with pytest.raises(SpecError) as exc:
+        load_spec(small(tmp_path, list(layout)))
+    assert "presets[1]" in one_line(exc) and "would overwrite each other" in str(exc.value)
+
+
+# --- resume trusts nothing but the fingerprint --------------------------------------------------
+@pytest.fixture
+def finished(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A finished small experiment with a preset file of its own: (spec, preset, folder)."""
+    preset = preset_file(tmp_path / "mine.toml")
+    spec_path = small(tmp_path, ["baseline", "mine.toml"])
+    out = tmp_path / "out"
+    run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    return spec_path, preset, out
+
+
+def test_an_edited_preset_is_not_mixed_with_old_runs(finished) -> None:
+    spec_path, preset, out = finished
+    preset_file(preset, bounce=0.3)
+    with pytest.raises(FolderError) as exc:
+        run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert "preset 'mine' has changed" in one_line(exc)
+    report = run_experiment(load_spec(spec_path), out, SerialEvaluator(), fresh=True)
+    assert (report.skipped, report.ran) == (0, 4)
+    assert len(ResultFolder(out).runs) == 4
+
+
+def test_changed_model_code_is_not_mixed_with_old_runs(finished, monkeypatch) -> None:
+    spec_path, _, out = finished
+    monkeypatch.setattr("experiments.runner.code_fingerprint", lambda: "another-version")
+    with pytest.raises(FolderError) as exc:
+        run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert "model code has changed" in one_line(exc)
+
+
+@pytest.mark.parametrize("manifest", [None, "not json {", "[1, 2]", '{"kind": "something"}'])
+def test_a_missing_or_damaged_manifest_is_refused(finished, manifest) -> None:
+    spec_path, _, out = finished
+    if manifest is None:
+        (out / "manifest.json").unlink()
+    else:
+        (out / "manifest.json").write_text(manifest)
+    with pytest.raises(FolderError) as exc:
+        run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    one_line(exc)
+    report = run_experiment(load_spec(spec_path), out, SerialEvaluator(), fresh=True)
+    assert report.ran == 4
+
+
+# --- integrity on read ------------------------------------------------------------------------
+def _first_part(out: Path, dataset: str) -> Path:
+    return sorted((out / f"{dataset}.parquet").glob("part-*.parquet"))[0]
+
+
+@pytest.mark.parametrize(
+    ("damage", "what"),
+    [
+        ("truncate_outcomes", "outcomes part unreadable"),
+        ("delete_outcomes", "outcomes part missing"),
+        ("delete_timeseries", "timeseries part missing"),
+        ("drop_a_column", "outcomes part has other columns (missing trips_per_case)"),
+        ("truncate_runs", "runs part unreadable"),
+    ],
+)
+def test_damage_is_named_on_read_and_redone_on_resume(finished, damage, what) -> None:
+    spec_path, _, out = finished
+    before = summarize(out)
+    dataset = "runs" if damage == "truncate_runs" else damage.split("_", 1)[1]
+    if damage == "drop_a_column":
+        dataset = "outcomes"
+    part = _first_part(out, dataset)
+    run_id = part.name[len("part-") : -len(".parquet")]
+    if damage.startswith("truncate"):
+        part.write_bytes(part.read_bytes()[:100])
+    elif damage.startswith("delete"):
+        part.unlink()
+    else:
+        pq.write_table(pq.read_table(part).drop(["trips_per_case"]), part)
+    assert audit(out) == {run_id: what}
+    with pytest.raises(DamagedFolderError) as exc:
+        summarize(out)
+    assert run_id in one_line(exc) and what in str(exc.value)
+    report = run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert (report.repaired, report.ran) == (1, 1)
+    pd.testing.assert_frame_equal(summarize(out), before)
+
+
+# --- one writer ---------------------------------------------------------------------------------
+def test_a_second_runner_is_refused_and_touches_nothing(tmp_path: Path) -> None:
+    spec_path = small(tmp_path)
+    out = tmp_path / "out"
+    store = ResultStore(out)
+    store.create()
+    with store.lock():
+        stray = out / "outcomes.parquet" / ".in-flight-part.tmp"
+        stray.write_text("a worker of the first runner is writing this")
+        with pytest.raises(FolderBusyError) as exc:
+            run_experiment(load_spec(spec_path), out, SerialEvaluator())
+        assert "another govsim" in one_line(exc) and str(os.getpid()) in str(exc.value)
+        assert stray.exists()  # the first runner's temporary files are left alone
+        assert not any((out / "runs.parquet").iterdir())
+    stray.unlink()
+    assert run_experiment(load_spec(spec_path), out, SerialEvaluator()).ran == 4
+
+
+def test_two_runners_racing_for_one_folder_lose_nothing(tmp_path: Path) -> None:
+    spec_path = small(tmp_path)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "cli", "experiment", "run", str(spec_path), "--out", str(out)]
+    procs = [
+        subprocess.Popen(
+            [*cmd, "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    errors = [p.communicate(timeout=240)[1].decode() for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    if codes == [0, 2]:  # the usual race: one waits for nobody, the other is refused at once
+        refused = errors[[p.returncode for p in procs].index(2)].strip()
+        assert refused.count("\n") == 0 and "another govsim" in refused
+    else:  # one finished before the other started: the second found everything done
+        assert codes == [0, 0]
+    results = ResultFolder(out)
+    assert len(results.runs) == 4 and (results.runs["status"] == "ok").all()
+
+
+# --- workers die ------------------------------------------------------------------------------
+def test_a_killed_worker_costs_a_retry_not_the_experiment(tmp_path) -> None:
+    spec = load_spec(small(tmp_path))
+    report = run_experiment(spec, tmp_path / "out", ProcessEvaluator(2), task=dying_task.dies_once)
+    assert (tmp_path / "tried").exists()  # the doomed run's first worker did die
+    assert (report.ran, report.failed) == (4, 0)
+    serial = run_experiment(spec, tmp_path / "serial", SerialEvaluator())
+    assert serial.failed == 0
+    pd.testing.assert_frame_equal(summarize(tmp_path / "out"), summarize(tmp_path / "serial"))
+
+
+def test_a_run_that_kills_every_worker_is_recorded_failed_then_retried(tmp_path) -> None:
+    spec = load_spec(small(tmp_path))
+    out = tmp_path / "out"
+    report = run_experiment(spec, out, ProcessEvaluator(2), task=dying_task.always_dies)
+    assert (report.ran, report.failed) == (4, 1)
+    runs = ResultFolder(out).runs.set_index("run_id")
+    assert "worker process died" in runs.loc[dying_task.DOOMED, "error"]
+    again = run_experiment(spec, out, SerialEvaluator(), retry_failed=True)
+    assert (again.skipped, again.ran, again.failed) == (3, 1, 0)
+    assert (ResultFolder(out).runs["status"] == "ok").all()
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_killing_the_runner_leaves_no_worker_behind(tmp_path: Path) -> None:
+    spec_path = small(tmp_path, days=400)
+    out = tmp_path / "out"
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "cli", "experiment", "run", str(spec_path), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline and len(workers) < 3 and runner.poll() is None:
+            workers = _descendants(runner.pid)  # resource tracker, fork server, its workers
+            time.sleep(0.2)
+        assert workers, "the runner started no worker"
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        left = [p for p in workers if _alive(p)]
+        assert not left, f"processes left computing after the runner died: {left}"
+    finally:
+        for pid in _descendants(runner.pid):
+            os.kill(pid, signal.SIGKILL)
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+
+
+# --- design size ------------------------------------------------------------------------------
+def test_a_huge_design_is_counted_and_refused_before_it_is_built(tmp_path: Path) -> None:
+    grid = {f"p{i}": list(range(10)) for i in range(16)}
+    spec = ExperimentSpec(description="huge", presets=["baseline"], sweep={"grid": grid})
+    assert count_runs(spec) == 5 * 10**16
+    # (materialising it would exhaust memory long before it finished: the refusal comes first)
+    with pytest.raises(SpecError, match=r"50,000,000,000,000,000 runs, more than the limit"):
+        expand(spec)
+    cube = ExperimentSpec(
+        description="cube",
+        presets=["baseline"],
+        replicates=100_000,
+        sweep={"latin_hypercube": {"samples": 100_000, "ranges": {"bounce_prob": [0, 0.5]}}},
+    )
+    assert count_runs(cube) == 10**10 > MAX_RUNS
+    with pytest.raises(SpecError, match="10,000,000,000 runs"):
+        run_experiment(cube, tmp_path / "never-created", SerialEvaluator())
+    assert not (tmp_path / "never-created").exists()
