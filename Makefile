@@ -81,6 +81,7 @@ bench: $(VENV)/.test $(VENV)/.browser
 	$(PY) benchmarks/cities_year.py
 	$(PY) benchmarks/runner_speed.py
 	$(PY) benchmarks/dashboard_speed.py
+	$(PY) benchmarks/cli_startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
