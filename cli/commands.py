@@ -61,6 +61,7 @@ def check_preset(preset: str) -> None:
 
 def check_run_out(out: Path) -> None:
     """`govsim run --out`: a folder this process can create, and not an experiment's."""
+    check_out_given(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: is a file, not a folder")
     if (out / "runs.parquet").exists() or (
@@ -80,6 +81,12 @@ def check_run_out(out: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write there ({exc.strerror})") from None
+
+
+def check_out_given(out: Path) -> None:
+    """`--out ""` would mean the working folder itself: refused, a folder must be named."""
+    if not str(out).strip() or str(out) == ".":
+        raise UserError("--out: name a folder for the results (not the current folder)")
 
 
 def _is_experiment(out: Path) -> bool:
@@ -307,6 +314,7 @@ def experiment_run(
 ) -> None:
     """Run an experiment; rerunning the same command resumes it."""
     check_scheduler(scheduler)
+    check_out_given(out)
     from experiments.design import load_spec
 
     design = load_spec(spec)  # a bad file fails here, before the model is imported
@@ -328,7 +336,8 @@ def experiment_run(
             max_runs=max_runs,
         )
     finally:
-        progress.stop()
+        if progress.live.is_started:
+            progress.stop()
     _report_runs(report, evaluator, out)
 
 
@@ -349,6 +358,7 @@ def experiment_summarize(
     as_json: Annotated[bool, typer.Option("--json", help="JSON records on stdout")] = False,
 ) -> None:
     """Mean, sd and 95% CI per preset and outcome, and the paired difference to a reference."""
+    _check_result_folder(folder)
     reference = _reference(folder, reference)
     table = _summary(folder, reference)
     if as_csv:
@@ -374,9 +384,13 @@ def _reference(folder: Path, given: str | None) -> str:
     return reference if isinstance(reference, str) else "baseline"
 
 
-def _summary(folder: Path, reference: str) -> Any:
+def _check_result_folder(folder: Path) -> None:
     if not folder.is_dir() or not (folder / "runs.parquet").exists():
         raise UserError(f"{folder} is not a govsim experiment result folder")
+
+
+def _summary(folder: Path, reference: str) -> Any:
+    _check_result_folder(folder)
     from experiments.summary import summarize
 
     try:
@@ -391,6 +405,7 @@ def experiment_report(
     reference: ReferenceOpt = None,
 ) -> None:
     """Write report.html (charts with uncertainty bands, paired differences, the table)."""
+    _check_result_folder(folder)
     reference = _reference(folder, reference)
     _summary(folder, reference)
     from experiments.report import write_report
@@ -413,6 +428,7 @@ def experiment_sensitivity(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     fresh: FreshOpt = False,
+    max_runs: MaxRunsOpt = 1_000_000,
 ) -> None:
     """Global sensitivity analysis (SALib) as a resumable experiment; rerun to resume."""
     methods = ("morris", "sobol")
@@ -434,15 +450,25 @@ def experiment_sensitivity(
     )
 
     problem(design)
+    if out is not None:
+        check_out_given(out)
     folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
     evaluator = make_evaluator(workers, scheduler)
     progress, update = run_progress(f"{spec.stem} {method}")
     try:
         report = run_sensitivity(
-            design, method, folder, evaluator, update, source=str(spec), fresh=fresh
+            design,
+            method,
+            folder,
+            evaluator,
+            update,
+            source=str(spec),
+            fresh=fresh,
+            max_runs=max_runs,
         )
     finally:
-        progress.stop()
+        if progress.live.is_started:
+            progress.stop()
     _report_runs(report, evaluator, folder)
     try:
         indices = sensitivity_indices(design, method, folder)

@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=args, standalone_mode=False, prog_name="govsim")
     except (UserError, InputError) as exc:
         _fail(str(exc))
+    except OSError as exc:  # the file system refused (a name too long, a full disk): one line
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or type(exc).__name__}{where}")
     except KeyboardInterrupt:
         sys.stderr.write("govsim: interrupted\n")
         raise SystemExit(130) from None

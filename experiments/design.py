@@ -106,9 +106,11 @@ class ExperimentSpec(BaseModel):
 
 
 def _known(names: list[str]) -> list[str]:
-    for name in names:
+    for i, name in enumerate(names):
         if name not in OUTCOME_BY_NAME:
             raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+        if name in names[:i]:
+            raise ValueError(f"outcome {name!r} is listed twice")
     return names
 
 
@@ -293,8 +295,14 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         if spec.sensitivity.preset in by_stem:
             sens = spec.sensitivity.model_copy(update={"preset": by_stem[spec.sensitivity.preset]})
             spec = spec.model_copy(update={"sensitivity": sens})
-    if spec.reference not in {preset_label(p) for p in spec.presets}:
-        raise SpecError(f"{where(('reference',))}: reference {spec.reference!r} is not a preset")
+    labels = [preset_label(p) for p in spec.presets]
+    if preset_label(spec.reference) in labels:  # a file name is as good as its preset's name
+        spec = spec.model_copy(update={"reference": preset_label(spec.reference)})
+    else:
+        raise SpecError(
+            f"{where(('reference',))}: reference {spec.reference!r} is not one of the experiment's"
+            f" presets ({', '.join(labels)})"
+        )
     if spec.base_seed + spec.replicates - 1 > MAX_SEED:
         raise SpecError(
             f"{where(('base_seed',))}: base_seed + replicates - 1 must be at most 2**63 - 1"
@@ -343,7 +351,10 @@ def load_spec(path: str | Path) -> ExperimentSpec:
             *spec.presets,
             *(preset_label(p) for p in spec.presets),
         }:
-            raise SpecError(f"{where(('sensitivity', 'preset'))}: {preset!r} is not a preset")
+            raise SpecError(
+                f"{where(('sensitivity', 'preset'))}: {preset!r} is not one of the experiment's"
+                " presets (add it to `presets`)"
+            )
     for where_key, table in ranges:
         for name, r in table.items():
             try:

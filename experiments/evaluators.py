@@ -28,6 +28,7 @@ from typing import Any, Self
 from world.errors import InputError
 
 CONNECT_TIMEOUT = "5s"  # a scheduler that does not answer by then is not there
+PROBE_SECONDS = 5.0
 
 
 class EvaluatorError(InputError):
@@ -180,14 +181,17 @@ class DaskEvaluator(Evaluator):
             )
             self._client = Client(self._cluster)
         else:
-            try:
-                self._client = Client(self.address, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            problem = probe_scheduler(self.address)
+            if problem is None:
+                try:
+                    self._client = Client(self.address, timeout=CONNECT_TIMEOUT)
+                except Exception as exc:
+                    problem = type(exc).__name__
+            if problem is not None:
                 raise EvaluatorError(
                     f"--scheduler {self.address}: no Dask scheduler answered within"
-                    f" {CONNECT_TIMEOUT} ({type(exc).__name__}); is it running, and is the"
-                    " address right?"
-                ) from None
+                    f" {CONNECT_TIMEOUT} ({problem}); is it running, and is the address right?"
+                )
             self.workers = max(1, len(self._client.scheduler_info()["workers"]))
         return self
 
@@ -223,6 +227,33 @@ class DaskEvaluator(Evaluator):
             for following in _take(it, 1):
                 submit(following)
             yield result
+
+
+def probe_scheduler(address: str, seconds: float = PROBE_SECONDS) -> str | None:
+    """Ask `address` who it is, with a hard deadline; None if a Dask scheduler answers, else
+    what went wrong. Dask's own client can wait for ever on a peer that accepts a connection but
+    never speaks its protocol, or fail deep inside on one that sends other bytes."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> Any:
+        comm = await connect(address, timeout=seconds)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(ask(), seconds))
+    except TimeoutError:
+        return "no answer"
+    except Exception as exc:
+        return type(exc).__name__
+    if isinstance(reply, dict) and reply.get("type") == "Scheduler":
+        return None
+    return "not a Dask scheduler"
 
 
 def _take(it: Iterator, n: int) -> list:

@@ -93,13 +93,21 @@ def write_report(folder: str | Path, reference: str = "baseline", out: Path | No
     series = results.timeseries
     kept = [o for o in HEADLINE_OUTCOMES if o in series.columns]
     diffs = [o for o in DIFF_OUTCOMES if o in set(summary["outcome"])]
-    cities = sorted(c for c in series["city"].unique() if c not in ("city", "all"))
+    cities = (
+        sorted(c for c in series["city"].unique() if c not in ("city", "all"))
+        if "city" in series.columns
+        else []
+    )
+    days = runs_days = spec.get("days")
+    replicates = spec.get("replicates")
+    if not (isinstance(runs_days, int) and isinstance(replicates, int)):
+        days, replicates = "?", "?"
     failed = results.failed_runs
     parts = [
-        f"<h1>govsim experiment: {html.escape(spec['description'])}</h1>",
+        f"<h1>govsim experiment: {html.escape(results.spec_text('description'))}</h1>",
         f"<p>{len(runs)} runs ({len(failed)} failed); presets "
         f"{', '.join(html.escape(p) for p in dict.fromkeys(runs['preset']))}; "
-        f"{spec['replicates']} replicates of {spec['days']} days; "
+        f"{replicates} replicates of {days} days; "
         f"95% Student-t intervals over replicates; differences are paired by seed.</p>",
     ]
     if kept:

@@ -62,13 +62,17 @@ class FolderBusyError(FolderError):
 class DamagedFolderError(FolderError):
     """Finished runs whose data is missing, unreadable or of another schema."""
 
-    def __init__(self, root: Path, damage: dict[str, str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        damage: dict[str, str],
+        advice: str = "rerun the experiment with the same --out to redo them",
+    ) -> None:
         self.damage = damage
         listed = "; ".join(f"{run}: {what}" for run, what in list(damage.items())[:MAX_LISTED])
         more = f"; and {len(damage) - MAX_LISTED} more" if len(damage) > MAX_LISTED else ""
         super().__init__(
-            f"{root}: {len(damage)} finished run(s) damaged ({listed}{more}); rerun the"
-            " experiment with the same --out to redo them"
+            f"{root}: {len(damage)} finished run(s) damaged ({listed}{more}); {advice}"
         )
 
 
@@ -120,25 +124,49 @@ def _owner(path: Path) -> str:
     return _part_id(path) if path.name.startswith("part-") else f"file {path.name}"
 
 
-def audit(root: str | Path) -> dict[str, str]:
+STATUSES = ("ok", "failed")
+KEYS = {"outcomes": ("run_id", "city"), "timeseries": ("run_id", "city", "day")}
+
+
+def audit(
+    root: str | Path, planned: set[str] | None = None, complete: bool = False
+) -> dict[str, str]:
     """What is wrong with the finished runs of a result folder: {run id (or file): what}.
 
-    Every file must be readable; the files of a dataset must have one schema; a successful run
-    must have rows in the outcomes and the time series. A folder without `runs.parquet` has no
-    finished runs to check.
+    Every file must be readable and hold what its name says: a `runs` part one row of its own
+    run with a known status, an outcome or time-series part rows of its own run only, each row
+    once; the files of a dataset must share one schema; a successful run must have outcome and
+    time-series rows. With `planned`, a finished run the experiment does not have is damage too;
+    with `complete` (a folder govsim wrote, one part per run), a part holding another run's rows
+    and a whole dataset folder missing are damage.
     """
     root = Path(root)
     damage: dict[str, str] = {}
     status: dict[str, str] = {}
+    # govsim writes one part per run, named for it: hold a folder it wrote (`complete`) to that
+    parts = complete and (root / "runs.parquet").is_dir()
     for path in _files(root, "runs"):
         try:
             table = pq.read_table(path, columns=["run_id", "status"]).to_pydict()
-            status.update(zip(map(str, table["run_id"]), map(str, table["status"]), strict=True))
         except (OSError, pa.ArrowException, KeyError):
             damage[_owner(path)] = "runs part unreadable"
+            continue
+        found = dict(zip(map(str, table["run_id"]), map(str, table["status"]), strict=True))
+        if parts and (len(table["run_id"]) != 1 or _part_id(path) not in found):
+            damage[_owner(path)] = "runs part does not hold its own run, once"
+            continue
+        status.update(found)
+    for run, s in status.items():
+        if s not in STATUSES:
+            damage.setdefault(run, f"unknown status {s!r}")
+        elif planned is not None and run not in planned:
+            damage.setdefault(run, "not a run of this experiment")
     ok = {run for run, s in status.items() if s == "ok"} - set(damage)
     for dataset in ("outcomes", "timeseries"):
         if not (root / f"{dataset}.parquet").exists():
+            if complete:
+                for run in sorted(ok):
+                    damage.setdefault(run, f"{dataset}.parquet missing")
             continue  # a dataset this folder never had (not written by govsim)
         files = _files(root, dataset)
         schemas = {path: _schema(path) for path in files}
@@ -149,14 +177,32 @@ def audit(root: str | Path) -> dict[str, str]:
             if runs is None:
                 damage.setdefault(_owner(path), f"{dataset} part unreadable")
                 continue
+            owner = _owner(path)
+            if parts and path.name.startswith("part-") and runs - {owner}:
+                for run in runs | {owner}:
+                    damage.setdefault(run, f"{dataset} part holds rows of another run")
+                continue
             if common is not None and not schema.equals(common):
                 what = f"{dataset} part has other columns ({_difference(schema, common)})"
-                for run in runs or {_owner(path)}:
+                for run in runs or {owner}:
                     damage.setdefault(run, what)
+                continue
+            if _repeats(path, KEYS[dataset]):
+                for run in runs or {owner}:
+                    damage.setdefault(run, f"{dataset} part has a row twice")
             present |= runs
         for run in sorted(ok - present):
             damage.setdefault(run, f"{dataset} part missing")
     return damage
+
+
+def _repeats(path: Path, keys: tuple[str, ...]) -> bool:
+    """Whether a file has two rows with the same key (a run's city, or city and day)."""
+    try:
+        frame = pq.read_table(path, columns=list(keys)).to_pandas()
+    except (OSError, pa.ArrowException, KeyError):
+        return False  # a file without those columns: its schema is judged elsewhere
+    return bool(frame.duplicated().any())
 
 
 def _commonest(schemas: list[pa.Schema]) -> pa.Schema | None:
@@ -291,11 +337,24 @@ def read_manifest(root: str | Path) -> dict[str, Any] | None:
         raise FolderError(f"{path}: cannot read the manifest ({exc})") from None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FolderError(f"{path}: the manifest is not JSON (damaged?)") from None
     if not isinstance(data, dict):
         raise FolderError(f"{path}: the manifest is not a JSON object (damaged?)")
     return data
+
+
+def planned_runs(manifest: dict[str, Any]) -> set[str] | None:
+    """The run ids of the experiment a manifest describes (None when it describes none)."""
+    spec = manifest.get("spec")
+    if manifest.get("kind") != "govsim experiment" or not isinstance(spec, dict):
+        return None
+    from experiments.design import ExperimentSpec, SpecError, expand
+
+    try:
+        return {run.run_id for run in expand(ExperimentSpec(**spec), max_runs=10**7)}
+    except (SpecError, ValueError, TypeError):
+        raise FolderError("the manifest's experiment is not a valid one (damaged?)") from None
 
 
 def read_dataset(root: str | Path, dataset: str) -> pd.DataFrame:
@@ -306,10 +365,11 @@ def read_dataset(root: str | Path, dataset: str) -> pd.DataFrame:
     crash) are not read.
     """
     path = Path(root) / f"{dataset}.parquet"
-    if not path.exists() or (path.is_dir() and not _parts(Path(root), dataset)):
+    files = _files(Path(root), dataset)
+    if not files:
         return pd.DataFrame()
-    try:
-        frame = pd.read_parquet(path)
+    try:  # the dataset's Parquet files only: anything else in the folder is not read
+        frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
     except (OSError, pa.ArrowException) as exc:
         raise FolderError(f"{path}: cannot be read ({str(exc).splitlines()[0]})") from None
     keys = [k for k in ("run_id", "city", "day") if k in frame.columns]
@@ -331,19 +391,32 @@ class ResultFolder:
             raise FolderError(f"{self.root}: no such folder")
         if not (self.root / "runs.parquet").exists():
             raise FolderError(f"{self.root}: no runs.parquet (is it a govsim experiment folder?)")
-        damage = audit(self.root)
+        self.manifest: dict[str, Any] = read_manifest(self.root) or {}
+        complete = self.manifest.get("kind") == "govsim experiment"
+        damage = audit(self.root, planned_runs(self.manifest), complete)
         if damage:
             raise DamagedFolderError(self.root, damage)
         self.runs = read_dataset(self.root, "runs")
         if self.runs.empty:
             raise FolderError(f"{self.root}: no finished runs")
-        self.manifest: dict[str, Any] = read_manifest(self.root) or {}
 
     @property
     def spec(self) -> dict[str, Any]:
         """The experiment's validated spec as the manifest records it (empty if none)."""
         spec = self.manifest.get("spec")
         return spec if isinstance(spec, dict) else {}
+
+    def spec_text(self, key: str) -> str:
+        """A text field of the spec ('' when absent or not text)."""
+        value = self.spec.get(key)
+        return value if isinstance(value, str) else ""
+
+    def spec_names(self, key: str) -> list[str]:
+        """A list-of-names field of the spec ([] when absent or not such a list)."""
+        value = self.spec.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        return []
 
     @cached_property
     def ok_ids(self) -> set[str]:

@@ -63,13 +63,32 @@ def fingerprint(spec: ExperimentSpec) -> dict[str, Any]:
     return {
         "govsim": version,
         "code": code_fingerprint(),
-        "spec": spec.model_dump(mode="json"),
+        "spec": fingerprint_spec(spec),
         "presets": {preset_label(p): preset_fingerprint(load_preset(p)) for p in spec.presets},
     }
 
 
+def fingerprint_spec(spec: ExperimentSpec) -> dict[str, Any]:
+    """The spec as the fingerprint compares it: presets by name, not by the path they were
+    reached by (their contents are compared on their own), so the same experiment run from
+    another folder is the same experiment."""
+    data = spec.model_dump(mode="json")
+    data["presets"] = [preset_label(p) for p in spec.presets]
+    sensitivity = data.get("sensitivity")
+    if isinstance(sensitivity, dict) and isinstance(sensitivity.get("preset"), str):
+        sensitivity["preset"] = preset_label(sensitivity["preset"])
+    return data
+
+
 def check_out_folder(out: Path) -> None:
     """Refuse, before anything runs, a place that cannot be an experiment's result folder."""
+    try:
+        _check_out_folder(out)
+    except OSError as exc:  # a name too long, a loop of links: the place cannot be used
+        raise FolderError(f"{out}: cannot be a result folder ({exc.strerror})") from None
+
+
+def _check_out_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise FolderError(f"{out}: is a file, not a folder")
     for ancestor in out.parents:
@@ -84,6 +103,10 @@ def check_out_folder(out: Path) -> None:
         raise FolderError(
             f"{out}: holds the output of `govsim run`, not an experiment; use another --out"
         )
+    for name in ("runs", "outcomes", "timeseries"):
+        dataset = out / f"{name}.parquet"
+        if dataset.exists() and not dataset.is_dir():
+            raise FolderError(f"{out}: {dataset.name} is a file: not a govsim result folder")
 
 
 def run_experiment(
@@ -130,10 +153,13 @@ def run_experiment(
                 )
         store.clear_stale()
         planned = {r.run_id for r in runs}
-        damaged = audit(out)
+        damaged = audit(out, complete=True)
         foreign = {k: v for k, v in damaged.items() if k not in planned}
+        foreign |= {run: "not a run of this experiment" for run in store.done_ids() - planned}
         if foreign:
-            raise DamagedFolderError(out, foreign)
+            raise DamagedFolderError(
+                out, foreign, "they cannot be redone: use --fresh to start over, or another --out"
+            )
         store.forget(set(damaged))
         if retry_failed:
             store.forget(store.failed_ids())

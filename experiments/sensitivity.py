@@ -13,7 +13,6 @@ with SALib's bootstrap confidence intervals.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from experiments.design import (
+    MAX_RUNS,
     MAX_TIMESERIES_EVERY,
     ExperimentSpec,
     SpecError,
@@ -40,7 +40,7 @@ from experiments.design import (
 )
 from experiments.evaluators import Evaluator
 from experiments.result_folder import ResultFolder
-from experiments.runner import ExperimentReport, Progress, run_experiment
+from experiments.runner import ExperimentReport, Progress, fingerprint_spec, run_experiment
 
 METHODS = ("morris", "sobol")
 # The columns of the indices table, by method: each index, and its 95% half-width as `<name>_conf`.
@@ -72,10 +72,25 @@ def sample(spec: ExperimentSpec, method: str) -> np.ndarray:
     raise SpecError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
 
 
-def sensitivity_spec(spec: ExperimentSpec, method: str) -> ExperimentSpec:
+def count_sensitivity_runs(spec: ExperimentSpec, method: str) -> int:
+    """The runs the sample will need, counted before it is drawn: N(D + 1) Morris points or
+    N(D + 2) Sobol points for D parameters, each for every replicate."""
+    d = problem(spec)["num_vars"]
+    n = spec.sensitivity.samples  # type: ignore[union-attr]
+    return n * (d + (1 if method == "morris" else 2)) * spec.replicates
+
+
+def sensitivity_spec(spec: ExperimentSpec, method: str, max_runs: int = MAX_RUNS) -> ExperimentSpec:
     """The experiment that runs the sample: one sweep point per sample row (integer parameters
-    rounded), the sensitivity preset and outcomes, and only the last day's time series."""
+    rounded), the sensitivity preset and outcomes, and only the last day's time series. Its size
+    is checked before the sample is drawn."""
     sens = spec.sensitivity
+    n_runs = count_sensitivity_runs(spec, method)
+    if n_runs > max_runs:
+        raise SpecError(
+            f"the sensitivity analysis has {n_runs:,} runs, more than the limit of {max_runs:,}:"
+            " lower `samples` or the replicates, or raise the limit (--max-runs)"
+        )
     x = sample(spec, method)
     infos = [param_info(name) for name in problem(spec)["names"]]
     points = [
@@ -106,10 +121,13 @@ def run_sensitivity(
     progress: Progress | None = None,
     source: str | None = None,
     fresh: bool = False,
+    max_runs: int = MAX_RUNS,
 ) -> ExperimentReport:
     """Run (or resume) the sample's runs into the result folder `out`."""
-    design = sensitivity_spec(spec, method)
-    return run_experiment(design, out, evaluator, progress, source=source, fresh=fresh)
+    design = sensitivity_spec(spec, method, max_runs)
+    return run_experiment(
+        design, out, evaluator, progress, source=source, fresh=fresh, max_runs=max_runs
+    )
 
 
 def sensitivity_indices(spec: ExperimentSpec, method: str, folder: str | Path) -> pd.DataFrame:
@@ -120,7 +138,8 @@ def sensitivity_indices(spec: ExperimentSpec, method: str, folder: str | Path) -
     """
     design = sensitivity_spec(spec, method)
     results = ResultFolder(folder)
-    if results.spec != json.loads(json.dumps(design.model_dump())):
+    made_by = results.manifest.get("fingerprint")
+    if not isinstance(made_by, dict) or made_by.get("spec") != fingerprint_spec(design):
         raise ValueError(f"{results.root} holds results of a different experiment")
     runs = expand(design)
     status = dict(zip(results.runs["run_id"], results.runs["status"], strict=True))

@@ -229,7 +229,7 @@ def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPl
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ScenarioError(f"{_where(path, text, ('cities', i))}: a city needs a 'name'")
-        if name.strip() == POOLED:
+        if name.strip().casefold() == POOLED:
             raise ScenarioError(
                 f"{_where(path, text, ('cities', i, 'name'))}: {POOLED!r} names all cities"
                 " together in the results; give this city another name"

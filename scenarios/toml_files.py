@@ -69,6 +69,8 @@ def read_toml(path: FilePath, error: type[Exception] = ScenarioError) -> tuple[s
     """The text and data of a TOML file; anything that stops a person's file from being read is
     one line naming the file (raised as `error`)."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise error(f"{path}: not a regular file (a pipe or a device?)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
@@ -86,6 +88,8 @@ def read_toml(path: FilePath, error: type[Exception] = ScenarioError) -> tuple[s
         raise error(f"{path}: malformed TOML: {exc}") from None
     except RecursionError:
         raise error(f"{path}: malformed TOML: nested too deeply") from None
+    except ValueError as exc:  # tomllib's own limits, e.g. an integer of thousands of digits
+        raise error(f"{path}: malformed TOML: {str(exc).splitlines()[0]}") from None
     return text, data
 
 

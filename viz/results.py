@@ -58,12 +58,12 @@ class Results(ResultFolder):
     def focus_outcomes(self) -> list[str]:
         """The outcomes the experiment names in its spec (all outcomes when it names none)."""
         names = [o.name for o in OUTCOMES if o.name in self.outcomes.columns]
-        chosen = self.spec.get("outcomes") or []
+        chosen = self.spec_names("outcomes")
         return [n for n in names if n in chosen] or names
 
     @property
     def description(self) -> str:
-        return str(self.spec.get("description", ""))
+        return self.spec_text("description")
 
     def several_city_presets(self) -> set[str]:
         return self._several_city_presets
@@ -93,14 +93,18 @@ def locate(name: str, root: Path | None = None) -> Path:
     path or a symlink; not there; not an experiment folder) the answer is the same ValueError,
     so the page tells a visitor nothing about the rest of the disk.
     """
-    root = root or results_root()
     try:
+        root = (root or results_root()).resolve()
         folder = (root / name.strip()).resolve()
+        inside = folder == root or folder.is_relative_to(root)
+        if not name.strip() or not inside or not (folder / "runs.parquet").exists():
+            raise ValueError(NOT_FOUND)
+        # every file the page would read must be inside the root too (no symlink out)
+        for path in [folder / "manifest.json", *folder.glob("*.parquet"), *folder.glob("*/*")]:
+            if (path.exists() or path.is_symlink()) and not path.resolve().is_relative_to(root):
+                raise ValueError(NOT_FOUND)
     except (OSError, RuntimeError, ValueError):
         raise ValueError(NOT_FOUND) from None
-    inside = folder == root or folder.is_relative_to(root)
-    if not name.strip() or not inside or not (folder / "runs.parquet").exists():
-        raise ValueError(NOT_FOUND)
     return folder
 
 
@@ -235,7 +239,7 @@ def ResultsPage():
             return str(exc)
         try:
             return read_results(folder)
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, RecursionError, TypeError, KeyError) as exc:
             return str(exc).replace(str(folder), opened.strip())
 
     results = solara.use_memo(load, [opened])

@@ -572,12 +572,15 @@ class ParameterInfo:
         text = text.strip()
         try:
             if self.type is int:
-                as_float = float(text)
-                if not as_float.is_integer():
-                    raise ValueError
-                return int(as_float)
+                try:
+                    return int(text)  # exact, however many digits
+                except ValueError:
+                    as_float = float(text)  # '2e3', '1,000.0'-free forms like '3000.0'
+                    if not as_float.is_integer():
+                        raise ValueError from None
+                    return int(as_float)
             return self.type(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             where = f"{source}: " if source else ""
             raise ParameterError(
                 f"{where}{self.name} must be {self.type.__name__}, got {text!r}"

@@ -218,3 +218,107 @@ def test_the_key_line_finder_reads_a_long_line_once() -> None:
     text = 'description = "x"\n[a' + " " * 1_000_000 + "b\n[[policy]]\ntype = 1\n"
     assert line_of(text, ("policy", 0, "type")) == 4
     assert key_lines('[ "q" . r ] # c\nw = 1\n') == {("q", "r"): 1, ("q", "r", "w"): 2}
+
+
+# --- more inputs, found by trying to break the promises ---------------------------------------
+def test_a_preset_that_is_a_pipe_or_a_device_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "fifo.toml")
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    for name in ("fifo.toml", "zero.toml"):
+        spec = SPEC.replace('presets = ["baseline"]', f'presets = ["baseline", "{name}"]')
+        write_spec(tmp_path, spec, "spec.toml")
+        result = govsim(tmp_path, "experiment", "run", "spec.toml", "--out", "o", timeout=60)
+        assert_one_line_error(result, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("replicates = 1" + "0" * 5000, "malformed TOML"),
+        ('outcomes = ["days_per_case", "days_per_case"]', "listed twice"),
+    ],
+)
+def test_odd_experiment_values_are_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    write_spec(tmp_path, SPEC.replace("replicates = 1", text), "odd.toml")
+    assert_one_line_error(govsim(tmp_path, "experiment", "run", "odd.toml", "--out", "o"), expected)
+
+
+@pytest.mark.parametrize("command", ["run", "experiment"])
+def test_an_out_name_too_long_or_empty_is_one_line(place: Path, command: str) -> None:
+    args = (
+        ["run", "baseline", "--days", "2"]
+        if command == "run"
+        else ["experiment", "run", "spec.toml"]
+    )
+    for out in ("y" * 300, ""):
+        assert_one_line_error(govsim(place, *args, "--out", out), "--out" if not out else "")
+
+
+def test_a_city_named_all_in_any_case_is_refused(tmp_path: Path) -> None:
+    data = 'description = "x"\n[[cities]]\nname = "ALL"\n[[cities]]\nname = "b"\n'
+    (tmp_path / "p.toml").write_text(data)
+    assert_one_line_error(govsim(tmp_path, "run", "p.toml", "--days", "1"), "cities[0].name")
+
+
+def test_a_reference_may_be_named_by_its_file(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text('description = "mine"\n')
+    spec = SPEC.replace('presets = ["baseline"]', 'presets = ["baseline", "mine.toml"]')
+    write_spec(
+        tmp_path,
+        spec.replace("replicates = 1", 'replicates = 1\nreference = "mine.toml"'),
+        "ref.toml",
+    )
+    result = govsim(tmp_path, "experiment", "run", "ref.toml", "--out", "o", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    write_spec(
+        tmp_path,
+        SPEC.replace("replicates = 1", 'replicates = 1\nreference = "one_stop"'),
+        "noref.toml",
+    )
+    assert_one_line_error(
+        govsim(tmp_path, "experiment", "run", "noref.toml", "--out", "o2"),
+        "not one of the experiment's presets",
+    )
+
+
+def test_the_same_experiment_run_from_another_folder_resumes(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "mine.toml").write_text('description = "mine"\n')
+    spec = SPEC.replace('presets = ["baseline"]', 'presets = ["baseline", "mine.toml"]')
+    write_spec(tmp_path / "a", spec, "s.toml")
+    assert govsim(tmp_path, "experiment", "run", "a/s.toml", "--out", "o").returncode == 0
+    again = govsim(tmp_path / "a", "experiment", "run", "s.toml", "--out", "../o")
+    assert again.returncode == 0, again.stderr
+    assert "2 already done, 0 run now" in again.stderr
+
+
+def test_a_huge_integer_is_kept_exactly_in_the_message(tmp_path: Path) -> None:
+    result = govsim(tmp_path, "run", "baseline", "--set", "n_citizens=99999999999999999999999")
+    assert_one_line_error(result, "99999999999999999999999")
+
+
+def test_a_sensitivity_analysis_too_big_is_counted_before_sampling(tmp_path: Path) -> None:
+    spec = SPEC + (
+        '[sensitivity]\noutcomes = ["days_per_case"]\nsamples = 100000\n'
+        '[sensitivity.parameters]\nbounce_prob = "declared"\ncorruption_mean = "declared"\n'
+    )
+    write_spec(tmp_path, spec, "big.toml")
+    result = govsim(tmp_path, "experiment", "sensitivity", "big.toml", "--max-runs", "1000")
+    assert_one_line_error(result, "300,000 runs", "--max-runs")
+
+
+def test_a_scheduler_that_accepts_but_never_answers_is_refused_in_seconds(place: Path) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        result = govsim(
+            place, "experiment", "run", "spec.toml", "--out", "o",
+            "--scheduler", f"tcp://127.0.0.1:{port}", timeout=60,
+        )  # fmt: skip
+    finally:
+        listener.close()
+    assert_one_line_error(result, "--scheduler", "no Dask scheduler answered")

@@ -97,7 +97,7 @@ def test_explicit_points_are_crossed_with_the_grid(tmp_path: Path) -> None:
          r"spec\.toml:\d+: parameters\.n_citizens: n_citizens=5: .*greater than or equal"),
         (("replicates = 2", "replicates = 0"), r"spec\.toml:4: replicates: .*greater than"),
         (("replicates = 2", "replicates = 2\nreference = \"nobody\""),
-         r"reference: reference 'nobody' is not a preset"),
+         r"reference: reference 'nobody' is not one of the experiment's presets"),
         (("days = 40", "dayz = 40"), r"spec\.toml:5: dayz: extra inputs are not permitted"),
         (("days = 40", "days = ["), r"spec\.toml: malformed TOML"),
         (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.05]\n[[sweep.points]]\n"

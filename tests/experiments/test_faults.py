@@ -319,3 +319,86 @@ def test_a_huge_design_is_counted_and_refused_before_it_is_built(tmp_path: Path)
     with pytest.raises(SpecError, match="10,000,000,000 runs"):
         run_experiment(cube, tmp_path / "never-created", SerialEvaluator())
     assert not (tmp_path / "never-created").exists()
+
+
+# --- damage that looks like data ----------------------------------------------------------------
+def _rewrite(part: Path, frame: pd.DataFrame) -> None:
+    frame.to_parquet(part, index=False)
+
+
+@pytest.mark.parametrize(
+    ("damage", "what"),
+    [
+        ("two_rows_in_a_runs_part", "does not hold its own run, once"),
+        ("another_runs_id", "does not hold its own run, once"),
+        ("unknown_status", "unknown status 'maybe'"),
+        ("a_row_twice", "outcomes part has a row twice"),
+        ("a_run_the_spec_lacks", "not a run of this experiment"),
+        ("no_timeseries_folder", "timeseries.parquet missing"),
+    ],
+)
+def test_parts_that_read_well_but_hold_the_wrong_rows_are_damage(finished, damage, what) -> None:
+    _, _, out = finished
+    runs = sorted((out / "runs.parquet").glob("part-*.parquet"))
+    first = pd.read_parquet(runs[0])
+    if damage == "two_rows_in_a_runs_part":
+        _rewrite(runs[0], pd.concat([first, first]))
+    elif damage == "another_runs_id":
+        _rewrite(runs[0], pd.read_parquet(runs[1]))
+    elif damage == "unknown_status":
+        _rewrite(runs[0], first.assign(status="maybe"))
+    elif damage == "a_row_twice":
+        part = _first_part(out, "outcomes")
+        _rewrite(part, pd.concat([pd.read_parquet(part)] * 2))
+    elif damage == "a_run_the_spec_lacks":
+        stranger = first.assign(run_id="zzz~p0000~r0000")
+        _rewrite(out / "runs.parquet" / "part-zzz~p0000~r0000.parquet", stranger)
+    else:
+        import shutil
+
+        shutil.rmtree(out / "timeseries.parquet")
+    with pytest.raises(DamagedFolderError) as exc:
+        summarize(out)
+    assert what in one_line(exc)
+
+
+def test_a_stray_file_in_a_dataset_folder_is_not_read(finished) -> None:
+    _, _, out = finished
+    before = summarize(out)
+    (out / "outcomes.parquet" / "notes.txt").write_text("a researcher's note")
+    pd.testing.assert_frame_equal(summarize(out), before)
+
+
+def test_a_foreign_run_stops_a_resume_with_advice_that_works(finished) -> None:
+    spec_path, _, out = finished
+    first = pd.read_parquet(sorted((out / "runs.parquet").glob("part-*.parquet"))[0])
+    _rewrite(out / "runs.parquet" / "part-zzz~p0000~r0000.parquet", first.assign(run_id="zzz"))
+    with pytest.raises(DamagedFolderError) as exc:
+        run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert "--fresh" in one_line(exc)
+    assert run_experiment(load_spec(spec_path), out, SerialEvaluator(), fresh=True).ran == 4
+
+
+def test_a_deeply_nested_manifest_is_one_line(finished) -> None:
+    _, _, out = finished
+    (out / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FolderError) as exc:
+        summarize(out)
+    assert "manifest" in one_line(exc)
+
+
+@pytest.mark.parametrize("spec", ['"hello"', '{"description": [1], "outcomes": 5}', "[1]"])
+def test_the_readers_survive_an_odd_spec_in_the_manifest(finished, spec) -> None:
+    import json
+
+    from experiments.report import write_report
+    from viz.results import read_results
+
+    _, _, out = finished
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "spec": json.loads(spec)}))
+    for read in (summarize, lambda o: write_report(o, "baseline"), read_results):
+        try:
+            read(out)
+        except FolderError as exc:  # refused: one line, never a traceback
+            assert "\n" not in str(exc)
