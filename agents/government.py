@@ -46,6 +46,7 @@ class CityGovernment(mesa.Agent):
         residents: int,
         reserve: float = 0.0,
         budget_share: float = 0.0,
+        amortisation_days: float = 1.0,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -55,6 +56,8 @@ class CityGovernment(mesa.Agent):
         self.budget_share = budget_share
         self.budget = 0.0
         self.reform_spending = 0.0
+        self.amortisation_days = amortisation_days
+        self._set_ups: list[tuple[int, float]] = []  # (last day it is charged, CNY per day)
         self.events: list[tuple[int, str, str]] = []
         self._runs: list[PolicyRun] | None = None
 
@@ -96,9 +99,11 @@ class CityGovernment(mesa.Agent):
         run.active = False
 
     def apply_policies(self, env: ServiceEnvironment, day: int) -> float:
-        """Start, end, defer or suspend today's reforms; returns what they cost today, in CNY."""
+        """Start, end, defer or suspend today's reforms (paid from the fund, set-up at once);
+        returns the reforms' share of today's cost of service, in CNY: running costs, and set-ups
+        spread over `amortisation_days`."""
         runs = self._bound()
-        spent = 0.0
+        spent = running = 0.0
         due = [i.due(day) for i in self.policy]
         for n, i in enumerate(self.policy):  # ends first, so a successor starting today stays on
             if runs[n].active and not due[n]:
@@ -123,6 +128,9 @@ class CityGovernment(mesa.Agent):
                 run.short = False
                 self.reform_fund -= setup
                 spent += setup
+                if setup > 0:
+                    days = max(1, round(self.amortisation_days))
+                    self._set_ups.append((day + days - 1, setup / days))
             if self.reform_fund < daily:
                 self._switch_off(n, env)
                 run.short = True
@@ -130,8 +138,12 @@ class CityGovernment(mesa.Agent):
                 continue
             self.reform_fund -= daily
             spent += daily
+            running += daily
         self.reform_spending += spent
-        return spent
+        # The cost of service counts each set-up spread evenly over `amortisation_days` from the
+        # day it was paid (the fund pays it at once): a window of outcomes then carries its share.
+        self._set_ups = [(last, per_day) for last, per_day in self._set_ups if last >= day]
+        return running + sum(per_day for _, per_day in self._set_ups)
 
     def account(
         self, day: int, income: float, staff_on_duty: float, wage: float, reforms: float

@@ -98,6 +98,11 @@ class Office(mesa.Agent):
         """Full-time equivalents at the counters under the current staffing policy."""
         return max(self.spec.min_staff, self.staff * env.staff_factor)
 
+    def posts(self, env: ServiceEnvironment) -> int:
+        """Civil servants at the counters under the current staffing (the rest are off duty:
+        posts lean staffing has cut)."""
+        return min(self.establishment, math.ceil(self.staff_on_duty(env) - 1e-9))  # arithmetic
+
     @staticmethod
     def counters_on(fte: float, day: int) -> int:
         """Counters open on a working day: the full-time posts, plus the part-time post on an

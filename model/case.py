@@ -80,6 +80,7 @@ class Case(CaseRandom):
         "created",
         "demanded",
         "digital",
+        "fees",
         "handlers",
         "hours",
         "kind",
@@ -88,6 +89,7 @@ class Case(CaseRandom):
         "outstanding",
         "paid",
         "parallel",
+        "passed_over",
         "priority",
         "procedures",
         "req",
@@ -120,6 +122,8 @@ class Case(CaseRandom):
         self.returns = 0
         self.bounces = 0
         self.paid = 0.0
+        self.fees = 0.0  # official fees paid, CNY
+        self.passed_over = False  # queued in person while the priority lane was served first
         self.demanded = False
         self.courtesy = 0.0
         self.contacts = 0

@@ -73,7 +73,12 @@ class CaseFlow:
         idx = cat.office_index()
         self.office_of: dict[int, int] = {}
         self.online_rank: dict[int, float] = {}
+        # A misrouted visit is sent on to another office the service involves (推 stays inside
+        # the service's own offices); a service with one office cannot bounce.
+        self.partners: list[dict[int, tuple[int, ...]]] = []
         for s in cat.services:
+            involved = sorted({idx[a.office] for a in s.approvals})
+            self.partners.append({o: tuple(x for x in involved if x != o) for o in involved})
             for a in s.approvals:
                 self.office_of[id(a)] = idx[a.office]
                 # Fixed per approval, so a larger online share always adds to the same set; an
@@ -188,6 +193,8 @@ class CaseFlow:
         served = office.queue.serve_window(jobs, t_open, t_open + hours, office.speeds(env))
         if not served:
             return
+        # A priority lane served today is seen by everyone who queued in person here today.
+        lane_seen = any(job.priority for job, *_ in served)
         oi = office.index
         skill = office.skill.tolist()
         courtesy = office.courtesy.tolist()
@@ -197,7 +204,6 @@ class CaseFlow:
         opportunity = (1 - p.transparency_effect * env.transparency) * (
             1 - p.feedback_deterrence * env.complaint_response
         )
-        n_offices = len(self.offices)
         pay = (p.pay_propensity_citizen, p.pay_propensity_enterprise)
         return_days = round(p.doc_return_days)
         for job, k, start, _end in served:
@@ -212,6 +218,8 @@ class CaseFlow:
                 case.trips += came_back
             case.courtesy += courtesy[k]
             case.contacts += 1
+            if lane_seen and job.in_person and not job.priority:
+                case.passed_over = True
             a = job.approval
             if job.bounce_home >= 0:
                 today.rework_visits += 1
@@ -222,10 +230,9 @@ class CaseFlow:
                 today.rework_visits += 1
                 self.submit(case, a, oi, day + return_days, not self._online(case, a), -1)
                 continue
-            if u() < p_bounce and n_offices > 1:
+            if u() < p_bounce and (others := self.partners[case.service].get(oi)):
                 case.bounces += 1
-                other = int(u() * (n_offices - 1))
-                other += other >= oi
+                other = others[int(u() * len(others))]
                 self.submit(case, a, other, day + 1, job.in_person, oi, p.bounce_triage_share)
                 continue
             delay = 0.0
@@ -237,6 +244,7 @@ class CaseFlow:
                 else:
                     delay = p.rent_delay_days
             case.handlers.append((oi, k, demanded))
+            case.fees += a.fee
             lead = a.lead_days * env.lead_factor + delay
             whole = int(lead)
             if u() < lead - whole:

@@ -114,6 +114,7 @@ class City:
             p.n_citizens,
             p.reform_reserve,
             p.reform_budget_share,
+            p.setup_amortisation_days,
         )
         self.government.bind(self.env)
         pools = (self.citizens, self.enterprises)
@@ -346,8 +347,11 @@ class City:
         today.firm_exits = exits
         public = self.public_satisfaction()
         levels = {
-            "skill": float(np.concatenate([o.skill for o in self.offices]).mean()),
-            "courtesy": float(np.concatenate([o.courtesy for o in self.offices]).mean()),
+            "skill": float(np.concatenate([o.skill[: o.posts(env)] for o in self.offices]).mean()),
+            "courtesy": float(
+                np.concatenate([o.courtesy[: o.posts(env)] for o in self.offices]).mean()
+            ),
+            "staff": staff,
             "queue": float(sum(o.queue_length for o in self.offices)),
             "enterprises": float(self.enterprises.n_active),
             "open_cases": float(self.flow.open_cases),

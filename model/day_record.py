@@ -22,8 +22,9 @@ class Recorded:
     unit: str
     description: str
     # How several cities' values make the region's: added up, or (levels that are means) the
-    # mean weighted by residents. Tallies always add up.
-    pooled: Literal["sum", "resident_mean"] = "sum"
+    # mean weighted by whom it is a mean of: residents, enterprises or staff at the counters.
+    # Tallies always add up.
+    pooled: Literal["sum", "resident_mean", "enterprise_mean", "staff_mean"] = "sum"
 
 
 TALLIES: tuple[Recorded, ...] = (
@@ -45,6 +46,12 @@ TALLIES: tuple[Recorded, ...] = (
     Recorded("hours_enterprises", "hours", "Hours queued in enterprises' completed cases"),
     Recorded("paid", "cases", "Ended cases with an informal payment"),
     Recorded("demanded", "cases", "Ended cases in which a payment was demanded"),
+    Recorded("fees", "CNY", "Official fees paid in the completed cases"),
+    Recorded(
+        "passed_over",
+        "cases",
+        "Ended cases that queued in person while the priority lane was served first",
+    ),
     Recorded("returns", "returns", "Returns for missing documents in the completed cases"),
     Recorded("bounces", "bounces", "Times sent on to another office in the completed cases"),
     Recorded("complaints", "complaints", "Complaints filed"),
@@ -64,8 +71,11 @@ TALLIES: tuple[Recorded, ...] = (
 )
 
 LEVELS: tuple[Recorded, ...] = (
-    Recorded("skill", "0-1", "Mean skill of the civil servants", "resident_mean"),
-    Recorded("courtesy", "0-1", "Mean courtesy of the civil servants", "resident_mean"),
+    Recorded("skill", "0-1", "Mean skill of the civil servants at the counters", "staff_mean"),
+    Recorded(
+        "courtesy", "0-1", "Mean courtesy of the civil servants at the counters", "staff_mean"
+    ),
+    Recorded("staff", "FTE", "Civil servants at the counters (full-time equivalents)"),
     Recorded("queue", "visits", "Visits waiting at all counters"),
     Recorded("enterprises", "firms", "Enterprises operating"),
     Recorded("open_cases", "cases", "Cases open"),
@@ -75,7 +85,7 @@ LEVELS: tuple[Recorded, ...] = (
         "Citizens' perceived quality (memory, word of mouth, media)",
         "resident_mean",
     ),
-    Recorded("grassroots", "0-1", "Enterprises' satisfaction memory", "resident_mean"),
+    Recorded("grassroots", "0-1", "Enterprises' satisfaction memory", "enterprise_mean"),
     Recorded("budget", "CNY", "Cumulative tax revenue minus cost of service"),
     Recorded("residents", "persons", "Citizens living in the city"),
     Recorded("tax_revenue", "CNY/day", "Tax collected from the city's firms that day"),
@@ -84,7 +94,7 @@ LEVELS: tuple[Recorded, ...] = (
         "business_image",
         "0-1",
         "The city's image as a place to do business (lagged)",
-        "resident_mean",
+        "enterprise_mean",
     ),
     Recorded(
         "public_image", "0-1", "The city's image for public service (lagged)", "resident_mean"

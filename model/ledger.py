@@ -78,21 +78,26 @@ class Window:
 
 
 def combine(ledgers: list[Ledger]) -> Ledger:
-    """One ledger for several cities: tallies add up, levels add up or average by residents."""
+    """One ledger for several cities: tallies add up; levels add up, or (means) average weighted
+    by whom they are a mean of: residents, enterprises or staff at the counters."""
     out = Ledger(capacity=max(led.capacity for led in ledgers))
     for led in ledgers:
         led.ensure(out.capacity - 1)
     for k in TALLY_NAMES:
         out.tally[k] = np.sum([led.tally[k][: out.capacity] for led in ledgers], axis=0)
-    weights = np.array([led.level["residents"][: out.capacity] for led in ledgers])
-    total = np.nansum(weights, axis=0)
+    weight_of = {
+        "resident_mean": "residents",
+        "enterprise_mean": "enterprises",
+        "staff_mean": "staff",
+    }
     for level in LEVELS:
         k = level.name
         values = np.array([led.level[k][: out.capacity] for led in ledgers])
         if level.pooled == "sum":
             out.level[k] = values.sum(axis=0)
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out.level[k] = (values * weights).sum(axis=0) / total
+            continue
+        weights = np.array([led.level[weight_of[level.pooled]][: out.capacity] for led in ledgers])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.level[k] = (values * weights).sum(axis=0) / np.nansum(weights, axis=0)
     out.db_days = [[d for led in ledgers for d in led.db_days[day]] for day in range(out.capacity)]
     return out

@@ -209,6 +209,22 @@ OUTCOMES: tuple[Outcome, ...] = (
         _ratio_ended("demanded"),
     ),
     Outcome(
+        "fees_per_case",
+        "CNY",
+        "lower",
+        "window",
+        "Official fees paid per completed case",
+        _r("fees", "completed"),
+    ),
+    Outcome(
+        "unequal_treatment_rate",
+        "share",
+        "lower",
+        "window",
+        "Share of finished cases that queued in person while the priority lane was served first",
+        _ratio_ended("passed_over"),
+    ),
+    Outcome(
         "document_returns_per_case",
         "returns",
         "lower",
@@ -280,7 +296,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "CNY",
         "lower",
         "window",
-        "Cost of service (staff and reforms) per finished case",
+        "Cost of service per finished case: staff, reforms' running costs and their set-up spread"
+        " over setup_amortisation_days",
         _ratio_ended("cost"),
     ),
     Outcome(

@@ -32,8 +32,10 @@ def case_satisfaction(
     courtesy: np.ndarray,
     demanded: np.ndarray,
     p: Parameters,
+    passed_over: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Satisfaction in (0, 1): a logistic function of disconfirmation, courtesy and extortion.
+    """Satisfaction in (0, 1): a logistic function of disconfirmation, courtesy, extortion and
+    unequal treatment (seeing the priority lane served first, 一视同仁 broken).
 
     `relative_burden` and `expectation` are log(burden / the service's nominal traditional burden).
     """
@@ -42,6 +44,8 @@ def case_satisfaction(
         + p.courtesy_weight * (courtesy - p.courtesy_reference)
         - p.informal_demand_penalty * demanded
     )
+    if passed_over is not None:
+        z = z - p.unequal_treatment_penalty * passed_over
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -51,9 +55,13 @@ def expectation_offset(p: Parameters, day: int) -> float:
 
 
 def nominal_burden(s: ServiceSpec, p: Parameters) -> float:
-    """Burden of a traditional case done at face value: one trip and the lead time per step."""
+    """Burden of a traditional case done at face value: one trip and the lead time per step,
+    and the official fees in hours of the requester's time."""
     days = calendar_days(sum(a.lead_days + 1 for a in s.approvals))
-    return len(s.approvals) * p.trip_hours + days * p.waiting_day_hours
+    time_value = p.value_of_time_citizen if s.requester == "citizen" else p.value_of_time_enterprise
+    fees = sum(a.fee for a in s.approvals)
+    fee_hours = fees / time_value if time_value > 0 else 0.0
+    return len(s.approvals) * p.trip_hours + days * p.waiting_day_hours + fee_hours
 
 
 class CaseJudge:
@@ -98,6 +106,8 @@ class CaseJudge:
         trips = np.fromiter((c.trips for c in cases), np.float64, n)
         hours = np.fromiter((c.hours for c in cases), np.float64, n)
         paid_hours = np.fromiter((c.paid for c in cases), np.float64, n)
+        fees = np.fromiter((c.fees for c in cases), np.float64, n)
+        passed_over = np.fromiter((c.passed_over for c in cases), bool, n)
         demanded = np.fromiter((c.demanded for c in cases), bool, n)
         contacts = np.fromiter((c.contacts for c in cases), np.float64, n)
         courtesy = np.where(
@@ -108,11 +118,17 @@ class CaseJudge:
         procedures = np.fromiter((c.procedures for c in cases), np.float64, n)
         limit = self.time_limit[svc]
 
+        time_value = np.empty(n)
+        for k in (CITIZEN, ENTERPRISE):
+            mask = kind == k
+            time_value[mask] = self.pools[k].value_of_time[req[mask]]
+        fee_hours = np.divide(fees, time_value, out=np.zeros(n), where=time_value > 0)
         burden = (
             trips * p.trip_hours
             + hours
             + days * p.waiting_day_hours
             + paid_hours
+            + fee_hours
             + (~done) * p.abandon_penalty_hours
         )
         # arithmetic: a floor against log(0) for a case with no burden at all
@@ -126,7 +142,12 @@ class CaseJudge:
             pool = self.pools[k]
             r = req[mask]
             s = case_satisfaction(
-                rel[mask], pool.expectation[r] - offset, courtesy[mask], demanded[mask], p
+                rel[mask],
+                pool.expectation[r] - offset,
+                courtesy[mask],
+                demanded[mask],
+                p,
+                passed_over[mask],
             )
             sat[mask] = s
             self._update_requesters(pool, r, s, rel[mask] + offset)
@@ -146,6 +167,8 @@ class CaseJudge:
         today.satisfaction_enterprises += float(sat[ent].sum())
         today.abandoned += int((~done).sum())
         today.paid += int((paid_hours > 0).sum())
+        today.fees += float(fees[done].sum())
+        today.passed_over += int(passed_over.sum())
         today.demanded += int(demanded.sum())
         d = done
         today.completed += int(d.sum())

@@ -235,6 +235,14 @@ class Parameters(DeclaredParameters):
     initial_satisfaction: float = _p(
         0.5, 0.0, 1.0, "0-1", "Satisfaction memory of a requester before any case"
     )
+    unequal_treatment_penalty: float = _p(
+        0.5,
+        0.0,
+        50.0,
+        "logit",
+        "Dissatisfaction from queueing in person while the priority lane is served first"
+        " (一视同仁 broken; procedural justice)",
+    )
     satisfaction_memory: float = _p(
         0.3, 0.0, 1.0, "share", "Weight of the newest experience in a requester's satisfaction"
     )
@@ -469,6 +477,14 @@ class Parameters(DeclaredParameters):
         "share",
         "Share of each day's tax revenue paid into the reform fund",
         "lever",
+    )
+    setup_amortisation_days: float = _p(
+        1825.0,
+        1.0,
+        36_500.0,
+        "days",
+        "Days over which a reform's set-up cost counts in the cost of service (paid at once)",
+        "measurement",
     )
     tax_rate: float = _p(
         0.25, 0.0, 0.9, "share", "Share of firms' margins paid to the city as tax", "lever"

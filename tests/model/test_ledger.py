@@ -43,7 +43,12 @@ def test_tally_and_level_names_are_declared_once() -> None:
     assert len(set(TALLY_NAMES)) == len(TALLY_NAMES)
     assert len(set(LEVEL_NAMES)) == len(LEVEL_NAMES)
     assert not set(TALLY_NAMES) & set(LEVEL_NAMES)
-    assert {level.pooled for level in LEVELS} <= {"sum", "resident_mean"}
+    assert {level.pooled for level in LEVELS} <= {
+        "sum",
+        "resident_mean",
+        "enterprise_mean",
+        "staff_mean",
+    }
 
 
 # --- booking days ---------------------------------------------------------------------------------
@@ -141,17 +146,31 @@ def test_an_empty_window_is_nan_not_an_error() -> None:
 
 
 # --- pooling cities -------------------------------------------------------------------------------
-def test_combine_sums_tallies_and_weights_mean_levels_by_residents() -> None:
+def test_combine_sums_tallies_and_weights_each_mean_by_whom_it_averages() -> None:
     small, large = Ledger(capacity=4), Ledger(capacity=8)
     a = _record(visits=2.0, completed=1.0)
     a.db_days.append(12)
     b = _record(visits=5.0, completed=3.0)
     b.db_days.append(30)
-    small.add_day(0, a, {"residents": 100.0, "skill": 0.2, "queue": 3.0, "public": 0.9})
-    large.add_day(0, b, {"residents": 300.0, "skill": 0.6, "queue": 4.0, "public": 0.5})
+    small.add_day(
+        0,
+        a,
+        {"residents": 100.0, "enterprises": 10.0, "staff": 1.0, "skill": 0.2, "queue": 3.0,
+         "public": 0.9, "grassroots": 0.3},
+    )  # fmt: skip
+    large.add_day(
+        0,
+        b,
+        {"residents": 300.0, "enterprises": 40.0, "staff": 3.0, "skill": 0.6, "queue": 4.0,
+         "public": 0.5, "grassroots": 0.8},
+    )  # fmt: skip
     large.add_day(6, _record(visits=1.0), {"residents": 300.0})
     pooled = {level.name: level.pooled for level in LEVELS}
-    assert (pooled["skill"], pooled["public"]) == ("resident_mean", "resident_mean")
+    assert (pooled["public"], pooled["grassroots"], pooled["skill"]) == (
+        "resident_mean",
+        "enterprise_mean",
+        "staff_mean",
+    )
     assert (pooled["queue"], pooled["residents"]) == ("sum", "sum")
 
     region = combine([small, large])
@@ -160,9 +179,11 @@ def test_combine_sums_tallies_and_weights_mean_levels_by_residents() -> None:
     assert region.tally["visits"][6] == 1.0  # beyond the small ledger's days
     assert region.level["queue"][0] == 7.0
     assert region.level["residents"][0] == 400.0
-    # by hand: (0.2 * 100 + 0.6 * 300) / 400 = 200 / 400; (0.9 * 100 + 0.5 * 300) / 400 = 0.6
-    assert region.level["skill"][0] == pytest.approx(0.5)
+    # by hand: public by residents (0.9 * 100 + 0.5 * 300) / 400 = 0.6; grassroots by firms
+    # (0.3 * 10 + 0.8 * 40) / 50 = 0.7; skill by staff (0.2 * 1 + 0.6 * 3) / 4 = 0.5
     assert region.level["public"][0] == pytest.approx(0.6)
+    assert region.level["grassroots"][0] == pytest.approx(0.7)
+    assert region.level["skill"][0] == pytest.approx(0.5)
     assert region.db_days[0] == [12, 30]
     # the inputs are left as they were (the small one only grown)
     assert small.tally["visits"][0] == 2.0 and large.tally["visits"][0] == 5.0
@@ -170,7 +191,9 @@ def test_combine_sums_tallies_and_weights_mean_levels_by_residents() -> None:
 
 def test_combine_of_one_ledger_is_that_ledger() -> None:
     led = Ledger(capacity=5)
-    led.add_day(1, _record(visits=3.0), {"residents": 50.0, "skill": 0.3, "queue": 2.0})
+    led.add_day(
+        1, _record(visits=3.0), {"residents": 50.0, "staff": 2.0, "skill": 0.3, "queue": 2.0}
+    )
     region = combine([led])
     for name in TALLY_NAMES:
         np.testing.assert_array_equal(region.tally[name], led.tally[name], err_msg=name)
