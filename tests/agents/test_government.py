@@ -134,8 +134,10 @@ def test_setup_cost_once_at_start_and_daily_cost_while_active(key, end, catalogu
     scale = m.government.cost_scale
     assert scale == pytest.approx(SMALL_CITY["n_citizens"] / 10_000)
     days = range(END + 5)
+    fund = m.government.reform_fund
     costs = [m.government.apply_policies(m.env, day) for day in days]
-    expected = [
+    spread = m.p.setup_amortisation_days  # the cost of service spreads set-up over these days
+    paid = [
         scale
         * (
             (setup if day == START else 0.0)
@@ -143,8 +145,18 @@ def test_setup_cost_once_at_start_and_daily_cost_while_active(key, end, catalogu
         )
         for day in days
     ]
-    assert costs == pytest.approx(expected, rel=1e-12, abs=0.0)
-    assert m.government.reform_spending == pytest.approx(sum(expected))
+    expected = [
+        scale
+        * (
+            (setup / spread if day >= START else 0.0)
+            + (daily if day >= START and (end is None or day < end) else 0.0)
+        )
+        for day in days
+    ]
+    assert costs == pytest.approx(expected, rel=1e-9, abs=0.0)
+    # the fund pays set-up at once: cash out is the set-up and the running days
+    assert m.government.reform_spending == pytest.approx(sum(paid))
+    assert fund - m.government.reform_fund == pytest.approx(sum(paid))
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -152,9 +164,9 @@ def test_default_costs_are_charged(key, catalogue) -> None:
     intervention = build_intervention({"type": key, "start": 2})
     m = _model(catalogue, [intervention.to_dict()])
     costs = [m.government.apply_policies(m.env, day) for day in range(5)]
-    s, d = intervention.setup_cost, intervention.daily_cost
-    expected = [m.government.cost_scale * c for c in (0.0, 0.0, s + d, d, d)]
-    assert costs == pytest.approx(expected, rel=1e-12, abs=0.0)
+    s, d = intervention.setup_cost / m.p.setup_amortisation_days, intervention.daily_cost
+    expected = [m.government.cost_scale * c for c in (0.0, 0.0, s + d, s + d, s + d)]
+    assert costs == pytest.approx(expected, rel=1e-9, abs=0.0)
 
 
 # --- several interventions ----------------------------------------------------------------------
