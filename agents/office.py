@@ -80,7 +80,8 @@ class Office(mesa.Agent):
         self._open_days: dict[int, int] = {}  # day -> next open day, for the current staffing
         self._open_days_fte = -1.0
         self.queue = CounterQueue(n)
-        self.inbox: dict[int, list] = {}
+        self.inbox: dict[int, list] = {}  # counter visits by day
+        self.back_inbox: dict[int, list] = {}  # online submissions by day (decided any day)
         self.disruptions_seen = 0
 
     @staticmethod

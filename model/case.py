@@ -135,7 +135,17 @@ class Case(CaseRandom):
 class Job:
     """One visit or submission of a case to an office's counter."""
 
-    __slots__ = ("approval", "bounce_home", "case", "in_person", "opened", "priority", "t", "work")
+    __slots__ = (
+        "approval",
+        "bounce_home",
+        "case",
+        "in_person",
+        "online",
+        "opened",
+        "priority",
+        "t",
+        "work",
+    )
 
     def __init__(self, case, approval, work, in_person, bounce_home):
         self.case = case
@@ -146,6 +156,7 @@ class Job:
         self.bounce_home = bounce_home
         self.t = 0.0
         self.opened = 0
+        self.online = False  # submitted online: decided by the back office, any day
 
     def live(self) -> bool:
         return self.case.status == OPEN

@@ -145,7 +145,8 @@ class CaseFlow:
         visited: set[int] = set()
         for a in group:
             o = self.office_of[id(a)]
-            if self._online(case, a):
+            online = self._online(case, a)
+            if online:
                 in_person = False
             elif (case.one_stop and case.submitted) or o in visited:
                 in_person = False  # handed over by the service centre, or same visit
@@ -153,18 +154,26 @@ class CaseFlow:
                 in_person = True
                 visited.add(o)
                 case.submitted = True
-            self.submit(case, a, o, day, in_person, -1)
+            self.submit(case, a, o, day, in_person, -1, online=online)
 
     def _online(self, case: Case, a: ApprovalSpec) -> bool:
         return case.digital and self.online_rank[id(a)] < self.env.online_share
 
-    def submit(self, case, a, office, day, in_person, bounce_home, triage=1.0) -> None:
-        """Queue a visit at `office` on the first day from `day` that it opens."""
+    def submit(
+        self, case, a, office, day, in_person, bounce_home, triage=1.0, online=False
+    ) -> None:
+        """Queue a visit at `office` on the first day from `day` that it opens; an online
+        submission goes to the office's back office, which decides on any day (全天候)."""
         target = self.offices[office]
-        d = target.next_open_day(day)
         work = a.effort_hours * self.env.effort_factor * triage
         work *= case.gamma(self.p.service_time_shape)
         job = Job(case, a, work, in_person, bounce_home)
+        if online:
+            job.online = True
+            target.back_inbox.setdefault(day, []).append(job)
+            self.today.visits += 1
+            return
+        d = target.next_open_day(day)
         inbox = target.inbox
         if d in inbox:
             inbox[d].append(job)
@@ -177,7 +186,7 @@ class CaseFlow:
     # --- counters --------------------------------------------------------------------------------
     def serve(self, office: Office, day: int) -> None:
         """One working day at an office's counters, and what each served visit leads to."""
-        p, env, today = self.p, self.env, self.today
+        p, env = self.p, self.env
         hours = p.opening_hours
         t_open = working_index(day) * hours
         jobs = office.inbox.pop(day, [])
@@ -200,15 +209,8 @@ class CaseFlow:
         courtesy = office.courtesy.tolist()
         corruption = office.corruption.tolist()
         handled = office.handled_today
-        p_bounce = p.bounce_prob * (1 - env.first_contact)
-        opportunity = (1 - p.transparency_effect * env.transparency) * (
-            1 - p.feedback_deterrence * env.complaint_response
-        )
-        pay = (p.pay_propensity_citizen, p.pay_propensity_enterprise)
-        return_days = round(p.doc_return_days)
         for job, k, start, _end in served:
             case = job.case
-            u = case.u
             handled[k] += 1
             if job.in_person:
                 # Not served by closing time: come back the next day the office opens.
@@ -216,40 +218,81 @@ class CaseFlow:
                 closed_days = int(start // hours) - int(job.t // hours) - came_back
                 case.hours += start - job.t - closed_days * hours
                 case.trips += came_back
-            case.courtesy += courtesy[k]
-            case.contacts += 1
             if lane_seen and job.in_person and not job.priority:
                 case.passed_over = True
-            a = job.approval
-            if job.bounce_home >= 0:
-                today.rework_visits += 1
-                self.submit(case, a, job.bounce_home, day + 1, job.in_person, -1)
+            self._decide(job, oi, k, day, skill[k], courtesy[k], corruption[k], False)
+
+    def back_office(self, office: Office, day: int) -> None:
+        """Online submissions (全天候): decided the day they arrive, any day of the week, by one
+        of the office's staffed servants, with no counter queue; their lead times run in
+        calendar days. Back-office work is paid by the online channel's running cost."""
+        jobs = office.back_inbox.pop(day, None)
+        if not jobs:
+            return
+        posts = max(1, office.posts(self.env))
+        for job in jobs:
+            if job.case.status != OPEN:
                 continue
-            if u() < document_return_probability(p, a.documents, env.transparency, skill[k]):
-                case.returns += 1
-                today.rework_visits += 1
-                self.submit(case, a, oi, day + return_days, not self._online(case, a), -1)
-                continue
-            if u() < p_bounce and (others := self.partners[case.service].get(oi)):
-                case.bounces += 1
-                other = others[int(u() * len(others))]
-                self.submit(case, a, other, day + 1, job.in_person, oi, p.bounce_triage_share)
-                continue
-            delay = 0.0
-            demanded = u() < corruption[k] * opportunity
-            if demanded:
-                case.demanded = True
-                if u() < pay[case.kind]:
-                    case.paid += p.bribe_hours
-                else:
-                    delay = p.rent_delay_days
-            case.handlers.append((oi, k, demanded))
-            case.fees += a.fee
-            lead = a.lead_days * env.lead_factor + delay
-            whole = int(lead)
-            if u() < lead - whole:
-                whole += 1
-            self.agenda[add_working_days(day, whole)].append((APPROVAL_DONE, case))
+            k = int(job.case.u() * posts)
+            office.handled_today[k] += 1
+            self._decide(
+                job,
+                office.index,
+                k,
+                day,
+                float(office.skill[k]),
+                float(office.courtesy[k]),
+                float(office.corruption[k]),
+                True,
+            )
+
+    def _decide(self, job, oi, k, day, skill, courtesy, corruption, calendar) -> None:
+        """What a servant's handling of a visit leads to: a return for missing documents, a
+        bounce (推), an informal demand, or acceptance and the decision's date."""
+        p, env, today = self.p, self.env, self.today
+        case = job.case
+        u = case.u
+        case.courtesy += courtesy
+        case.contacts += 1
+        a = job.approval
+        online = job.online
+        if job.bounce_home >= 0:
+            today.rework_visits += 1
+            self.submit(case, a, job.bounce_home, day + 1, job.in_person, -1, online=online)
+            return
+        if u() < document_return_probability(p, a.documents, env.transparency, skill):
+            case.returns += 1
+            today.rework_visits += 1
+            again_online = self._online(case, a)
+            day_back = day + round(p.doc_return_days)
+            self.submit(case, a, oi, day_back, not again_online, -1, online=again_online)
+            return
+        p_bounce = p.bounce_prob * (1 - env.first_contact)
+        if u() < p_bounce and (others := self.partners[case.service].get(oi)):
+            case.bounces += 1
+            other = others[int(u() * len(others))]
+            triage = p.bounce_triage_share
+            self.submit(case, a, other, day + 1, job.in_person, oi, triage, online=online)
+            return
+        delay = 0.0
+        opportunity = (1 - p.transparency_effect * env.transparency) * (
+            1 - p.feedback_deterrence * env.complaint_response
+        )
+        demanded = u() < corruption * opportunity
+        if demanded:
+            case.demanded = True
+            if u() < (p.pay_propensity_citizen, p.pay_propensity_enterprise)[case.kind]:
+                case.paid += p.bribe_hours
+            else:
+                delay = p.rent_delay_days
+        case.handlers.append((oi, k, demanded))
+        case.fees += a.fee
+        lead = a.lead_days * env.lead_factor + delay
+        whole = int(lead)
+        if u() < lead - whole:
+            whole += 1
+        decided = day + whole if calendar else add_working_days(day, whole)
+        self.agenda[decided].append((APPROVAL_DONE, case))
 
     # --- cases moving on and ending ----------------------------------------------------------
     def handle_events(self, day: int) -> None:

@@ -299,10 +299,13 @@ class City:
         return reform_cost
 
     def serve(self, day: int) -> None:
-        """Phase 3: on working days every office serves its counter queue."""
+        """Phase 3: on working days every office serves its counter queue; every day its back
+        office decides the day's online submissions."""
         if is_working_day(day):
             for office in self.offices:
                 self.flow.serve(office, day)
+        for office in self.offices:
+            self.flow.back_office(office, day)
 
     def requesters(self, day: int) -> None:
         """Phase 4: decided approvals move cases on; finished cases are judged and told."""

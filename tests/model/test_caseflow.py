@@ -108,12 +108,32 @@ def test_an_online_approval_of_a_digital_requester_takes_no_trip(city) -> None:
     online = new_case(city, "start_business", digital=True)
     city.flow.dispatch(online, MONDAY)
     assert (online.trips, city.today.visits) == (0, 1)
-    (job,) = queued(city, MONDAY)
-    assert not job.in_person
+    assert queued(city, MONDAY) == []  # not at the counters: the back office decides it
+    (office,) = [o for o in city.offices if o.back_inbox]
+    (job,) = office.back_inbox[MONDAY]
+    assert not job.in_person and job.online
     # not digital: in person, even with every channel open
     offline = new_case(city, "start_business", digital=False)
     city.flow.dispatch(offline, MONDAY)
     assert offline.trips == 1
+
+
+def test_the_back_office_decides_online_submissions_on_any_day(city) -> None:
+    """全天候: an online submission made on a Saturday is decided that Saturday, and its lead
+    time runs in calendar days."""
+    city.env.online_share = 1.0
+    saturday = MONDAY + 5
+    case = new_case(city, "start_business", digital=True)
+    city.flow.dispatch(case, saturday)
+    (office,) = [o for o in city.offices if o.back_inbox]
+    city.flow.back_office(office, saturday)
+    assert not office.back_inbox
+    decided = [d for d, events in city.flow.agenda.items() for _, c in events if c is case]
+    returned = case.returns or case.bounces
+    assert decided or returned, "the case was neither decided nor sent back"
+    if decided:
+        lead = case.todo[0].lead_days * city.env.lead_factor
+        assert decided[0] - saturday <= int(lead) + 1 + city.p.rent_delay_days
 
 
 def test_no_online_channel_no_online_visit(city) -> None:
