@@ -54,7 +54,11 @@ def check_preset(preset: str) -> None:
     """An unknown preset name, or a preset file that is not there, fails before anything loads."""
     from scenarios.paths import preset_path
 
+    if not preset.strip():
+        raise UserError("name a preset (govsim presets lists them) or a TOML file")
     path = preset_path(preset)
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, not a preset file")
     if not path.is_file():
         raise UserError(f"{path}: no such preset file")
 
@@ -274,8 +278,10 @@ experiment_app = typer.Typer(
 )
 app.add_typer(experiment_app, name="experiment")
 
+MAX_WORKERS = 256  # local processes; more would only fork processes that wait for a core
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", min=1, help="Worker processes (default: the cores)")
+    int | None,
+    typer.Option("--workers", min=1, max=MAX_WORKERS, help="Worker processes (default: the cores)"),
 ]
 SchedulerOpt = Annotated[
     str | None,

@@ -8,6 +8,7 @@ to the commands in `cli.commands`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -53,7 +54,14 @@ def main(argv: list[str] | None = None) -> None:
         # Usage errors (bad option, missing argument, wrong type) carry format_message.
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             _fail(exc.format_message())
-        raise
+        if os.environ.get("GOVSIM_DEBUG"):
+            raise
+        # Not foreseen: still one line (the traceback with GOVSIM_DEBUG=1), and status 1.
+        line = " ".join(f"{type(exc).__name__}: {exc}".split())
+        sys.stderr.write(
+            f"govsim: error: unexpected {line} (set GOVSIM_DEBUG=1 for the traceback)\n"
+        )
+        raise SystemExit(1) from None
     if isinstance(code, int) and code:
         raise SystemExit(code)
 

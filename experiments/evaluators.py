@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import select
+import signal
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
@@ -273,6 +274,8 @@ def die_with(runner: int) -> None:
     nothing would otherwise stop them computing for nobody after `kill -9` of the runner. A
     thread waits on a Linux pidfd of the runner and ends the worker the moment it exits.
     """
+    # Ctrl+C reaches the whole process group: the runner handles it, workers just stop quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         fd = os.pidfd_open(runner)
     except (OSError, AttributeError):  # the runner is already gone, or not Linux

@@ -128,17 +128,26 @@ STATUSES = ("ok", "failed")
 KEYS = {"outcomes": ("run_id", "city"), "timeseries": ("run_id", "city", "day")}
 
 
+IDENTITY = ("preset", "point", "replicate", "seed")
+TEXT_COLUMNS = ("run_id", "preset", "city")
+
+
 def audit(
-    root: str | Path, planned: set[str] | None = None, complete: bool = False
+    root: str | Path,
+    planned: dict[str, dict[str, Any]] | None = None,
+    complete: bool = False,
+    required: list[str] | None = None,
 ) -> dict[str, str]:
     """What is wrong with the finished runs of a result folder: {run id (or file): what}.
 
     Every file must be readable and hold what its name says: a `runs` part one row of its own
     run with a known status, an outcome or time-series part rows of its own run only, each row
     once; the files of a dataset must share one schema; a successful run must have outcome and
-    time-series rows. With `planned`, a finished run the experiment does not have is damage too;
-    with `complete` (a folder govsim wrote, one part per run), a part holding another run's rows
-    and a whole dataset folder missing are damage.
+    time-series rows. With `planned` ({run id: its preset, point, replicate and seed}), a finished
+    run the experiment does not have, or rows that name another preset, point, replicate or seed,
+    are damage too; with `complete` (a folder govsim wrote, one part per run), a part holding
+    another run's rows, text where numbers belong, and a whole dataset folder missing are; with
+    `required`, so is an outcome column missing from every part.
     """
     root = Path(root)
     damage: dict[str, str] = {}
@@ -150,6 +159,9 @@ def audit(
             table = pq.read_table(path, columns=["run_id", "status"]).to_pydict()
         except (OSError, pa.ArrowException, KeyError):
             damage[_owner(path)] = "runs part unreadable"
+            continue
+        if planned is not None and parts and not _says(path, planned.get(_part_id(path))):
+            damage[_owner(path)] = "runs part names another preset, point, replicate or seed"
             continue
         found = dict(zip(map(str, table["run_id"]), map(str, table["status"]), strict=True))
         if parts and (len(table["run_id"]) != 1 or _part_id(path) not in found):
@@ -171,6 +183,11 @@ def audit(
         files = _files(root, dataset)
         schemas = {path: _schema(path) for path in files}
         common = _commonest([s for s in schemas.values() if s is not None])
+        whole = _whole_dataset_problem(common, complete, required or [])
+        if whole is not None:
+            for run in sorted(ok):
+                damage.setdefault(run, f"{dataset}: {whole}")
+            continue
         present: set[str] = set()
         for path, schema in schemas.items():
             runs = _run_ids(path) if schema is not None else None
@@ -187,13 +204,59 @@ def audit(
                 for run in runs or {owner}:
                     damage.setdefault(run, what)
                 continue
-            if _repeats(path, KEYS[dataset]):
+            if planned is not None and parts and not _says(path, planned.get(owner)):
+                damage.setdefault(owner, f"{dataset} part names another preset, point, replicate")
+                continue
+            if dataset == "outcomes" and _repeats(path, KEYS[dataset]):
                 for run in runs or {owner}:
                     damage.setdefault(run, f"{dataset} part has a row twice")
             present |= runs
         for run in sorted(ok - present):
             damage.setdefault(run, f"{dataset} part missing")
     return damage
+
+
+def _whole_dataset_problem(
+    common: pa.Schema | None, complete: bool, required: list[str]
+) -> str | None:
+    """What is wrong with every part of a dataset alike (all of them retyped or cut down)."""
+    if common is None or not complete:
+        return None
+    missing = [name for name in required if name not in common.names]
+    if missing:
+        return f"no {', '.join(missing[:MAX_LISTED])} column in any part"
+    text = [
+        f.name
+        for f in common
+        if f.name not in TEXT_COLUMNS
+        and not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+    ]
+    if text:
+        return f"text where numbers belong ({', '.join(text[:MAX_LISTED])})"
+    return None
+
+
+def _says(path: Path, identity: dict[str, Any] | None) -> bool:
+    """Whether every row of a part names the preset, point, replicate and seed of its run."""
+    if identity is None:
+        return True  # a run the plan lacks is judged by its runs part
+    try:
+        meta = pq.ParquetFile(path).metadata
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        for column in IDENTITY:
+            if column not in names:
+                continue
+            i = names.index(column)
+            stats = [meta.row_group(g).column(i).statistics for g in range(meta.num_row_groups)]
+            if stats and all(s is not None and s.has_min_max for s in stats):
+                values = {s.min for s in stats} | {s.max for s in stats}
+            else:
+                values = set(pq.read_table(path, columns=[column]).column(0).to_pylist())
+            if values and values != {identity[column]}:
+                return False
+    except (OSError, pa.ArrowException):
+        return False
+    return True
 
 
 def _repeats(path: Path, keys: tuple[str, ...]) -> bool:
@@ -344,17 +407,40 @@ def read_manifest(root: str | Path) -> dict[str, Any] | None:
     return data
 
 
-def planned_runs(manifest: dict[str, Any]) -> set[str] | None:
-    """The run ids of the experiment a manifest describes (None when it describes none)."""
+def planned_runs(manifest: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The runs of the experiment a manifest describes, by id, with the preset, point,
+    replicate and seed each must name (None when the manifest describes none)."""
     spec = manifest.get("spec")
     if manifest.get("kind") != "govsim experiment" or not isinstance(spec, dict):
         return None
-    from experiments.design import ExperimentSpec, SpecError, expand
+    from experiments.design import ExperimentSpec, SpecError, expand, preset_label
 
     try:
-        return {run.run_id for run in expand(ExperimentSpec(**spec), max_runs=10**7)}
+        runs = expand(ExperimentSpec(**spec), max_runs=10**7)
     except (SpecError, ValueError, TypeError):
         raise FolderError("the manifest's experiment is not a valid one (damaged?)") from None
+    return {
+        r.run_id: {
+            "preset": preset_label(r.preset),
+            "point": r.point,
+            "replicate": r.replicate,
+            "seed": r.seed,
+        }
+        for r in runs
+    }
+
+
+def kept_outcomes(manifest: dict[str, Any]) -> list[str]:
+    """The outcome columns a govsim folder's parts must have (its spec's, or every outcome)."""
+    spec = manifest.get("spec")
+    if manifest.get("kind") != "govsim experiment" or not isinstance(spec, dict):
+        return []
+    names = spec.get("outcomes")
+    if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+        return names
+    from model.outcomes import OUTCOME_BY_NAME
+
+    return list(OUTCOME_BY_NAME)
 
 
 def read_dataset(root: str | Path, dataset: str) -> pd.DataFrame:
@@ -393,9 +479,19 @@ class ResultFolder:
             raise FolderError(f"{self.root}: no runs.parquet (is it a govsim experiment folder?)")
         self.manifest: dict[str, Any] = read_manifest(self.root) or {}
         complete = self.manifest.get("kind") == "govsim experiment"
-        damage = audit(self.root, planned_runs(self.manifest), complete)
+        if (self.root / "runs.parquet").is_dir() and not complete:
+            raise FolderError(
+                f"{self.root}: a folder of run parts without a govsim experiment manifest: nothing"
+                " says which runs belong to it"
+            )
+        damage = audit(
+            self.root, planned_runs(self.manifest), complete, kept_outcomes(self.manifest)
+        )
         if damage:
-            raise DamagedFolderError(self.root, damage)
+            redo = "rerun the experiment with the same --out to redo them"
+            if any("not a run of this experiment" in what for what in damage.values()):
+                redo = "they cannot be redone: start over with --fresh"
+            raise DamagedFolderError(self.root, damage, redo)
         self.runs = read_dataset(self.root, "runs")
         if self.runs.empty:
             raise FolderError(f"{self.root}: no finished runs")

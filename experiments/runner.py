@@ -153,7 +153,16 @@ def run_experiment(
                 )
         store.clear_stale()
         planned = {r.run_id for r in runs}
-        damaged = audit(out, complete=True)
+        identities = {
+            r.run_id: {
+                "preset": preset_label(r.preset),
+                "point": r.point,
+                "replicate": r.replicate,
+                "seed": r.seed,
+            }
+            for r in runs
+        }
+        damaged = audit(out, identities, True, spec.kept_outcomes())
         foreign = {k: v for k, v in damaged.items() if k not in planned}
         foreign |= {run: "not a run of this experiment" for run in store.done_ids() - planned}
         if foreign:
@@ -179,7 +188,9 @@ def run_experiment(
             "workers": evaluator.workers,
         }
         write_json(out / "manifest.json", manifest)
-        report = _run(spec, store, evaluator, task, runs, todo, len(done), progress)
+        report = _run(
+            spec, store, evaluator, task, runs, todo, len(done), progress, made_by["presets"]
+        )
         report.repaired = len(damaged)
         write_json(out / "manifest.json", {**manifest, "finished": _now()})
     return report
@@ -194,6 +205,7 @@ def _run(
     todo: list[RunSpec],
     done: int,
     progress: Progress | None,
+    presets: dict[str, Any] | None = None,
 ) -> ExperimentReport:
     start = time.perf_counter()
     failed = 0
@@ -208,7 +220,7 @@ def _run(
     with evaluator:  # a cluster that cannot be reached fails here, before any progress
         if progress:
             progress(finished, len(runs), failed)
-        for output in evaluator.map_unordered(task, todo, spec_data, shared):
+        for output in evaluator.map_unordered(task, todo, spec_data, shared, presets):
             if isinstance(output, WorkerLost):
                 output = lost(output)
             store.write(output)

@@ -41,6 +41,12 @@ def summarize(
     names = [o for o in (outcomes or OUTCOME_BY_NAME) if o in table.columns]
     presets = list(dict.fromkeys(table["preset"]))
     if reference not in presets:
+        failed = int((results.runs["preset"] == reference).sum()) if "preset" in results.runs else 0
+        if failed:
+            raise ValueError(
+                f"reference preset {reference!r} has no successful run ({failed} failed): nothing"
+                " to pair against; choose another --reference, or --retry-failed"
+            )
         raise ValueError(f"reference preset {reference!r} is not in the results ({presets})")
     keys = list(KEYS)
     summary = intervals(table, keys, names).rename(columns={"low": "ci_low", "high": "ci_high"})

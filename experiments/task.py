@@ -13,8 +13,10 @@ from typing import Any
 import pandas as pd
 
 from experiments.design import ExperimentSpec, RunSpec, param_info, preset_label
+from experiments.manifest import preset_fingerprint
 from experiments.one_run import run_simulation
 from experiments.result_folder import ResultStore, RunOutput
+from scenarios.loader import load_preset
 
 
 def identity(run: RunSpec) -> dict[str, Any]:
@@ -31,19 +33,33 @@ def identity(run: RunSpec) -> dict[str, Any]:
     return row
 
 
-def execute(run: RunSpec, spec_data: dict[str, Any], store_root: str | None = None) -> RunOutput:
+def execute(
+    run: RunSpec,
+    spec_data: dict[str, Any],
+    store_root: str | None = None,
+    presets: dict[str, Any] | None = None,
+) -> RunOutput:
     """Run one simulation of the design and return its rows (never raises).
 
     With `store_root` (a result folder this worker can write to), the worker writes the run's
     outcome and time-series parts itself and sends back only the run's row: less to ship, and
-    less work for the process that coordinates the experiment.
+    less work for the process that coordinates the experiment. With `presets` (each preset's
+    fingerprint as the manifest records it), a preset file or catalogue edited while the
+    experiment runs fails the run instead of slipping other numbers into the folder.
     """
     spec = ExperimentSpec(**spec_data)
     ident = identity(run)
     start = time.perf_counter()
     try:
         overrides = {**spec.parameters, **dict(run.sweep)}
-        result = run_simulation(run.preset, spec.days, run.seed, overrides)
+        preset = load_preset(run.preset)
+        if presets is not None and preset_fingerprint(preset) != presets.get(ident["preset"]):
+            raise RuntimeError(
+                f"preset {ident['preset']!r} (or its catalogue) changed while the experiment ran;"
+                " this run was not made (resume with --fresh, or restore the file and"
+                " --retry-failed)"
+            )
+        result = run_simulation(preset, spec.days, run.seed, overrides)
         keep = spec.kept_outcomes()
         cities = result.city_summaries()
         rows = [{"city": c["name"], **{k: float(c[k]) for k in keep}} for c in cities]

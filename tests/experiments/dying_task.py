@@ -14,7 +14,7 @@ from experiments.task import execute
 DOOMED = "one_stop~p0000~r0000"  # the run whose worker dies
 
 
-def dies_once(run, spec_data, store_root=None):
+def dies_once(run, spec_data, store_root=None, presets=None):
     """The doomed run's worker dies the first time it runs it (a marker file beside the result
     folder counts tries; local workers are given the folder)."""
     if run.run_id == DOOMED:
@@ -22,11 +22,11 @@ def dies_once(run, spec_data, store_root=None):
         if not marker.exists():
             marker.write_text("1")
             os._exit(137)
-    return execute(run, spec_data, store_root)
+    return execute(run, spec_data, store_root, presets)
 
 
-def always_dies(run, spec_data, store_root=None):
+def always_dies(run, spec_data, store_root=None, presets=None):
     """The doomed run's worker dies every time: the run must be recorded as failed."""
     if run.run_id == DOOMED:
         os._exit(137)
-    return execute(run, spec_data, store_root)
+    return execute(run, spec_data, store_root, presets)

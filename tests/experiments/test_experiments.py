@@ -291,7 +291,15 @@ def test_t_interval_covers_the_true_mean_at_the_nominal_rate() -> None:
 def test_summary_paired_differences_on_a_synthetic_folder(tmp_path: Path) -> None:
     """A known outcome: preset B = preset A + 1 exactly, replicate by replicate."""
     store = ResultStore(tmp_path)
-    (tmp_path / "manifest.json").write_text(json.dumps({"spec": {}}))
+    spec = {
+        "description": "synthetic",
+        "presets": ["baseline", "reform"],
+        "replicates": 6,
+        "base_seed": 0,
+        "outcomes": ["days_per_case"],
+    }
+    manifest = {"kind": "govsim experiment", "spec": spec}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     rng = np.random.default_rng(1)
     noise = rng.normal(0, 5, 6)  # large between-replicate noise, cancelled by pairing
     from experiments.result_folder import RunOutput
@@ -302,7 +310,8 @@ def test_summary_paired_differences_on_a_synthetic_folder(tmp_path: Path) -> Non
             ident |= {"replicate": r, "seed": r}
             row = {**ident, "city": "city", "days_per_case": 10 + noise[r] + shift}
             run = {**ident, "status": "ok", "wall_seconds": 0.1, "error": ""}
-            store.write(RunOutput(run, pd.DataFrame([row]), None))
+            series = pd.DataFrame([{**ident, "day": 0, **row}])
+            store.write(RunOutput(run, pd.DataFrame([row]), series))
     s = summarize(tmp_path).set_index("preset")
     reform = s.loc["reform"]
     assert reform["n"] == 6

@@ -330,7 +330,7 @@ def _rewrite(part: Path, frame: pd.DataFrame) -> None:
     ("damage", "what"),
     [
         ("two_rows_in_a_runs_part", "does not hold its own run, once"),
-        ("another_runs_id", "does not hold its own run, once"),
+        ("another_runs_id", "runs part names another preset, point, replicate or seed"),
         ("unknown_status", "unknown status 'maybe'"),
         ("a_row_twice", "outcomes part has a row twice"),
         ("a_run_the_spec_lacks", "not a run of this experiment"),
@@ -402,3 +402,49 @@ def test_the_readers_survive_an_odd_spec_in_the_manifest(finished, spec) -> None
             read(out)
         except FolderError as exc:  # refused: one line, never a traceback
             assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("damage", ["preset_lie", "replicate_lie", "all_text", "all_dropped"])
+def test_consistent_but_wrong_parts_are_damage(finished, damage) -> None:
+    _, _, out = finished
+    parts = sorted((out / "outcomes.parquet").glob("part-*.parquet"))
+    for i, part in enumerate(parts):
+        frame = pd.read_parquet(part)
+        if damage == "preset_lie" and i == 0:
+            frame = frame.assign(preset="mine")
+        elif damage == "replicate_lie" and i == 0:
+            frame = frame.assign(replicate=frame["replicate"] + 1)
+        elif damage == "all_text":
+            frame = frame.assign(trips_per_case=frame["trips_per_case"].astype(str))
+        elif damage == "all_dropped":
+            frame = frame.drop(columns=["trips_per_case"])
+        _rewrite(part, frame)
+    with pytest.raises(DamagedFolderError) as exc:
+        summarize(out)
+    one_line(exc)
+
+
+def test_a_preset_edited_while_the_experiment_runs_fails_its_runs_not_the_folder(
+    tmp_path: Path,
+) -> None:
+    """Workers load each run's preset: one edited after the fingerprint was taken is caught."""
+    import experiments.runner
+
+    preset = preset_file(tmp_path / "mine.toml")
+    spec = load_spec(small(tmp_path, ["baseline", "mine.toml"]))
+    real = experiments.runner.fingerprint
+
+    def fingerprint_then_edit(s):
+        made = real(s)
+        preset_file(preset, bounce=0.3)  # edited after the check, before the workers load it
+        return made
+
+    experiments.runner.fingerprint = fingerprint_then_edit
+    try:
+        report = run_experiment(spec, tmp_path / "out", SerialEvaluator())
+    finally:
+        experiments.runner.fingerprint = real
+    runs = ResultFolder(tmp_path / "out").runs.set_index("preset")
+    assert report.failed == 2 and (runs.loc["mine", "status"] == "failed").all()
+    assert all("changed while the experiment ran" in e for e in runs.loc["mine", "error"])
+    assert (runs.loc["baseline", "status"] == "ok").all()

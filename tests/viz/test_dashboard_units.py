@@ -251,8 +251,11 @@ def test_summary_and_bands_are_t_intervals(tmp_path):
     assert "每件跑腿次数" in html_table and "one_stop" in html_table
 
 
-def test_results_accept_folders_of_parquet_parts(tmp_path):
+def test_a_folder_of_parts_needs_the_manifest_that_says_which_runs_belong(tmp_path):
+    """Single Parquet files (another tool's) are read as they are; a folder of run parts is
+    govsim's layout, and without its experiment manifest nothing says which parts belong."""
     folder = write_result_folder(tmp_path / "exp")
+    assert len(results.read_results(folder).outcomes) == 2 * REPLICATES
     for name in ("runs", "outcomes"):
         frame = results.pd.read_parquet(folder / f"{name}.parquet")
         (folder / f"{name}.parquet").unlink()
@@ -260,8 +263,8 @@ def test_results_accept_folders_of_parquet_parts(tmp_path):
         half = len(frame) // 2
         frame.iloc[:half].to_parquet(folder / f"{name}.parquet" / "part-a.parquet")
         frame.iloc[half:].to_parquet(folder / f"{name}.parquet" / "part-b.parquet")
-    res = results.read_results(folder)
-    assert len(res.outcomes) == 2 * REPLICATES
+    with pytest.raises(ValueError, match="without a govsim experiment manifest"):
+        results.read_results(folder)
 
 
 def test_result_folders_under_results_are_offered(tmp_path):
