@@ -329,8 +329,7 @@ def experiment_run(
     from experiments.runner import run_experiment
 
     evaluator = make_evaluator(workers, scheduler)
-    progress, update = run_progress(spec.stem)
-    try:  # the bar appears with the first progress, after the checks
+    with run_progress(spec.stem) as update:
         report = run_experiment(
             design,
             out,
@@ -341,9 +340,6 @@ def experiment_run(
             retry_failed=retry_failed,
             max_runs=max_runs,
         )
-    finally:
-        if progress.live.is_started:
-            progress.stop()
     _report_runs(report, evaluator, out)
 
 
@@ -396,7 +392,6 @@ def _check_result_folder(folder: Path) -> None:
 
 
 def _summary(folder: Path, reference: str) -> Any:
-    _check_result_folder(folder)
     from experiments.summary import summarize
 
     try:
@@ -413,10 +408,12 @@ def experiment_report(
     """Write report.html (charts with uncertainty bands, paired differences, the table)."""
     _check_result_folder(folder)
     reference = _reference(folder, reference)
-    _summary(folder, reference)
     from experiments.report import write_report
 
-    path = write_report(folder, reference)
+    try:  # the report summarises the folder itself: one reading, one audit
+        path = write_report(folder, reference)
+    except ValueError as exc:  # no successful run, an unknown reference: about this folder
+        raise UserError(str(exc)) from None
     sys.stdout.write(f"report written to {path}\n")
 
 
@@ -460,8 +457,7 @@ def experiment_sensitivity(
         check_out_given(out)
     folder = out or Path("results") / f"sensitivity-{spec.stem}-{method}"
     evaluator = make_evaluator(workers, scheduler)
-    progress, update = run_progress(f"{spec.stem} {method}")
-    try:
+    with run_progress(f"{spec.stem} {method}") as update:
         report = run_sensitivity(
             design,
             method,
@@ -472,9 +468,6 @@ def experiment_sensitivity(
             fresh=fresh,
             max_runs=max_runs,
         )
-    finally:
-        if progress.live.is_started:
-            progress.stop()
     _report_runs(report, evaluator, folder)
     try:
         indices = sensitivity_indices(design, method, folder)

@@ -4,7 +4,8 @@ progress bars. Imported only by the commands that print them."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -101,11 +102,12 @@ def day_progress(label: str, total: int) -> tuple[Progress, Callable[[int, int],
     return progress, lambda done, _total: progress.update(task, completed=done)
 
 
-def run_progress(label: str) -> tuple[Progress, Callable[[int, int, int], None]]:
-    """A bar over the runs of an experiment, with the failures counted.
+@contextmanager
+def run_progress(label: str) -> Iterator[Callable[[int, int, int], None]]:
+    """A bar over the runs of an experiment, with the failures counted; yields its update.
 
     It appears with the first report of progress (after the folder and design are checked), so
-    a refusal is the only thing on the screen.
+    a refusal is the only thing on the screen, and it is gone when the block ends.
     """
     progress = Progress(
         TextColumn(f"[bold]{label}[/]"),
@@ -123,4 +125,8 @@ def run_progress(label: str) -> tuple[Progress, Callable[[int, int, int], None]]
             progress.start()
         progress.update(task, completed=done, total=total, failed=failed)
 
-    return progress, update
+    try:
+        yield update
+    finally:
+        if progress.live.is_started:
+            progress.stop()

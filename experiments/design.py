@@ -125,6 +125,15 @@ class RunSpec:
     replicate: int
     seed: int
 
+    def names(self) -> dict[str, Any]:
+        """What every row of this run says about it: its preset, point, replicate and seed."""
+        return {
+            "preset": preset_label(self.preset),
+            "point": self.point,
+            "replicate": self.replicate,
+            "seed": self.seed,
+        }
+
 
 MAX_RUNS = 1_000_000  # an experiment larger than this is refused unless the limit is raised
 _KEPT = re.compile(r"[\w.-]")  # kept as they are in a run id: letters (any script), digits, _ . -
@@ -383,10 +392,6 @@ def _check_value(name: str, value: Any) -> Any:
     """The value as the parameter's type ("2e3" -> 2000 for an integer), validated."""
     info = param_info(name)
     cls = Parameters if name in Parameters.model_fields else RegionParameters
-    parsed = info.parse(value) if isinstance(value, str) else value
-    if info.type is float and isinstance(parsed, int) and not isinstance(parsed, bool):
-        parsed = float(parsed)
-    if info.type is int and isinstance(parsed, float) and parsed.is_integer():
-        parsed = int(parsed)  # a range's bound read as a float
+    parsed = info.coerce(value)
     cls.build({name: parsed})
     return parsed

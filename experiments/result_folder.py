@@ -413,21 +413,13 @@ def planned_runs(manifest: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
     spec = manifest.get("spec")
     if manifest.get("kind") != "govsim experiment" or not isinstance(spec, dict):
         return None
-    from experiments.design import ExperimentSpec, SpecError, expand, preset_label
+    from experiments.design import ExperimentSpec, SpecError, expand
 
     try:
         runs = expand(ExperimentSpec(**spec), max_runs=10**7)
     except (SpecError, ValueError, TypeError):
         raise FolderError("the manifest's experiment is not a valid one (damaged?)") from None
-    return {
-        r.run_id: {
-            "preset": preset_label(r.preset),
-            "point": r.point,
-            "replicate": r.replicate,
-            "seed": r.seed,
-        }
-        for r in runs
-    }
+    return {r.run_id: r.names() for r in runs}
 
 
 def kept_outcomes(manifest: dict[str, Any]) -> list[str]:

@@ -153,16 +153,7 @@ def run_experiment(
                 )
         store.clear_stale()
         planned = {r.run_id for r in runs}
-        identities = {
-            r.run_id: {
-                "preset": preset_label(r.preset),
-                "point": r.point,
-                "replicate": r.replicate,
-                "seed": r.seed,
-            }
-            for r in runs
-        }
-        damaged = audit(out, identities, True, spec.kept_outcomes())
+        damaged = audit(out, {r.run_id: r.names() for r in runs}, True, spec.kept_outcomes())
         foreign = {k: v for k, v in damaged.items() if k not in planned}
         foreign |= {run: "not a run of this experiment" for run in store.done_ids() - planned}
         if foreign:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.design import ExperimentSpec, RunSpec, param_info, preset_label
+from experiments.design import ExperimentSpec, RunSpec, param_info
 from experiments.manifest import preset_fingerprint
 from experiments.one_run import run_simulation
 from experiments.result_folder import ResultStore, RunOutput
@@ -21,13 +21,7 @@ from scenarios.loader import load_preset
 
 def identity(run: RunSpec) -> dict[str, Any]:
     """The columns that identify a run, with its sweep values typed as declared."""
-    row: dict[str, Any] = {
-        "run_id": run.run_id,
-        "preset": preset_label(run.preset),
-        "point": run.point,
-        "replicate": run.replicate,
-        "seed": run.seed,
-    }
+    row: dict[str, Any] = {"run_id": run.run_id, **run.names()}
     for name, value in run.sweep:
         row[name] = param_info(name).type(value)
     return row

@@ -205,6 +205,7 @@ class CaseFlow:
         # A priority lane served today is seen by everyone who queued in person here today.
         lane_seen = any(job.priority for job, *_ in served)
         oi = office.index
+        terms = self._terms()
         skill = office.skill.tolist()
         courtesy = office.courtesy.tolist()
         corruption = office.corruption.tolist()
@@ -220,7 +221,7 @@ class CaseFlow:
                 case.trips += came_back
             if lane_seen and job.in_person and not job.priority:
                 case.passed_over = True
-            self._decide(job, oi, k, day, skill[k], courtesy[k], corruption[k], False)
+            self._decide(job, oi, k, day, skill[k], courtesy[k], corruption[k], terms, False)
 
     def back_office(self, office: Office, day: int) -> None:
         """Online submissions (全天候): decided the day they arrive, any day of the week, by one
@@ -230,6 +231,7 @@ class CaseFlow:
         if not jobs:
             return
         posts = max(1, office.posts(self.env))
+        terms = self._terms()
         for job in jobs:
             if job.case.status != OPEN:
                 continue
@@ -243,13 +245,27 @@ class CaseFlow:
                 float(office.skill[k]),
                 float(office.courtesy[k]),
                 float(office.corruption[k]),
+                terms,
                 True,
             )
 
-    def _decide(self, job, oi, k, day, skill, courtesy, corruption, calendar) -> None:
+    def _terms(self) -> tuple[float, float, tuple[float, float], int]:
+        """The day's odds that do not depend on the visit (the environment is fixed within a
+        day): bounce probability, room for informal demands, the chance each requester kind
+        pays, and the days to come back with documents. Computed once per office and day."""
+        p, env = self.p, self.env
+        p_bounce = p.bounce_prob * (1 - env.first_contact)
+        opportunity = (1 - p.transparency_effect * env.transparency) * (
+            1 - p.feedback_deterrence * env.complaint_response
+        )
+        pay = (p.pay_propensity_citizen, p.pay_propensity_enterprise)
+        return p_bounce, opportunity, pay, round(p.doc_return_days)
+
+    def _decide(self, job, oi, k, day, skill, courtesy, corruption, terms, calendar) -> None:
         """What a servant's handling of a visit leads to: a return for missing documents, a
         bounce (推), an informal demand, or acceptance and the decision's date."""
         p, env, today = self.p, self.env, self.today
+        p_bounce, opportunity, pay, return_days = terms
         case = job.case
         u = case.u
         case.courtesy += courtesy
@@ -264,10 +280,8 @@ class CaseFlow:
             case.returns += 1
             today.rework_visits += 1
             again_online = self._online(case, a)
-            day_back = day + round(p.doc_return_days)
-            self.submit(case, a, oi, day_back, not again_online, -1, online=again_online)
+            self.submit(case, a, oi, day + return_days, not again_online, -1, online=again_online)
             return
-        p_bounce = p.bounce_prob * (1 - env.first_contact)
         if u() < p_bounce and (others := self.partners[case.service].get(oi)):
             case.bounces += 1
             other = others[int(u() * len(others))]
@@ -275,13 +289,10 @@ class CaseFlow:
             self.submit(case, a, other, day + 1, job.in_person, oi, triage, online=online)
             return
         delay = 0.0
-        opportunity = (1 - p.transparency_effect * env.transparency) * (
-            1 - p.feedback_deterrence * env.complaint_response
-        )
         demanded = u() < corruption * opportunity
         if demanded:
             case.demanded = True
-            if u() < (p.pay_propensity_citizen, p.pay_propensity_enterprise)[case.kind]:
+            if u() < pay[case.kind]:
                 case.paid += p.bribe_hours
             else:
                 delay = p.rent_delay_days

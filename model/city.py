@@ -349,11 +349,11 @@ class City:
         today.cost = self.government.account(day, tax, staff, p.wage_per_day, reform_cost)
         today.firm_exits = exits
         public = self.public_satisfaction()
+        posts = [o.posts(env) for o in self.offices]  # servants at the counters, per office
+        at_counters = list(zip(self.offices, posts, strict=True))
         levels = {
-            "skill": float(np.concatenate([o.skill[: o.posts(env)] for o in self.offices]).mean()),
-            "courtesy": float(
-                np.concatenate([o.courtesy[: o.posts(env)] for o in self.offices]).mean()
-            ),
+            "skill": float(np.concatenate([o.skill[:n] for o, n in at_counters]).mean()),
+            "courtesy": float(np.concatenate([o.courtesy[:n] for o, n in at_counters]).mean()),
             "staff": staff,
             "queue": float(sum(o.queue_length for o in self.offices)),
             "enterprises": float(self.enterprises.n_active),

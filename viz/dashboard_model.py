@@ -147,9 +147,7 @@ class DashboardModel(mesa.Model):
                 continue
             info = Parameters.info(name)
             try:
-                value = info.parse(raw) if isinstance(raw, str) else raw
-                if info.type is int and isinstance(value, float) and value.is_integer():
-                    value = int(value)
+                value = info.coerce(raw)
                 if value == getattr(shared, name):
                     continue
                 shared.with_overrides({name: value})

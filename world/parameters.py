@@ -92,8 +92,7 @@ class DeclaredParameters(BaseModel):
         """A copy with `overrides` applied and validated; strings are parsed to the field type."""
         data = self.model_dump()
         for name, value in overrides.items():
-            info = self.info(name)
-            data[name] = info.parse(value, source) if isinstance(value, str) else value
+            data[name] = self.info(name).coerce(value, source)
         return type(self).build(data, source)
 
 
@@ -582,6 +581,20 @@ class ParameterInfo:
             field.description,
             extra["role"],
         )
+
+    def coerce(self, value: Any, source: str = "") -> Any:
+        """A value a person or a file gave, as this parameter's type: text parsed, a whole float
+        made an integer for an integer parameter, an integer made a float for a float one.
+        Anything else (a boolean above all: never a number) is left for validation to judge."""
+        if isinstance(value, str):
+            return self.parse(value, source)
+        if isinstance(value, bool):
+            return value
+        if self.type is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if self.type is float and isinstance(value, int):
+            return float(value)
+        return value
 
     def parse(self, text: str, source: str = "") -> Any:
         """Parse a value typed by a person (CLI, text box) into this parameter's type."""
