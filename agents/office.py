@@ -1,8 +1,14 @@
 """Office (政府部门/窗口) and its civil servants (公务员).
 
-Civil servants are arrays owned by their office (skill, courtesy, corruption propensity,
-experience) so that a day's learning is a few vector operations; `Office.civil_servants` gives
-inspectable CivilServant records.
+Civil servants are arrays owned by their office (skill, courtesy, inclination to corruption,
+whether on the take, experience) so that a day's learning is a few vector operations;
+`Office.civil_servants` gives inspectable CivilServant records.
+
+Petty corruption is a choice with a social norm (after Hammond 2000): from time to time each
+servant reconsiders being on the take, weighing its own inclination, the share of colleagues on
+the take, and the chance of detection the office has seen. With a strong norm an office has two
+stable states, mostly honest and mostly corrupt, and a reform that raises detection enough tips
+it from one to the other (or fails to).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from world.calendar import (
 )
 from world.catalogue import OfficeSpec
 from world.environment import ServiceEnvironment
-from world.parameters import Parameters
+from world.parameters import INTEGRITY_SETTLING_ROUNDS, Parameters
 from world.queueing import CounterQueue
 
 
@@ -35,12 +41,35 @@ class CivilServant:
     on_duty: bool
     skill: float
     courtesy: float
-    corruption: float
+    inclination: float  # logit: attraction of being on the take before norm and deterrence
+    on_take: bool  # demands informal payments (吃拿卡要) now and then
     cases_handled: int
 
 
 def _clip01(x: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
+
+
+def _logit(probability: float) -> float:
+    q = min(max(probability, 1e-9), 1 - 1e-9)  # arithmetic: keep the logit finite
+    return math.log(q / (1 - q))
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def detection_probability(p: Parameters, transparency: float, response: float) -> float:
+    """The chance a demand is found out: by superiors' own checks, or reported by the requester
+    (more often by one who read the published rules and fees, and more often still when the
+    feedback channel invites it), acted on and proven."""
+    informed = transparency * p.published_rules_use
+    report = informed * p.report_propensity_informed + (1 - informed) * p.report_propensity
+    invited = 1 + (p.feedback_complaint_multiplier - 1) * response
+    acted_on = p.complaint_action_prob + (p.feedback_action_prob - p.complaint_action_prob) * (
+        response
+    )
+    return p.audit_detection + min(1.0, report * invited) * acted_on * p.report_proof_prob
 
 
 def counter_speed(skill: Any, p: Parameters, training_share: float = 0.0) -> Any:
@@ -72,7 +101,10 @@ class Office(mesa.Agent):
         self.skill = self._hire_skill(n, p, rng)
         self.own_courtesy = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, n))
         self.courtesy = self.own_courtesy.copy()
-        self.corruption = self._hire_corruption(n, p, rng)
+        self.inclination = rng.normal(_logit(p.corruption_mean), p.corruption_inclination_sd, n)
+        # The chance of detection per demand the office's servants perceive.
+        self.detection = detection_probability(p, 0.0, 0.0)
+        self.on_take = rng.random(n) < self._settled_take_probability(p)
         self.handled = np.zeros(n, dtype=np.int64)
         self.handled_today = np.zeros(n, dtype=np.int64)
         self.on_duty = n  # counters open today
@@ -88,11 +120,32 @@ class Office(mesa.Agent):
     def _hire_skill(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
         return np.clip(rng.normal(p.skill_mean, p.skill_sd, n), p.skill_floor, 1.0)
 
-    @staticmethod
-    def _hire_corruption(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
-        m = min(max(p.corruption_mean, 1e-6), 1 - 1e-6)  # arithmetic: Beta needs 0 < m < 1
-        concentration = p.corruption_concentration  # Beta(a, b) with mean m and a + b
-        return rng.beta(m * concentration, (1 - m) * concentration, n)
+    def take_probability(self, share_on_take: float) -> np.ndarray:
+        """Each servant's chance of choosing to be on the take, given the share of colleagues
+        who are and the office's perceived chance of detection (a logit choice)."""
+        p = self.p
+        return _logistic(
+            self.inclination
+            + p.corruption_norm_weight * share_on_take
+            - p.sanction_weight * self.detection
+        )
+
+    def _settled_take_probability(self, p: Parameters) -> np.ndarray:
+        """The traditional office at the start: the corrupt state the norm settles in when
+        everyone starts on the take (if the norm is weak, the only state there is)."""
+        share = 1.0
+        for _ in range(INTEGRITY_SETTLING_ROUNDS):
+            share = float(self.take_probability(share).mean())
+        return self.take_probability(share)
+
+    def on_take_count(self, posts: int) -> tuple[int, int]:
+        """Servants at the counters on the take, and servants at the counters."""
+        n = max(posts, 1)
+        return int(self.on_take[:n].sum()), n
+
+    def demand_probabilities(self) -> list[float]:
+        """Each servant's chance of demanding an informal payment in a decision."""
+        return (self.on_take * self.p.demand_rate_on_take).tolist()
 
     # --- the day's work ------------------------------------------------------------------------
     def staff_on_duty(self, env: ServiceEnvironment) -> float:
@@ -158,8 +211,11 @@ class Office(mesa.Agent):
         p: Parameters,
         rng: np.random.Generator,
         neighbour_skill: float | None,
+        norm_share: float,
     ) -> None:
-        """One working day of learning by doing, training, diffusion, forgetting and turnover."""
+        """One working day of learning by doing, training, diffusion, forgetting and turnover;
+        some servants reconsider being on the take, seeing `norm_share` of the servants around
+        them (this office's and those it works with) on the take."""
         s = self.skill
         s += p.learning_by_doing * (1.0 - s) * self.handled_today
         s += env.training_rate * (1.0 - s)
@@ -179,8 +235,7 @@ class Office(mesa.Agent):
         else:
             self.courtesy += p.courtesy_relaxation * (self.own_courtesy - self.courtesy)
 
-        c = self.corruption
-        c += p.corruption_conformity * (c.mean() - c)
+        self._review_integrity(env, p, rng, norm_share)
 
         leaving = rng.random(len(s)) < p.staff_turnover / WORKING_DAYS_PER_YEAR
         if leaving.any():
@@ -193,16 +248,42 @@ class Office(mesa.Agent):
                 if env.courtesy_target is None
                 else (1 - share) * self.own_courtesy[leaving] + share * env.courtesy_target
             )
-            c[leaving] = self._hire_corruption(k, p, rng)
+            self.inclination[leaving] = rng.normal(
+                _logit(p.corruption_mean), p.corruption_inclination_sd, k
+            )
+            # A new hire joins the office's culture as it is now.
+            take = self.take_probability(norm_share)[leaving]
+            self.on_take[leaving] = rng.random(k) < take
             self.handled[leaving] = 0
 
-    def correct(self, servant: int, was_corrupt: bool, strength: float) -> None:
-        """A complaint acted on (有错必纠): more courteous, and more honest if caught demanding."""
-        step = self.p.correction_courtesy_step * strength
+    def _review_integrity(
+        self,
+        env: ServiceEnvironment,
+        p: Parameters,
+        rng: np.random.Generator,
+        norm_share: float,
+    ) -> None:
+        """Servants' sense of the chance of detection moves toward the chance in force; some
+        reconsider being on the take today, seeing the servants around them."""
+        in_force = detection_probability(p, env.transparency, env.complaint_response)
+        self.detection += (in_force - self.detection) / p.detection_learning_days
+        n = len(self.on_take)
+        reviewing = rng.random(n) < 1.0 / p.integrity_review_days
+        if not reviewing.any():
+            return
+        chance = self.take_probability(norm_share)[reviewing]
+        self.on_take[reviewing] = rng.random(int(reviewing.sum())) < chance
+
+    def sanction(self, servant: int) -> None:
+        """A demand found out (有错必纠): the servant is disciplined and stops taking, until a
+        later reconsideration."""
+        self.on_take[servant] = False
+
+    def correct(self, servant: int) -> None:
+        """A complaint acted on: the servant complained about becomes more courteous for a while
+        (the correction fades as courtesy relaxes to the servant's own manner)."""
+        step = self.p.correction_courtesy_step
         self.courtesy[servant] += step * (1.0 - self.courtesy[servant])
-        self.own_courtesy[servant] += step * (1.0 - self.own_courtesy[servant])
-        if was_corrupt:
-            self.corruption[servant] *= max(0.0, 1.0 - self.p.correction_integrity_step * strength)
 
     # --- inspection ------------------------------------------------------------------------------
     @property
@@ -214,7 +295,8 @@ class Office(mesa.Agent):
                 k < self.on_duty,  # at a counter today
                 float(self.skill[k]),
                 float(self.courtesy[k]),
-                float(self.corruption[k]),
+                float(self.inclination[k]),
+                bool(self.on_take[k]),
                 int(self.handled[k] + self.handled_today[k]),
             )
             for k in range(self.establishment)

@@ -83,6 +83,7 @@ class Case(CaseRandom):
         "fees",
         "handlers",
         "hours",
+        "informed",
         "kind",
         "next",
         "one_stop",
@@ -102,7 +103,18 @@ class Case(CaseRandom):
     )
 
     def __init__(
-        self, kind, req, service, created, todo, one_stop, parallel, priority, digital, key
+        self,
+        kind,
+        req,
+        service,
+        created,
+        todo,
+        one_stop,
+        parallel,
+        priority,
+        digital,
+        key,
+        informed=False,
     ):
         CaseRandom.__init__(self, key)
         self.kind = kind
@@ -114,6 +126,7 @@ class Case(CaseRandom):
         self.parallel = parallel
         self.priority = priority
         self.digital = digital
+        self.informed = informed  # read the published requirements and fees before coming
         self.next = 0
         self.outstanding = 0
         self.trips = 0

@@ -32,16 +32,15 @@ _by_t = attrgetter("t")
 Placement = list[tuple["CaseFlow", np.ndarray, np.ndarray | None]]
 
 
-def document_return_probability(
-    p: Parameters, documents: int, transparency: float, skill: float
-) -> float:
-    """Chance that a visit is sent home for missing documents.
+def document_return_probability(p: Parameters, documents: int, skill: float) -> float:
+    """Chance that a visit by a requester who has not read published requirements is sent home
+    for missing documents (one who has brings them complete).
 
     The one home of the rule: the counter applies it to each visit, the city sizes its staff
     for the traditional workload with it.
     """
-    per_document = p.incomplete_docs_prob * (1 - p.transparency_effect * transparency)
-    return documents * (per_document / REFERENCE_DOCUMENTS) * (p.error_at_zero_skill - skill)
+    per_document = p.incomplete_docs_prob / REFERENCE_DOCUMENTS
+    return documents * per_document * (p.error_at_zero_skill - skill)
 
 
 class CaseFlow:
@@ -108,7 +107,8 @@ class CaseFlow:
                 targets = self.place_startups(n)
             else:
                 targets = [(self, rows[rng.integers(0, len(rows), n)], None)]
-            u = rng.random((n, 3))  # arithmetic: three draws per case (channel, lane, order)
+            # arithmetic: four draws per case (channel, lane, order, reads the published rules)
+            u = rng.random((n, 4))
             keys = np.asarray(rng.integers(0, 2**63, n, dtype=np.uint64))  # arithmetic: keys
             for flow, reqs, which in targets:
                 if which is None:
@@ -123,12 +123,23 @@ class CaseFlow:
         one_stop = (u[:, 0] < env.one_stop_share).tolist()
         parallel = (u[:, 1] < env.parallel_share).tolist()
         priority = ((u[:, 2] < env.green_channel_share) & (kind == ENTERPRISE)).tolist()
+        informed = (u[:, 3] < env.transparency * self.p.published_rules_use).tolist()
         digital = pool.digital[reqs].tolist()
         deadline = (day + np.ceil(pool.patience[reqs])).astype(np.int64).tolist()
         keys = keys.tolist()
         for j, r in enumerate(reqs.tolist()):
             case = Case(
-                kind, r, si, day, todo, one_stop[j], parallel[j], priority[j], digital[j], keys[j]
+                kind,
+                r,
+                si,
+                day,
+                todo,
+                one_stop[j],
+                parallel[j],
+                priority[j],
+                digital[j],
+                keys[j],
+                informed[j],
             )
             self.agenda[deadline[j]].append((PATIENCE_END, case))
             self.dispatch(case, day)
@@ -208,7 +219,7 @@ class CaseFlow:
         terms = self._terms()
         skill = office.skill.tolist()
         courtesy = office.courtesy.tolist()
-        corruption = office.corruption.tolist()
+        demand = office.demand_probabilities()
         handled = office.handled_today
         for job, k, start, _end in served:
             case = job.case
@@ -221,7 +232,7 @@ class CaseFlow:
                 case.trips += came_back
             if lane_seen and job.in_person and not job.priority:
                 case.passed_over = True
-            self._decide(job, oi, k, day, skill[k], courtesy[k], corruption[k], terms, False)
+            self._decide(job, oi, k, day, skill[k], courtesy[k], demand[k], terms, False)
 
     def back_office(self, office: Office, day: int) -> None:
         """Online submissions (全天候): decided the day they arrive, any day of the week, by one
@@ -232,6 +243,7 @@ class CaseFlow:
             return
         posts = max(1, office.posts(self.env))
         terms = self._terms()
+        demand = office.demand_probabilities()
         for job in jobs:
             if job.case.status != OPEN:
                 continue
@@ -244,28 +256,26 @@ class CaseFlow:
                 day,
                 float(office.skill[k]),
                 float(office.courtesy[k]),
-                float(office.corruption[k]),
+                demand[k],
                 terms,
                 True,
             )
 
-    def _terms(self) -> tuple[float, float, tuple[float, float], int]:
+    def _terms(self) -> tuple[float, tuple[float, float], int]:
         """The day's odds that do not depend on the visit (the environment is fixed within a
-        day): bounce probability, room for informal demands, the chance each requester kind
-        pays, and the days to come back with documents. Computed once per office and day."""
+        day): bounce probability, the chance each requester kind pays, and the days to come
+        back with documents. Computed once per office and day."""
         p, env = self.p, self.env
         p_bounce = p.bounce_prob * (1 - env.first_contact)
-        opportunity = (1 - p.transparency_effect * env.transparency) * (
-            1 - p.feedback_deterrence * env.complaint_response
-        )
         pay = (p.pay_propensity_citizen, p.pay_propensity_enterprise)
-        return p_bounce, opportunity, pay, round(p.doc_return_days)
+        return p_bounce, pay, round(p.doc_return_days)
 
-    def _decide(self, job, oi, k, day, skill, courtesy, corruption, terms, calendar) -> None:
+    def _decide(self, job, oi, k, day, skill, courtesy, demand, terms, calendar) -> None:
         """What a servant's handling of a visit leads to: a return for missing documents, a
-        bounce (推), an informal demand, or acceptance and the decision's date."""
+        bounce (推), an informal demand (by a servant on the take), or acceptance and the
+        decision's date."""
         p, env, today = self.p, self.env, self.today
-        p_bounce, opportunity, pay, return_days = terms
+        p_bounce, pay, return_days = terms
         case = job.case
         u = case.u
         case.courtesy += courtesy
@@ -276,7 +286,7 @@ class CaseFlow:
             today.rework_visits += 1
             self.submit(case, a, job.bounce_home, day + 1, job.in_person, -1, online=online)
             return
-        if u() < document_return_probability(p, a.documents, env.transparency, skill):
+        if not case.informed and u() < document_return_probability(p, a.documents, skill):
             case.returns += 1
             today.rework_visits += 1
             again_online = self._online(case, a)
@@ -289,7 +299,7 @@ class CaseFlow:
             self.submit(case, a, other, day + 1, job.in_person, oi, triage, online=online)
             return
         delay = 0.0
-        demanded = u() < corruption * opportunity
+        demanded = u() < demand
         if demanded:
             case.demanded = True
             if u() < pay[case.kind]:

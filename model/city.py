@@ -196,7 +196,7 @@ class City:
                 )
             per_working_day = calendar_days(per_day)
             for a in s.approvals:
-                returns = document_return_probability(p, a.documents, 0.0, p.skill_mean)
+                returns = document_return_probability(p, a.documents, p.skill_mean)
                 work[idx[a.office]] += per_working_day * a.effort_hours * (rework + returns)
         mean_speed = counter_speed(p.skill_mean, p)
         return (work / (mean_speed * p.opening_hours * p.staffing_utilisation)).tolist()
@@ -316,10 +316,18 @@ class City:
         """Phase 5: civil servants learn (working days); firms close. Returns the closures."""
         if is_working_day(day):
             means = np.array([o.skill.mean() for o in self.offices])
+            taking = np.array([o.on_take_count(o.posts(self.env)) for o in self.offices])
             rng = self._streams["learning"]
             for office in self.offices:
                 nbrs = list(self.office_network.neighbors(office.index))
-                office.learn(self.env, self.p, rng, float(means[nbrs].mean()) if nbrs else None)
+                around = taking[[office.index, *nbrs]].sum(axis=0)
+                office.learn(
+                    self.env,
+                    self.p,
+                    rng,
+                    float(means[nbrs].mean()) if nbrs else None,
+                    float(around[0] / around[1]),
+                )
         return self._firm_exits()
 
     def public_satisfaction(self) -> float:
@@ -354,6 +362,7 @@ class City:
         levels = {
             "skill": float(np.concatenate([o.skill[:n] for o, n in at_counters]).mean()),
             "courtesy": float(np.concatenate([o.courtesy[:n] for o, n in at_counters]).mean()),
+            "on_take": float(np.concatenate([o.on_take[:n] for o, n in at_counters]).mean()),
             "staff": staff,
             "queue": float(sum(o.queue_length for o in self.offices)),
             "enterprises": float(self.enterprises.n_active),

@@ -54,7 +54,8 @@ TALLIES: tuple[Recorded, ...] = (
     ),
     Recorded("returns", "returns", "Returns for missing documents in the completed cases"),
     Recorded("bounces", "bounces", "Times sent on to another office in the completed cases"),
-    Recorded("complaints", "complaints", "Complaints filed"),
+    Recorded("complaints", "complaints", "Complaints filed (and reports of demands)"),
+    Recorded("demands_found", "demands", "Informal demands found out and sanctioned"),
     Recorded("on_time", "cases", "Completed cases within the service's committed time limit"),
     Recorded("visits", "visits", "Visits and submissions queued at counters"),
     Recorded("rework_visits", "visits", "Visits served that were rework (returns, bounces)"),
@@ -74,6 +75,12 @@ LEVELS: tuple[Recorded, ...] = (
     Recorded("skill", "0-1", "Mean skill of the civil servants at the counters", "staff_mean"),
     Recorded(
         "courtesy", "0-1", "Mean courtesy of the civil servants at the counters", "staff_mean"
+    ),
+    Recorded(
+        "on_take",
+        "share",
+        "Share of the civil servants at the counters on the take (吃拿卡要)",
+        "staff_mean",
     ),
     Recorded("staff", "FTE", "Civil servants at the counters (full-time equivalents)"),
     Recorded("queue", "visits", "Visits waiting at all counters"),

@@ -283,6 +283,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         instant=True,
     ),
     Outcome(
+        "servants_on_take",
+        "share",
+        "lower",
+        "last",
+        "Share of counter civil servants on the take (吃拿卡要): the office norm's state",
+        _level("on_take"),
+        instant=True,
+    ),
+    Outcome(
         "queue_length",
         "visits",
         "lower",

@@ -5,8 +5,9 @@ is summed up as a burden in hours of the requester's time (trips, queueing, days
 payments, abandonment), compared on a log scale with the burden the requester expected for that
 service. Better than expected raises satisfaction; courtesy adds, being asked for a bribe
 subtracts. Expectations then move toward what was experienced and tighten over time. Each case is
-told to some of the requester's ties; the dissatisfied may complain, and an open feedback channel
-corrects the servants who handled the case; the media report cases, bad news louder.
+told to some of the requester's ties; the dissatisfied may complain and those asked for a payment
+may report it; complaints acted on correct a servant, demands found out get one disciplined;
+the media report cases, bad news louder.
 """
 
 from __future__ import annotations
@@ -222,17 +223,43 @@ class CaseJudge:
         )
 
     def _complaints(self, cases: list[Case], sat: np.ndarray) -> None:
-        """Dissatisfied requesters complain; an open feedback channel corrects the servants."""
-        p, env = self.p, self.env
-        boost = 1 + (p.feedback_complaint_multiplier - 1) * env.complaint_response
-        prob = min(1.0, p.complaint_propensity * boost)
+        """Dissatisfied requesters complain, and requesters asked for a payment may report it;
+        a complaint acted on corrects the servant it is about, and a demand found out (by a
+        report acted on, or by superiors' own checks) gets its servant disciplined.
+
+        Complaints and reports are acted on with a chance that the feedback reform raises
+        (Chen, Pan & Xu 2016; Beijing 12345), and every office keeps count of how often its
+        demands are found out: that record is what deters its servants.
+        """
+        p, env, rng = self.p, self.env, self.rng
+        response = env.complaint_response
+        invited = 1 + (p.feedback_complaint_multiplier - 1) * response
+        acted_on = p.complaint_action_prob + (p.feedback_action_prob - p.complaint_action_prob) * (
+            response
+        )
         unhappy = np.flatnonzero(sat < p.complaint_threshold)
-        if len(unhappy) == 0:
-            return
-        filed = unhappy[self.rng.random(len(unhappy)) < prob]
-        self.today.complaints += len(filed)
-        if env.complaint_response <= 0:
-            return
-        for i in filed.tolist():
-            for o, k, demanded in cases[i].handlers:
-                self.offices[o].correct(k, demanded, env.complaint_response)
+        complained = np.zeros(len(cases), dtype=bool)
+        if len(unhappy):
+            prob = min(1.0, p.complaint_propensity * invited)
+            complained[unhappy[rng.random(len(unhappy)) < prob]] = True
+        for i in np.flatnonzero(complained).tolist():
+            handlers = cases[i].handlers
+            if handlers and rng.random() < acted_on:
+                o, k, _ = handlers[int(rng.random() * len(handlers))]
+                self.offices[o].correct(k)
+        for i, case in enumerate(cases):
+            if not case.demanded:
+                continue
+            base = p.report_propensity_informed if case.informed else p.report_propensity
+            reports = complained[i] or rng.random() < min(1.0, base * invited)
+            for o, k, demanded in case.handlers:
+                if not demanded:
+                    continue
+                proven = reports and rng.random() < acted_on * p.report_proof_prob
+                found = proven or rng.random() < p.audit_detection
+                if found:
+                    self.offices[o].sanction(k)
+                    self.today.demands_found += 1
+            if reports and not complained[i]:
+                complained[i] = True
+        self.today.complaints += int(complained.sum())

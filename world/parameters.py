@@ -99,6 +99,9 @@ class DeclaredParameters(BaseModel):
 # --- declared constants: definitions and structure, not behaviour to vary ---------------------
 # A service's chance of a document return is `incomplete_docs_prob` for this many documents.
 REFERENCE_DOCUMENTS = 3
+# Rounds of the fixed-point iteration that settles a traditional office's corruption norm at the
+# start of a run (the share on the take converges well within them).
+INTEGRITY_SETTLING_ROUNDS = 200
 # Reform costs (and the reform reserve) are declared per this many residents.
 COST_UNIT_RESIDENTS = 10_000
 # Enterprises by size class: share of firms, value of time relative to the parameter, and gross
@@ -256,27 +259,36 @@ class Parameters(DeclaredParameters):
         "Chance that a dissatisfied requester complains with no feedback channel",
     )
     feedback_complaint_multiplier: float = _p(
-        10.0,
+        1.2,
         1.0,
-        100.0,
+        20.0,
         "x",
-        "How many times more often the dissatisfied complain when the feedback channel is fully"
-        " open",
+        "How many times more often requesters complain or report a demand when the feedback"
+        " channel is fully open (assumed; no estimate found)",
+    )
+    complaint_action_prob: float = _p(
+        0.33,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a complaint is acted on without the feedback reform (Chen, Pan & Xu 2016:"
+        " about a third of county governments responded)",
+    )
+    feedback_action_prob: float = _p(
+        0.53,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a complaint is acted on with the feedback channel fully open (Beijing 12345"
+        " at the start of 接诉即办: 53.1% resolved)",
     )
     correction_courtesy_step: float = _p(
-        0.2,
+        0.05,
         0.0,
         1.0,
         "share",
-        "Share of the gap to full courtesy a servant closes per complaint fully acted on",
-    )
-    correction_integrity_step: float = _p(
-        0.4,
-        0.0,
-        1.0,
-        "share",
-        "Cut in a servant's corruption propensity per complaint fully acted on that caught a"
-        " demand",
+        "Share of the gap to full courtesy the one servant complained about closes when a"
+        " complaint is acted on (it fades as courtesy relaxes to the servant's own manner)",
     )
 
     # --- word of mouth and media -------------------------------------------------------------
@@ -383,18 +395,84 @@ class Parameters(DeclaredParameters):
         "How far toward the service standard a new hire's courtesy starts while it is trained",
     )
     corruption_mean: float = _p(
-        0.08, 0.0, 1.0, "probability", "Mean propensity to demand informal payments (吃拿卡要)"
+        0.08,
+        0.0,
+        1.0,
+        "probability",
+        "Typical inclination to take informal payments (吃拿卡要): the chance a servant with no"
+        " corrupt colleagues and no risk of detection would be on the take",
     )
-    corruption_concentration: float = _p(
-        4.0,
-        0.1,
-        1000.0,
-        "Beta a+b",
-        "Concentration of servants' propensities around the mean (low: most honest, a few"
-        " strongly corrupt)",
+    corruption_inclination_sd: float = _p(
+        1.0, 0.0, 10.0, "logit", "Spread of servants' inclinations around the typical one"
     )
-    corruption_conformity: float = _p(
-        0.01, 0.0, 1.0, "1/day", "Daily pull of a servant's propensity toward the office norm"
+    corruption_norm_weight: float = _p(
+        8.0,
+        0.0,
+        50.0,
+        "logit",
+        "Pull of the norm: how much more attractive being on the take is when every servant"
+        " around (in the office and the offices it works with) is than when none is (above 4:"
+        " honest and corrupt states both stable, Hammond 2000)",
+    )
+    sanction_weight: float = _p(
+        2000.0,
+        0.0,
+        1e6,
+        "logit",
+        "Deterrence per unit of perceived detection probability (a certain sanction costs"
+        " this much attraction)",
+    )
+    integrity_review_days: float = _p(
+        20.0,
+        1.0,
+        3650.0,
+        "working days",
+        "Mean working days between a servant's reconsiderations of being on the take",
+    )
+    demand_rate_on_take: float = _p(
+        0.08,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a servant on the take demands an informal payment in a decision",
+    )
+    audit_detection: float = _p(
+        0.0001,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a demand is found out by superiors' own checks, with no report",
+    )
+    report_propensity: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a requester asked for a payment reports it when the rules are unpublished",
+    )
+    report_propensity_informed: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a requester asked for a payment reports it when the rules and fees are"
+        " published: the requester knows the demand is not a fee",
+    )
+    report_proof_prob: float = _p(
+        0.02,
+        0.0,
+        1.0,
+        "probability",
+        "Chance a reported demand that is acted on is proven and the servant disciplined"
+        " (a petty demand is one word against another)",
+    )
+    detection_learning_days: float = _p(
+        60.0,
+        1.0,
+        3650.0,
+        "working days",
+        "Time constant with which servants' sense of the chance of detection follows the"
+        " chance in force (reports, action on them, superiors' checks)",
     )
     incomplete_docs_prob: float = _p(
         0.1,
@@ -402,20 +480,19 @@ class Parameters(DeclaredParameters):
         1.0,
         "probability",
         "Chance a visit finds documents incomplete (for a service asking"
-        f" {REFERENCE_DOCUMENTS} documents, unpublished requirements, a servant of skill 0.5)",
+        f" {REFERENCE_DOCUMENTS} documents, a requester who has not read published"
+        " requirements, a servant of skill 0.5)",
     )
     doc_return_days: float = _p(
         2.0, 0.0, 60.0, "days", "Days to gather missing documents and come back"
     )
-    transparency_effect: float = _p(
-        0.8,
+    published_rules_use: float = _p(
+        0.6,
         0.0,
         1.0,
         "share",
-        "Cut in document returns and in room for informal demands at full transparency",
-    )
-    feedback_deterrence: float = _p(
-        0.5, 0.0, 1.0, "share", "Cut in informal demands when complaints are fully acted on"
+        "Share of requesters who read the published requirements and fees before a case once"
+        " they are published: they bring complete documents and know a demand is not a fee",
     )
     bounce_prob: float = _p(
         0.1, 0.0, 0.9, "probability", "Chance a visit is sent on to another office (推)"
