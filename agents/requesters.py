@@ -22,6 +22,8 @@ class RequesterPool:
         "patience": np.float64,  # days before abandoning a case
         "value_of_time": np.float64,  # CNY per hour
         "expectation": np.float64,  # expected log relative burden (before the drift offset)
+        "courtesy_expectation": np.float64,  # courtesy expected at the counter, 0-1
+        "demand_expectation": np.float64,  # expected chance of being asked for a payment
         "satisfaction": np.float64,  # satisfaction memory, 0-1
         "cases": np.int64,  # cases ended so far
         "active": np.bool_,  # lives or operates in the city now

@@ -176,6 +176,8 @@ class City:
             digital=rng.random(n) < digital,
             patience=floor * patience + rng.exponential((1 - floor) * patience, n),
             expectation=rng.normal(p.expectation_mean, p.expectation_sd, n),
+            courtesy_expectation=np.full(n, p.courtesy_reference),
+            demand_expectation=np.full(n, p.demand_expectation_mean),
             satisfaction=np.full(n, p.initial_satisfaction),
             active=np.full(n, active),
             **extra,

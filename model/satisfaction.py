@@ -1,10 +1,12 @@
 """Judging finished cases: satisfaction, word of mouth, complaints and the media's image.
 
-Satisfaction is expectation-disconfirmation (Oliver 1980; Van Ryzin 2004, 2006). A finished case
-is summed up as a burden in hours of the requester's time (trips, queueing, days open, informal
-payments, abandonment), compared on a log scale with the burden the requester expected for that
-service. Better than expected raises satisfaction; courtesy adds, being asked for a bribe
-subtracts. Expectations then move toward what was experienced and tighten over time. Each case is
+Satisfaction is expectation-disconfirmation (Oliver 1980; Van Ryzin 2004, 2006), treated alike
+on every dimension of a case: its burden in hours of the requester's time (trips, queueing, days
+open, fees, informal payments, abandonment; on a log scale relative to the service's traditional
+burden), the courtesy met at the counter, and whether a payment was demanded. Each is compared
+with what the requester expected; better than expected raises satisfaction. All three
+expectations then move toward what was experienced at the same rate, and the expected burden
+also tightens over time (demands keep rising). Each case is
 told to some of the requester's ties; the dissatisfied may complain and those asked for a payment
 may report it; complaints acted on correct a servant, demands found out get one disciplined;
 the media report cases, bad news louder.
@@ -34,20 +36,32 @@ def case_satisfaction(
     demanded: np.ndarray,
     p: Parameters,
     passed_over: np.ndarray | None = None,
+    courtesy_expected: np.ndarray | float | None = None,
+    demand_expected: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Satisfaction in (0, 1): a logistic function of disconfirmation, courtesy, extortion and
-    unequal treatment (seeing the priority lane served first, 一视同仁 broken).
+    """Satisfaction in (0, 1): a logistic function of the disconfirmation of burden, courtesy
+    and informal demands, and of unequal treatment (seeing the priority lane served first,
+    一视同仁 broken).
 
-    `relative_burden` and `expectation` are log(burden / the service's nominal traditional burden).
+    `relative_burden` and `expectation` are log(burden / the service's nominal traditional burden);
+    `courtesy_expected` (default: the reference) and `demand_expected` are the requester's
+    expected courtesy and chance of a demand.
     """
+    if courtesy_expected is None:
+        courtesy_expected = p.courtesy_reference
     z = (
         p.satisfaction_sensitivity * (expectation - relative_burden)
-        + p.courtesy_weight * (courtesy - p.courtesy_reference)
-        - p.informal_demand_penalty * demanded
+        + p.courtesy_weight * (courtesy - courtesy_expected)
+        - p.informal_demand_penalty * (demanded - demand_expected)
     )
     if passed_over is not None:
         z = z - p.unequal_treatment_penalty * passed_over
     return 1.0 / (1.0 + np.exp(-z))
+
+
+# What a requester expects of a case, one column per dimension it is judged on: the burden (log,
+# before the drift offset), the courtesy at the counter, and the chance of a demand.
+EXPECTATIONS = ("expectation", "courtesy_expectation", "demand_expectation")
 
 
 def expectation_offset(p: Parameters, day: int) -> float:
@@ -149,12 +163,15 @@ class CaseJudge:
                 demanded[mask],
                 p,
                 passed_over[mask],
+                pool.courtesy_expectation[r],
+                pool.demand_expectation[r],
             )
             sat[mask] = s
-            self._update_requesters(pool, r, s, rel[mask] + offset)
+            seen = (rel[mask] + offset, courtesy[mask], demanded[mask].astype(np.float64))
+            self._update_requesters(pool, r, s, seen)
             if k == ENTERPRISE:
                 self._charge_red_tape(pool, r, burden[mask], days[mask])
-            self._word_of_mouth(self.networks[k], pool, r, s, rel[mask] + offset)
+            self._word_of_mouth(self.networks[k], pool, r, s, seen)
         self._complaints(cases, sat)
 
         weights = np.where(sat < p.media_dissatisfied_below, p.media_negativity, 1.0)
@@ -192,10 +209,13 @@ class CaseJudge:
             today.db_procedures += float(procedures[db].sum())
             today.db_days.extend(days[db].tolist())
 
-    def _update_requesters(self, pool: RequesterPool, r, s, rel_stored) -> None:
+    def _update_requesters(self, pool: RequesterPool, r, s, seen) -> None:
+        """Satisfaction memory and every expectation move toward the case just experienced."""
         p = self.p
         pool.satisfaction[r] += p.satisfaction_memory * (s - pool.satisfaction[r])
-        pool.expectation[r] += p.expectation_adaptation * (rel_stored - pool.expectation[r])
+        for column, value in zip(EXPECTATIONS, seen, strict=True):
+            expected = getattr(pool, column)
+            expected[r] += p.expectation_adaptation * (value - expected[r])
         np.add.at(pool.cases, r, 1)
 
     def _charge_red_tape(self, pool: RequesterPool, r, burden_hours, days) -> None:
@@ -205,8 +225,9 @@ class CaseJudge:
         np.add.at(pool.red_tape, r, cost / p.cost_memory_days)
         self.today.red_tape_cost += float(cost.sum())
 
-    def _word_of_mouth(self, net, pool: RequesterPool, r, s, rel_stored) -> None:
-        """Each finished case is told to a share of the requester's ties."""
+    def _word_of_mouth(self, net, pool: RequesterPool, r, s, seen) -> None:
+        """Each finished case is told to a share of the requester's ties: their satisfaction
+        and their expectations move toward the report."""
         p = self.p
         if p.wom_reach <= 0 or net is None:
             return
@@ -216,11 +237,9 @@ class CaseJudge:
         told = self.rng.random(len(nbr)) < p.wom_reach
         pos, nbr = pos[told], nbr[told]
         np.add.at(pool.satisfaction, nbr, p.wom_weight * (s[pos] - pool.satisfaction[nbr]))
-        np.add.at(
-            pool.expectation,
-            nbr,
-            p.peer_expectation_weight * (rel_stored[pos] - pool.expectation[nbr]),
-        )
+        for column, value in zip(EXPECTATIONS, seen, strict=True):
+            expected = getattr(pool, column)
+            np.add.at(expected, nbr, p.peer_expectation_weight * (value[pos] - expected[nbr]))
 
     def _complaints(self, cases: list[Case], sat: np.ndarray) -> None:
         """Dissatisfied requesters complain, and requesters asked for a payment may report it;

@@ -212,7 +212,19 @@ class Parameters(DeclaredParameters):
     )
     expectation_sd: float = _p(0.3, 0.0, 3.0, "log burden", "Spread of initial expectations")
     expectation_adaptation: float = _p(
-        0.3, 0.0, 1.0, "share", "How far expectations move toward each experienced case"
+        0.3,
+        0.0,
+        1.0,
+        "share",
+        "How far expectations (of burden, courtesy and informal demands alike) move toward"
+        " each experienced case",
+    )
+    demand_expectation_mean: float = _p(
+        0.15,
+        0.0,
+        1.0,
+        "probability",
+        "Chance of being asked for an informal payment a requester expects before any case",
     )
     expectation_drift: float = _p(
         0.1, 0.0, 2.0, "log burden/year", "Yearly tightening of expectations (demands keep rising)"
@@ -231,7 +243,7 @@ class Parameters(DeclaredParameters):
         0.0,
         1.0,
         "0-1",
-        "Courtesy that neither pleases nor displeases (also the courtesy of a case with no"
+        "Courtesy a requester expects before any case (also the courtesy of a case with no"
         " counter contact)",
     )
     initial_satisfaction: float = _p(
