@@ -115,6 +115,7 @@ class Office(mesa.Agent):
         self.inbox: dict[int, list] = {}  # counter visits by day
         self.back_inbox: dict[int, list] = {}  # online submissions by day (decided any day)
         self.disruptions_seen = 0
+        self.familiarity = 1.0  # command of the current procedures (falls when they change)
 
     @staticmethod
     def _hire_skill(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
@@ -188,7 +189,12 @@ class Office(mesa.Agent):
         return counter_speed(self.skill[: self.on_duty], self.p, training).tolist()
 
     def prepare(self, env: ServiceEnvironment, day: int) -> None:
-        """Open today's counters, as staffing allows; closed on weekends and off-days."""
+        """Open today's counters, as staffing allows; closed on weekends and off-days. A process
+        reform started today costs the office part of its command of the procedures (several
+        started together, or while the office is still learning, cost no more than one)."""
+        if self.disruptions_seen < env.disruptions:
+            self.familiarity = min(self.familiarity, 1.0 - self.p.reform_disruption)
+            self.disruptions_seen = env.disruptions
         fte = self.staff_on_duty(env)
         if fte != self._open_days_fte:
             self._open_days.clear()
@@ -222,10 +228,8 @@ class Office(mesa.Agent):
         if neighbour_skill is not None and env.diffusion_rate > 0:
             s += env.diffusion_rate * np.maximum(neighbour_skill - s, 0.0)
         s -= p.skill_forgetting * s
-        while self.disruptions_seen < env.disruptions:
-            s *= 1.0 - p.reform_disruption
-            self.disruptions_seen += 1
         np.clip(s, p.skill_floor, 1.0, out=s)
+        self.familiarity += p.familiarisation_rate * (1.0 - self.familiarity)
         self.handled += self.handled_today
         self.handled_today[:] = 0
 

@@ -176,7 +176,7 @@ class CaseFlow:
         """Queue a visit at `office` on the first day from `day` that it opens; an online
         submission goes to the office's back office, which decides on any day (全天候)."""
         target = self.offices[office]
-        work = a.effort_hours * self.env.effort_factor * triage
+        work = a.effort_hours * self.env.effort_factor * triage / target.familiarity
         work *= case.gamma(self.p.service_time_shape)
         job = Job(case, a, work, in_person, bounce_home)
         if online:
@@ -308,7 +308,7 @@ class CaseFlow:
                 delay = p.rent_delay_days
         case.handlers.append((oi, k, demanded))
         case.fees += a.fee
-        lead = a.lead_days * env.lead_factor + delay
+        lead = a.lead_days * env.lead_factor / self.offices[oi].familiarity + delay
         whole = int(lead)
         if u() < lead - whole:
             whole += 1

@@ -538,11 +538,19 @@ class Parameters(DeclaredParameters):
         0.08, 0.0, 1.0, "1/year", "Yearly share of civil servants replaced by new hires"
     )
     reform_disruption: float = _p(
-        0.1,
+        0.5,
+        0.0,
+        0.95,
+        "share",
+        "Share of an office's familiarity with its procedures lost when a process reform starts:"
+        " counter work and decisions take 1/familiarity as long (learning-curve dip)",
+    )
+    familiarisation_rate: float = _p(
+        0.05,
         0.0,
         1.0,
-        "share",
-        "Skill lost when a process reform starts (learning-curve dip, Minas Facil)",
+        "1/working day",
+        "Daily share of the lost familiarity regained (0.05: 90% back in about two months)",
     )
     max_training_share: float = _p(
         0.9, 0.0, 1.0, "share", "Most of the counter time all training together may take"
