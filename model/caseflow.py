@@ -148,9 +148,16 @@ class CaseFlow:
 
     # --- routing ---------------------------------------------------------------------------------
     def dispatch(self, case: Case, day: int) -> None:
-        """Submit the case's next approval, or all remaining ones under parallel approval."""
-        stop = len(case.todo) if case.parallel else case.next + 1
-        group = case.todo[case.next : stop]
+        """Submit the case's next approval; under parallel approval, every following one that
+        does not need the output of another in the same group (the licence before the seal)."""
+        todo = case.todo
+        stop = case.next + 1
+        if case.parallel:
+            group_keys = {todo[case.next].key}
+            while stop < len(todo) and group_keys.isdisjoint(todo[stop].after):
+                group_keys.add(todo[stop].key)
+                stop += 1
+        group = todo[case.next : stop]
         case.next += len(group)
         case.outstanding += len(group)
         visited: set[int] = set()

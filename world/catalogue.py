@@ -45,6 +45,11 @@ class ApprovalSpec(BaseModel):
     removable: bool = Field(
         False, description="Can be abolished or merged by the 'fewer approvals' reform"
     )
+    after: list[str] = Field(
+        default_factory=list,
+        description="Approvals of the same service that must be decided first (they need"
+        " their output: the licence number, the seal); parallel approval cannot overlap them",
+    )
 
 
 class ServiceSpec(BaseModel):
@@ -93,6 +98,16 @@ class Catalogue(BaseModel):
         _unique("service", [s.key for s in self.services], ("services",))
         for i, s in enumerate(self.services):
             _unique("approval", [a.key for a in s.approvals], ("services", i, "approvals"))
+            earlier: set[str] = set()
+            for j, a in enumerate(s.approvals):
+                for before in a.after:
+                    if before not in earlier:
+                        raise CatalogueError(
+                            f"service {s.key!r} approval {a.key!r}: 'after' names {before!r},"
+                            " which is not an earlier approval of this service",
+                            ("services", i, "approvals", j, "after"),
+                        )
+                earlier.add(a.key)
             for j, a in enumerate(s.approvals):
                 if a.office not in office_keys:
                     raise CatalogueError(

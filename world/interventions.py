@@ -152,7 +152,7 @@ class Reengineering(Intervention):
     knobs = ("effort_factor", "lead_factor")
     disrupts = True
     effort_cut: float = Field(0.4, ge=0.0, lt=1.0, description="Counter work cut at intensity 1")
-    lead_cut: float = Field(0.6, ge=0.0, lt=1.0, description="Lead time cut at intensity 1")
+    lead_cut: float = Field(0.4, ge=0.0, lt=1.0, description="Lead time cut at intensity 1")
     setup_cost: float = Field(1_000_000.0, ge=0.0, description=SETUP_COST)
     daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
 
