@@ -116,6 +116,7 @@ class Office(mesa.Agent):
         self.back_inbox: dict[int, list] = {}  # online submissions by day (decided any day)
         self.disruptions_seen = 0
         self.familiarity = 1.0  # command of the current procedures (falls when they change)
+        self.work_done = 0.0  # counter work served since the last re-sizing, staff hours
 
     @staticmethod
     def _hire_skill(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
@@ -288,6 +289,40 @@ class Office(mesa.Agent):
         (the correction fades as courtesy relaxes to the servant's own manner)."""
         step = self.p.correction_courtesy_step
         self.courtesy[servant] += step * (1.0 - self.courtesy[servant])
+
+    # --- staffing -------------------------------------------------------------------------------
+    def resize(self, staff: float, p: Parameters, rng: np.random.Generator) -> None:
+        """Set the counter staff (full-time equivalents, at least the office's minimum): new
+        hires are drawn as at the start and join the office's culture; cuts take the most
+        recently placed posts."""
+        self.staff = max(self.spec.min_staff, staff)
+        n = math.ceil(self.staff - 1e-9)  # arithmetic: rounding guard
+        have = self.establishment
+        if n > have:
+            k = n - have
+            share = float(self.on_take.mean()) if have else 0.0
+            own = _clip01(rng.normal(p.courtesy_mean, p.courtesy_sd, k))
+            inclination = rng.normal(_logit(p.corruption_mean), p.corruption_inclination_sd, k)
+            self.skill = np.concatenate([self.skill, self._hire_skill(k, p, rng)])
+            self.own_courtesy = np.concatenate([self.own_courtesy, own])
+            self.courtesy = np.concatenate([self.courtesy, own])
+            self.inclination = np.concatenate([self.inclination, inclination])
+            take = self.take_probability(share)[have:]
+            self.on_take = np.concatenate([self.on_take, rng.random(k) < take])
+            self.handled = np.concatenate([self.handled, np.zeros(k, np.int64)])
+            self.handled_today = np.concatenate([self.handled_today, np.zeros(k, np.int64)])
+        elif n < have:
+            for name in (
+                "skill",
+                "own_courtesy",
+                "courtesy",
+                "inclination",
+                "on_take",
+                "handled",
+                "handled_today",
+            ):
+                setattr(self, name, getattr(self, name)[:n].copy())
+        self.establishment = n
 
     # --- inspection ------------------------------------------------------------------------------
     @property

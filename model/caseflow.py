@@ -231,6 +231,7 @@ class CaseFlow:
         for job, k, start, _end in served:
             case = job.case
             handled[k] += 1
+            office.work_done += job.work
             if job.in_person:
                 # Not served by closing time: come back the next day the office opens.
                 came_back = office.days_open - job.opened

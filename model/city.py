@@ -183,6 +183,21 @@ class City:
             **extra,
         )
 
+    def _resize_staff(self, day: int) -> None:
+        """Every `staff_review_days`, each office's counter staff is re-sized to the work it
+        served since the last review, at the planned utilisation: fewer approvals save staff,
+        more demand needs more."""
+        p = self.p
+        if day == 0 or day % p.staff_review_days:
+            return
+        working = sum(is_working_day(d) for d in range(day - p.staff_review_days, day))
+        rng = self._streams["staff"]
+        for office in self.offices:
+            per_day = office.work_done / max(working, 1)
+            speed = counter_speed(float(office.skill.mean()), p)
+            office.resize(per_day / (speed * p.opening_hours * p.staffing_utilisation), p, rng)
+            office.work_done = 0.0
+
     def _staffing(self, catalogue: Catalogue) -> list[float]:
         """Counter staff per office (full-time equivalents) for the traditional workload."""
         p = self.p
@@ -295,6 +310,7 @@ class City:
     def start_day(self, day: int) -> float:
         """Phase 1: reforms due today start or end; counters open. Returns the reforms' cost."""
         self.day = day
+        self._resize_staff(day)
         reform_cost = self.government.apply_policies(self.env, day)
         for office in self.offices:
             office.prepare(self.env, day)

@@ -111,8 +111,8 @@ class OneStop(Intervention):
     label_en, label_zh = "One-stop service centre", "行政服务中心(一站式服务)"
     knobs = ("one_stop_share",)
     disrupts = True
-    setup_cost: float = Field(2_000_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(3_000.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(300_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(50.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"one_stop_share": self.intensity}
@@ -125,8 +125,8 @@ class ParallelApproval(Intervention):
     label_en, label_zh = "Parallel approval", "并联审批"
     knobs = ("parallel_share",)
     disrupts = True
-    setup_cost: float = Field(300_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(50_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(50.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"parallel_share": self.intensity}
@@ -138,7 +138,7 @@ class FewerApprovals(Intervention):
     key = "fewer_approvals"
     label_en, label_zh = "Fewer approvals", "取消不必要的审批事项"
     knobs = ("removal_share",)
-    setup_cost: float = Field(200_000.0, ge=0.0, description=SETUP_COST)
+    setup_cost: float = Field(20_000.0, ge=0.0, description=SETUP_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"removal_share": self.intensity}
@@ -153,8 +153,8 @@ class Reengineering(Intervention):
     disrupts = True
     effort_cut: float = Field(0.4, ge=0.0, lt=1.0, description="Counter work cut at intensity 1")
     lead_cut: float = Field(0.4, ge=0.0, lt=1.0, description="Lead time cut at intensity 1")
-    setup_cost: float = Field(1_000_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(100_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(50.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -169,8 +169,8 @@ class Transparency(Intervention):
     key = "transparency"
     label_en, label_zh = "Transparency", "阳光工程(政策透明)"
     knobs = ("transparency",)
-    setup_cost: float = Field(300_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(500.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(30_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(50.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"transparency": self.intensity}
@@ -183,8 +183,8 @@ class Online247(Intervention):
     label_en, label_zh = "Online and hotline, 24/7", "热线网络服务(全天候)"
     knobs = ("online_share",)
     disrupts = True
-    setup_cost: float = Field(3_000_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(3_000.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(250_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(100.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"online_share": self.intensity}
@@ -196,7 +196,7 @@ class GreenChannel(Intervention):
     key = "green_channel"
     label_en, label_zh = "Green channel for enterprises", "绿色通道"
     knobs = ("green_channel_share",)
-    daily_cost: float = Field(200.0, ge=0.0, description=DAILY_COST)
+    daily_cost: float = Field(50.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"green_channel_share": self.intensity}
@@ -208,7 +208,7 @@ class FirstContact(Intervention):
     key = "first_contact"
     label_en, label_zh = "First-contact responsibility", "首接责任制"
     knobs = ("first_contact",)
-    setup_cost: float = Field(100_000.0, ge=0.0, description=SETUP_COST)
+    setup_cost: float = Field(10_000.0, ge=0.0, description=SETUP_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"first_contact": self.intensity}
@@ -224,8 +224,8 @@ class ServiceStandards(Intervention):
     training_time: float = Field(
         0.05, ge=0.0, le=0.5, description="Share of counter time spent training at intensity 1"
     )
-    setup_cost: float = Field(200_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(1_000.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(20_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(300.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -241,8 +241,8 @@ class Feedback(Intervention):
     key = "feedback"
     label_en, label_zh = "Complaints and feedback", "征求意见、有错必纠"
     knobs = ("complaint_response",)
-    setup_cost: float = Field(100_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(1_000.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(20_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(950.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         return {"complaint_response": self.intensity}
@@ -261,8 +261,8 @@ class LearningOrganisation(Intervention):
     training_time: float = Field(
         0.05, ge=0.0, le=0.5, description="Share of counter time spent learning at intensity 1"
     )
-    setup_cost: float = Field(200_000.0, ge=0.0, description=SETUP_COST)
-    daily_cost: float = Field(2_000.0, ge=0.0, description=DAILY_COST)
+    setup_cost: float = Field(20_000.0, ge=0.0, description=SETUP_COST)
+    daily_cost: float = Field(300.0, ge=0.0, description=DAILY_COST)
 
     def settings(self) -> dict[str, Any]:
         i = self.intensity

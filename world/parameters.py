@@ -556,10 +556,24 @@ class Parameters(DeclaredParameters):
         0.9, 0.0, 1.0, "share", "Most of the counter time all training together may take"
     )
     wage_per_day: float = _p(
-        400.0, 0.0, 100_000.0, "CNY/day", "Cost of one civil servant per working day", "lever"
+        1230.0,
+        0.0,
+        100_000.0,
+        "CNY/day",
+        "Cost of one civil servant per working day, on-costs included (Shanghai 2023 average"
+        " wage 229,300 CNY a year, plus 40% employer contributions, over 261 working days)",
+        "lever",
+    )
+    staff_review_days: int = _p(
+        90,
+        1,
+        3650,
+        "days",
+        "Days between re-sizings of each office's counter staff to its measured workload",
+        "lever",
     )
     reform_reserve: float = _p(
-        10_000_000.0,
+        400_000.0,
         0.0,
         1e12,
         "CNY per 10k residents",
@@ -567,7 +581,7 @@ class Parameters(DeclaredParameters):
         "lever",
     )
     reform_budget_share: float = _p(
-        0.2,
+        0.01,
         0.0,
         1.0,
         "share",

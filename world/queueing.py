@@ -44,7 +44,7 @@ class CounterQueue:
         """Open or close counters; closed servers finish nothing further."""
         if n_servers < 1:
             raise ValueError("a counter queue needs at least one server")
-        kept = sorted(self._heap, key=lambda e: e[1])[:n_servers]
+        kept = [e for e in self._heap if e[1] < n_servers]  # counter k is servant k's
         have = {k for _, k in kept}
         # A new counter is free from the next opening (serve_window clamps to it).
         kept += [(0.0, k) for k in range(n_servers) if k not in have]
