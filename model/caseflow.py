@@ -19,7 +19,7 @@ from agents.office import Office
 from agents.requesters import RequesterPool
 from model.case import ABANDONED, CITIZEN, COMPLETED, ENTERPRISE, OPEN, Case, Job
 from model.day_record import DayRecord
-from world.calendar import DAYS_PER_YEAR, add_working_days, working_index
+from world.calendar import DAYS_PER_YEAR, add_working_days, calendar_days, working_index
 from world.catalogue import ApprovalSpec
 from world.environment import ServiceEnvironment
 from world.parameters import REFERENCE_DOCUMENTS, Parameters
@@ -83,6 +83,12 @@ class CaseFlow:
                 # Fixed per approval, so a larger online share always adds to the same set; an
                 # approval that cannot go online ranks above every share.
                 self.online_rank[id(a)] = float(online_rng.random()) if a.online else 2.0
+        # The start-up time would-be founders hear of (calendar days), starting from what the
+        # rules promise for a traditional registration.
+        self.startup_days_heard = [
+            calendar_days(sum(a.lead_days + 1 for a in s.approvals)) for s in cat.services
+        ]
+        self.startup_days_promised = list(self.startup_days_heard)
         self.agenda: dict[int, list[tuple[int, Case]]] = defaultdict(list)
         self.ended: list[Case] = []
         self.open_cases = 0
@@ -100,7 +106,10 @@ class CaseFlow:
                 active[kind] = self.pools[kind].active_indices()
             rows = active[kind]
             scale = p.citizen_request_scale if kind == CITIZEN else p.enterprise_request_scale
-            n = rng.poisson(s.annual_rate * scale * len(rows) / DAYS_PER_YEAR)
+            rate = s.annual_rate * scale * len(rows) / DAYS_PER_YEAR
+            if s.creates_enterprise:
+                rate *= self.entry_response(si)
+            n = rng.poisson(rate)
             if n == 0 or len(rows) == 0:
                 continue
             if s.creates_enterprise:
@@ -115,6 +124,13 @@ class CaseFlow:
                     flow.start_cases(kind, si, reqs, day, u, keys)
                 else:
                     flow.start_cases(kind, si, reqs, day, u[which], keys[which])
+
+    def entry_response(self, si: int) -> float:
+        """Would-be founders start more firms when starting is heard to be quicker: the
+        start-up rate relative to the traditional one, at a constant elasticity to days."""
+        heard = max(self.startup_days_heard[si], 1.0)
+        promised = max(self.startup_days_promised[si], 1.0)
+        return (heard / promised) ** -self.p.entry_elasticity
 
     def start_cases(self, kind, si, reqs, day, u, keys) -> None:
         """Open one case per requester in `reqs` and submit its first approvals."""
@@ -336,15 +352,20 @@ class CaseFlow:
                     if case.next < len(case.todo):
                         self.dispatch(case, day + 1)
                     else:
-                        self.finish(case, COMPLETED)
+                        self.finish(case, COMPLETED, day)
             else:
-                self.finish(case, ABANDONED)
+                self.finish(case, ABANDONED, day)
 
-    def finish(self, case: Case, status: int) -> None:
+    def finish(self, case: Case, status: int, day: int) -> None:
         case.status = status
         self.ended.append(case)
         self.open_cases -= 1
-        if self.env.catalogue.services[case.service].creates_enterprise:
+        si = case.service
+        if self.env.catalogue.services[si].creates_enterprise:
+            if status == COMPLETED:
+                days = day - case.created + 1
+                heard = self.startup_days_heard[si]
+                self.startup_days_heard[si] = heard + (days - heard) / self.p.entry_news_startups
             self.startup_ended(case.req, status == COMPLETED)
 
     def take_ended(self) -> list[Case]:

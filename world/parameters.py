@@ -188,6 +188,22 @@ class Parameters(DeclaredParameters):
     firm_margin_spread: float = _p(
         1.0, 0.0, 3.0, "log sd", "Spread of firms' margins (lognormal): some firms are marginal"
     )
+    entry_elasticity: float = _p(
+        0.016,
+        0.0,
+        1.0,
+        "1/log days",
+        "Elasticity of would-be founders' start-up rate to the start-up time they hear of"
+        " (Mexico's SARE: registrations +4-5% as days fell from 30 to about 1.4; Bruhn 2011,"
+        " Kaplan, Piedra & Seira 2011)",
+    )
+    entry_news_startups: float = _p(
+        50.0,
+        1.0,
+        1e6,
+        "start-ups",
+        "Over how many recent registrations would-be founders judge how long starting takes",
+    )
     delay_cost_share: float = _p(
         0.05, 0.0, 1.0, "share/day", "Share of a firm's daily margin lost per day a case is open"
     )
