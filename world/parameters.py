@@ -653,7 +653,13 @@ class RegionParameters(DeclaredParameters):
         1.5, 0.0, 50.0, "utility", "Cost of relocating a firm to another city"
     )
     startup_home_bias: float = _p(
-        3.0, 0.0, 50.0, "utility", "Founders' preference for registering in their own city"
+        5.0,
+        0.0,
+        50.0,
+        "utility",
+        "Founders' preference for registering in their own city (5: a full reform next door"
+        " draws a few per cent of founders; Mexico's SARE raised registrations 4-5% with no"
+        " sign of founders moving between municipalities, Bruhn 2011)",
     )
     network_weight: float = _p(
         0.3, 0.0, 1.0, "share", "Weight of business contacts' reports in a firm's own-city view"
