@@ -139,7 +139,8 @@ class CaseFlow:
         one_stop = (u[:, 0] < env.one_stop_share).tolist()
         parallel = (u[:, 1] < env.parallel_share).tolist()
         priority = ((u[:, 2] < env.green_channel_share) & (kind == ENTERPRISE)).tolist()
-        informed = (u[:, 3] < env.transparency * self.p.published_rules_use).tolist()
+        reads = env.transparency * self.p.published_rules_use
+        informed = (u[:, 3] < reads).tolist()  # arithmetic: the fourth draw
         digital = pool.digital[reqs].tolist()
         deadline = (day + np.ceil(pool.patience[reqs])).astype(np.int64).tolist()
         keys = keys.tolist()

@@ -45,8 +45,9 @@ class ApprovalSpec(BaseModel):
     removable: bool = Field(
         False, description="Can be abolished or merged by the 'fewer approvals' reform"
     )
-    after: list[str] = Field(
-        default_factory=list,
+    after: tuple[str, ...] = Field(
+        (),
+        strict=False,  # a TOML list becomes the tuple (a frozen approval must hash)
         description="Approvals of the same service that must be decided first (they need"
         " their output: the licence number, the seal); parallel approval cannot overlap them",
     )

@@ -187,7 +187,8 @@ def test_two_interventions_both_apply_and_revert_independently(catalogue) -> Non
 
 def test_every_intervention_together(catalogue) -> None:
     policy = [{"type": key, "start": 2} for key in KEYS]
-    m = _model(catalogue, policy)
+    # The whole package needs a budget for it (the default fund defers part of it).
+    m = _model(catalogue, policy, size={**SMALL_CITY, "reform_reserve": 2_000_000.0})
     for _ in range(4):
         m.step()
     for n, intervention in enumerate(m.government.policy):

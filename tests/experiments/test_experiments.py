@@ -328,7 +328,7 @@ SENS_SPEC = """
 description = "tiny sensitivity"
 presets = ["baseline", "one_stop"]
 replicates = 2
-days = 20
+days = 40
 base_seed = 5
 
 [parameters]

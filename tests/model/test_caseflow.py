@@ -151,7 +151,17 @@ def test_an_approval_that_cannot_go_online_takes_a_trip(city) -> None:
     assert case.trips == 1
 
 
-def test_parallel_approval_dispatches_all_approvals_at_once(city) -> None:
+def _no_prerequisites(catalogue: Catalogue) -> Catalogue:
+    """The catalogue with every approval's `after` cleared: all steps independent."""
+    data = catalogue.model_dump()
+    for s in data["services"]:
+        for a in s["approvals"]:
+            a["after"] = ()
+    return Catalogue.model_validate(data)
+
+
+def test_parallel_approval_dispatches_all_independent_approvals_at_once(catalogue) -> None:
+    city = build(_no_prerequisites(catalogue))
     case = new_case(city, "start_business", parallel=True)
     todo = case.todo
     offices = {a.office for a in todo}
@@ -163,11 +173,36 @@ def test_parallel_approval_dispatches_all_approvals_at_once(city) -> None:
     assert case.trips == len(offices)
 
 
-def test_one_stop_and_parallel_is_one_trip(city) -> None:
+def test_one_stop_and_parallel_is_one_trip(catalogue) -> None:
+    city = build(_no_prerequisites(catalogue))
     case = new_case(city, "start_business", parallel=True, one_stop=True)
     city.flow.dispatch(case, MONDAY)
     assert case.outstanding == len(case.todo)
     assert case.trips == 1
+
+
+def test_parallel_approval_waits_for_what_a_step_needs(city) -> None:
+    # The capital deposit needs the approved name, so parallel approval submits the name
+    # pre-approval alone; once it is decided, the next group runs up to the first step that
+    # needs something decided in that group.
+    case = new_case(city, "start_business", parallel=True)
+    todo = case.todo
+    city.flow.dispatch(case, MONDAY)
+    assert case.outstanding == case.next == 1
+    assert todo[1].after == ("name_preapproval",)
+    case.outstanding = 0
+    city.flow.dispatch(case, MONDAY + 1)
+    group = todo[1 : case.next]
+    keys = {a.key for a in group}
+    assert all(keys.isdisjoint(a.after) for a in group)
+    assert not keys.isdisjoint(todo[case.next].after)
+
+
+def test_catalogue_rejects_a_prerequisite_that_is_not_earlier(catalogue) -> None:
+    data = catalogue.model_dump()
+    data["services"][0]["approvals"][0]["after"] = ("business_licence",)
+    with pytest.raises(ValueError, match="not an earlier approval"):
+        Catalogue.model_validate(data)
 
 
 # --- at the counter -------------------------------------------------------------------------------
@@ -207,21 +242,37 @@ def test_without_first_contact_visits_are_bounced(catalogue) -> None:
 
 
 def test_document_return_probability_by_hand() -> None:
-    p = Parameters(incomplete_docs_prob=0.1, transparency_effect=0.8, error_at_zero_skill=1.5)
-    # the reference: the base rate for the reference documents, no transparency, skill 0.5
-    assert document_return_probability(p, REFERENCE_DOCUMENTS, 0.0, 0.5) == pytest.approx(0.1)
-    # 6 documents, half transparency, skill 0.8: 6 * (0.1 * (1 - 0.8 * 0.5) / 3) * (1.5 - 0.8)
-    assert document_return_probability(p, 6, 0.5, 0.8) == pytest.approx(6 * 0.02 * 0.7)
-    assert document_return_probability(p, 0, 0.0, 0.5) == 0.0
+    p = Parameters(incomplete_docs_prob=0.1, error_at_zero_skill=1.5)
+    # the reference: the base rate for the reference documents, skill 0.5
+    assert document_return_probability(p, REFERENCE_DOCUMENTS, 0.5) == pytest.approx(0.1)
+    # 6 documents, skill 0.8: 6 * (0.1 / 3) * (1.5 - 0.8)
+    assert document_return_probability(p, 6, 0.8) == pytest.approx(6 * 0.1 / 3 * 0.7)
+    assert document_return_probability(p, 0, 0.5) == 0.0
 
 
-def test_document_returns_fall_with_transparency_and_skill() -> None:
+def test_document_returns_fall_with_skill() -> None:
     p = Parameters()
-    by_transparency = [document_return_probability(p, 4, t, 0.5) for t in np.linspace(0, 1, 6)]
-    by_skill = [document_return_probability(p, 4, 0.0, s) for s in np.linspace(0.05, 1, 6)]
-    for values in (by_transparency, by_skill):
-        assert all(a > b for a, b in pairwise(values)), values
-        assert all(v >= 0 for v in values)
+    by_skill = [document_return_probability(p, 4, s) for s in np.linspace(0.05, 1, 6)]
+    assert all(a > b for a, b in pairwise(by_skill)), by_skill
+    assert all(v >= 0 for v in by_skill)
+
+
+def test_a_requester_who_read_the_published_rules_is_never_sent_home(catalogue) -> None:
+    city = build(catalogue, incomplete_docs_prob=1.0, bounce_prob=0.0)
+    cases = _serve_many(city)
+    assert sum(c.returns for c in cases) > 0  # the control: unread rules, certain returns
+    city = build(catalogue, incomplete_docs_prob=1.0, bounce_prob=0.0)
+    cases = []
+    for r in range(20):
+        case = new_case(city, "travel_documents", req=r, seed=r + 1)
+        case.informed = True
+        city.flow.dispatch(case, MONDAY)
+        cases.append(case)
+    for day in range(14):
+        city.start_day(day)
+        city.serve(day)
+    assert sum(c.contacts for c in cases) > 0
+    assert sum(c.returns for c in cases) == 0
 
 
 # --- cases moving on and ending ------------------------------------------------------------------
@@ -241,9 +292,9 @@ def test_finishing_a_start_up_case_calls_the_startup_callback(city) -> None:
     opened = new_case(city, "start_business", req=7)
     given_up = new_case(city, "start_business", req=8)
     other = new_case(city, "tax_matters", req=9)
-    flow.finish(opened, COMPLETED)
-    flow.finish(given_up, ABANDONED)
-    flow.finish(other, COMPLETED)
+    flow.finish(opened, COMPLETED, MONDAY + 40)
+    flow.finish(given_up, ABANDONED, MONDAY + 40)
+    flow.finish(other, COMPLETED, MONDAY + 40)
     assert calls == [(7, True), (8, False)]
     assert (opened.status, given_up.status, other.status) == (COMPLETED, ABANDONED, COMPLETED)
     assert flow.open_cases == -3  # none was opened through this flow

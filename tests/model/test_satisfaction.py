@@ -20,10 +20,17 @@ from world.catalogue import ApprovalSpec, ServiceSpec
 TINY = {"n_citizens": 200, "n_enterprises": 20}
 
 
-def _sat(p: Parameters, rel=0.0, expectation=0.0, courtesy=None, demanded=False) -> float:
+def _sat(
+    p: Parameters, rel=0.0, expectation=0.0, courtesy=None, demanded=False, demand_expected=0.0
+) -> float:
     courtesy = p.courtesy_reference if courtesy is None else courtesy
     value = case_satisfaction(
-        np.array([rel]), np.array([expectation]), np.array([courtesy]), np.array([demanded]), p
+        np.array([rel]),
+        np.array([expectation]),
+        np.array([courtesy]),
+        np.array([demanded]),
+        p,
+        demand_expected=demand_expected,
     )
     return float(value[0])
 
@@ -196,6 +203,7 @@ def test_a_judged_case_updates_its_requesters_memory_by_hand(catalogue) -> None:
     judge, today = _judge(city)
     p, pool, r = city.p, city.citizens, 3
     s0, e0, cases0 = pool.satisfaction[r], pool.expectation[r], pool.cases[r]
+    c0, d0 = pool.courtesy_expectation[r], pool.demand_expectation[r]
     (case,) = [c for c in _three_cases(city) if c.kind == CITIZEN]
     spec = city.env.catalogue.services[case.service]
     judge.evaluate([case], DAY)
@@ -203,10 +211,14 @@ def test_a_judged_case_updates_its_requesters_memory_by_hand(catalogue) -> None:
     burden = 2 * p.trip_hours + 1.5 + 5 * p.waiting_day_hours
     rel = math.log(burden / nominal_burden(spec, p))
     offset = expectation_offset(p, DAY)
-    s = _sat(p, rel=rel, expectation=e0 - offset, courtesy=1.2 / 2)
+    s = _sat(p, rel=rel, expectation=e0 - offset, courtesy=1.2 / 2, demand_expected=d0)
     assert today.satisfaction_citizens == pytest.approx(s)
     assert pool.satisfaction[r] == pytest.approx(s0 + p.satisfaction_memory * (s - s0))
-    assert pool.expectation[r] == pytest.approx(e0 + p.expectation_adaptation * (rel + offset - e0))
+    # every expectation moves the same share of the way toward what the case was
+    k = p.expectation_adaptation
+    assert pool.expectation[r] == pytest.approx(e0 + k * (rel + offset - e0))
+    assert pool.courtesy_expectation[r] == pytest.approx(c0 + k * (1.2 / 2 - c0))
+    assert pool.demand_expectation[r] == pytest.approx(d0 + k * (0.0 - d0))
     assert pool.cases[r] == cases0 + 1
     others = np.arange(pool.size) != r
     assert (pool.cases[others] == 0).all()
@@ -218,13 +230,15 @@ def test_an_abandoned_firms_case_by_hand_with_its_red_tape(catalogue) -> None:
     judge, today = _judge(city)
     p, pool, r = city.p, city.enterprises, 1
     s0, e0, red_tape0 = pool.satisfaction[r], pool.expectation[r], pool.red_tape[r]
+    d0 = pool.demand_expectation[r]
     (case,) = [c for c in _three_cases(city) if c.status == ABANDONED]
     spec = city.env.catalogue.services[case.service]
     judge.evaluate([case], DAY)
     days = DAY - 0 + 1
     burden = 1 * p.trip_hours + 3.0 + days * p.waiting_day_hours + 10.0 + p.abandon_penalty_hours
     rel = math.log(burden / nominal_burden(spec, p))
-    s = _sat(p, rel=rel, expectation=e0 - expectation_offset(p, DAY), courtesy=0.2, demanded=True)
+    e = e0 - expectation_offset(p, DAY)
+    s = _sat(p, rel=rel, expectation=e, courtesy=0.2, demanded=True, demand_expected=d0)
     assert today.satisfaction_enterprises == pytest.approx(s)
     assert pool.satisfaction[r] == pytest.approx(s0 + p.satisfaction_memory * (s - s0))
     # red tape: the firm's time at its value, and a share of its margin for each day open

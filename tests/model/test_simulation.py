@@ -44,7 +44,7 @@ def test_population_does_not_depend_on_the_policy(small, catalogue) -> None:
         np.testing.assert_array_equal(base.enterprises.column(col), reform.enterprises.column(col))
     for o1, o2 in zip(base.offices, reform.offices, strict=True):
         np.testing.assert_array_equal(o1.skill, o2.skill)
-        np.testing.assert_array_equal(o1.corruption, o2.corruption)
+        np.testing.assert_array_equal(o1.inclination, o2.inclination)
 
 
 @pytest.mark.parametrize("preset", ["baseline", "full_reform", "green_channel", "reform_midway"])
@@ -69,7 +69,7 @@ def test_invariants_hold_every_step(small, catalogue, preset) -> None:
         for o in m.offices:
             assert np.all((o.skill >= 0.05) & (o.skill <= 1))
             assert np.all((o.courtesy >= 0) & (o.courtesy <= 1))
-            assert np.all((o.corruption >= 0) & (o.corruption <= 1))
+            assert 0 <= o.detection <= 1 and 0 < o.familiarity <= 1
             assert 0 <= o.on_duty <= o.establishment
             assert (o.on_duty >= 1) == is_working_day(d)  # at least one counter on workdays
         assert m.ledger.level["enterprises"][d] == m.enterprises.n_active
