@@ -25,9 +25,6 @@ _VALUED = (
     "--max-runs",
     "--method",
     "--reference",
-    "--facts",
-    "--replicates",
-    "--only",
 )
 
 
