@@ -1,5 +1,6 @@
-"""The `govsim` commands: list presets and parameters, run and compare simulations, run and
-read batch experiments, start the dashboard (the entry point is `cli.main`).
+"""The `govsim` commands: list presets and parameters, run and compare simulations, check the
+model against stylised facts, run and read batch experiments, start the dashboard (the entry
+point is `cli.main`).
 
 Every command checks its input first and imports the model, pandas, scipy, matplotlib or SALib
 only after that, inside the command: a mistake or `--help` is answered at once.
@@ -130,6 +131,11 @@ SeedOpt = Annotated[
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a parameter: name=value (repeatable)"),
+]
+MAX_WORKERS = 256  # local processes; more would only fork processes that wait for a core
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, max=MAX_WORKERS, help="Worker processes (default: the cores)"),
 ]
 
 
@@ -271,6 +277,84 @@ def network_warning(host: str, results_root: Path) -> str | None:
     )
 
 
+@app.command()
+def validate(
+    facts: Annotated[
+        Path | None,
+        typer.Option("--facts", help="Facts file (default: scenarios/facts.toml)"),
+    ] = None,
+    replicates: Annotated[
+        int | None,
+        typer.Option("--replicates", min=1, max=1000, help="Seeds per run (default 5; quick 3)"),
+    ] = None,
+    workers: WorkersOpt = None,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A smaller city (10,000 citizens, 500 firms) and 3 seeds"),
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Check only this fact (repeatable, or KEY,KEY)"),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the scorecard as JSON records on stdout")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the scorecard as Markdown (e.g. docs/validation.md)"),
+    ] = None,
+) -> None:
+    """Check the model against stylised facts: a scorecard of pass / miss (docs/validation.md)."""
+    if out is not None:
+        check_markdown_out(out)
+    from scenarios.facts import DEFAULT_FACTS, load_facts
+
+    chosen = load_facts(facts or DEFAULT_FACTS)  # a bad file fails here, before any run
+    chosen = select_facts(chosen, only or [])
+    from cli.show import out_console, run_progress, scorecard_table
+    from experiments.scorecard import markdown, records, run_scorecard, write_markdown
+
+    with run_progress("validate", failures=False) as update:
+        frame = run_scorecard(
+            chosen,
+            replicates,
+            quick,
+            workers,
+            lambda done, total: update(done, total, 0),
+            facts or DEFAULT_FACTS,
+        )
+    if out is not None:
+        write_markdown(out, markdown(frame))
+    if as_json:
+        sys.stdout.write(json.dumps(records(frame), ensure_ascii=False, indent=1) + "\n")
+    else:
+        out_console.print(scorecard_table(frame))
+    if out is not None:
+        sys.stderr.write(f"scorecard written to {out}\n")
+
+
+def select_facts(facts: list[Any], only: list[str]) -> list[Any]:
+    """The facts named by --only (all when none is named), in the file's order."""
+    wanted = [key.strip() for item in only for key in item.split(",") if key.strip()]
+    if not wanted:
+        return facts
+    keys = [f.key for f in facts]
+    for key in wanted:
+        if key not in keys:
+            from world.errors import unknown_name_message
+
+            raise UserError("--only: " + unknown_name_message("fact", key, keys))
+    return [f for f in facts if f.key in wanted]
+
+
+def check_markdown_out(out: Path) -> None:
+    """`govsim validate --out`: a file (not a folder) in a folder that exists."""
+    if not str(out).strip() or out.is_dir():
+        raise UserError(f"--out {out}: name a Markdown file, not a folder")
+    if not out.parent.is_dir():
+        raise UserError(f"--out {out}: no such folder {out.parent}")
+
+
 experiment_app = typer.Typer(
     help="Batch experiments: presets x sweeps x replicates, summaries, reports, sensitivity.",
     no_args_is_help=True,
@@ -278,11 +362,6 @@ experiment_app = typer.Typer(
 )
 app.add_typer(experiment_app, name="experiment")
 
-MAX_WORKERS = 256  # local processes; more would only fork processes that wait for a core
-WorkersOpt = Annotated[
-    int | None,
-    typer.Option("--workers", min=1, max=MAX_WORKERS, help="Worker processes (default: the cores)"),
-]
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(

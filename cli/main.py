@@ -68,8 +68,14 @@ def main(argv: list[str] | None = None) -> None:
 
 def check_presets_early(args: list[str]) -> None:
     """`govsim run NAME` / `govsim compare NAME...`: an unknown preset is an InputError now;
-    `govsim experiment run|sensitivity FILE`: so is a missing experiment file."""
+    `govsim experiment run|sensitivity FILE` and `govsim validate --facts FILE`: so is a
+    missing experiment or facts file."""
     if "--help" in args:
+        return
+    if args[:1] == ["validate"]:
+        facts = _option_value(args, "--facts")
+        if facts is not None and not Path(facts).is_file():
+            raise InputError(f"{facts}: no such facts file")
         return
     if args[:2] in (["experiment", "run"], ["experiment", "sensitivity"]):
         files = _positional(args[2:])
@@ -96,6 +102,17 @@ def _positional(args: list[str]) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def _option_value(args: list[str], option: str) -> str | None:
+    """The value given to `option` (`--opt VALUE` or `--opt=VALUE`; the last one wins)."""
+    value = None
+    for i, arg in enumerate(args):
+        if arg == option and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(option + "="):
+            value = arg.split("=", 1)[1]
+    return value
 
 
 def _fail(message: str) -> None:

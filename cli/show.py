@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -78,6 +79,27 @@ def summary_table(table: Any, reference: str) -> Table:
     return shown
 
 
+def scorecard_table(frame: Any) -> Table:
+    """The scorecard of `govsim validate`: one row per fact, its value and verdict."""
+    from experiments.scorecard import PASS, settings_text, value_text
+
+    passed = int((frame["verdict"] == PASS).sum())
+    table = Table(
+        title=f"Scorecard: {passed} of {len(frame)} facts pass",
+        caption=settings_text(frame) + " Statements and sources: --out FILE.md or --json.",
+    )
+    table.add_column("fact", no_wrap=True)
+    table.add_column("measure")
+    table.add_column("target", justify="right", no_wrap=True)
+    table.add_column("value [95% CI]", justify="right")
+    table.add_column("verdict", justify="center", no_wrap=True)
+    for _, row in frame.iterrows():
+        colour = "green" if row["verdict"] == PASS else "red"
+        cells = (row["key"], row["measure"], row["target"], value_text(row))
+        table.add_row(*(escape(c) for c in cells), f"[{colour}]{row['verdict']}[/]")
+    return table
+
+
 def indices_table(indices: Any, method: str) -> Table:
     table = Table(title=f"{method} sensitivity indices (± 95% confidence)")
     for col in indices.columns:
@@ -103,18 +125,20 @@ def day_progress(label: str, total: int) -> tuple[Progress, Callable[[int, int],
 
 
 @contextmanager
-def run_progress(label: str) -> Iterator[Callable[[int, int, int], None]]:
-    """A bar over the runs of an experiment, with the failures counted; yields its update.
+def run_progress(label: str, failures: bool = True) -> Iterator[Callable[[int, int, int], None]]:
+    """A bar over the runs of an experiment, with the failures counted (unless `failures` is
+    False: a run that fails stops the command); yields its update.
 
     It appears with the first report of progress (after the folder and design are checked), so
     a refusal is the only thing on the screen, and it is gone when the block ends.
     """
+    failed = [TextColumn("{task.fields[failed]} failed")] if failures else []
     progress = Progress(
         TextColumn(f"[bold]{label}[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("runs"),
-        TextColumn("{task.fields[failed]} failed"),
+        *failed,
         TimeRemainingColumn(),
         console=err_console,
     )
