@@ -105,6 +105,7 @@ class Office(mesa.Agent):
         # The chance of detection per demand the office's servants perceive.
         self.detection = detection_probability(p, 0.0, 0.0)
         self.on_take = rng.random(n) < self._settled_take_probability(p)
+        self.suspended = np.zeros(n)  # working days a disciplined servant stays off the take
         self.handled = np.zeros(n, dtype=np.int64)
         self.handled_today = np.zeros(n, dtype=np.int64)
         self.on_duty = n  # counters open today
@@ -151,8 +152,9 @@ class Office(mesa.Agent):
 
     # --- the day's work ------------------------------------------------------------------------
     def staff_on_duty(self, env: ServiceEnvironment) -> float:
-        """Full-time equivalents at the counters under the current staffing policy."""
-        return max(self.spec.min_staff, self.staff * env.staff_factor)
+        """Full-time equivalents at the counters under the current staffing policy: lean
+        staffing cuts even an office at its minimum (its counter then opens on fewer days)."""
+        return self.staff * env.staff_factor
 
     def posts(self, env: ServiceEnvironment) -> int:
         """Civil servants at the counters under the current staffing (the rest are off duty:
@@ -259,6 +261,7 @@ class Office(mesa.Agent):
             # A new hire joins the office's culture as it is now.
             take = self.take_probability(norm_share)[leaving]
             self.on_take[leaving] = rng.random(k) < take
+            self.suspended[leaving] = 0.0
             self.handled[leaving] = 0
 
     def _review_integrity(
@@ -274,19 +277,28 @@ class Office(mesa.Agent):
         self.detection += (in_force - self.detection) / p.detection_learning_days
         n = len(self.on_take)
         reviewing = rng.random(n) < 1.0 / p.integrity_review_days
+        reviewing &= self.suspended <= 0
+        np.maximum(self.suspended - 1.0, 0.0, out=self.suspended)
         if not reviewing.any():
             return
         chance = self.take_probability(norm_share)[reviewing]
         self.on_take[reviewing] = rng.random(int(reviewing.sum())) < chance
 
     def sanction(self, servant: int) -> None:
-        """A demand found out (有错必纠): the servant is disciplined and stops taking, until a
-        later reconsideration."""
+        """A demand found out (有错必纠): the servant is disciplined and stays off the take for
+        `sanction_days` working days before it reconsiders. A servant whose post was cut since
+        has left: nothing to do."""
+        if servant >= self.establishment:
+            return
         self.on_take[servant] = False
+        self.suspended[servant] = self.p.sanction_days
 
     def correct(self, servant: int) -> None:
         """A complaint acted on: the servant complained about becomes more courteous for a while
-        (the correction fades as courtesy relaxes to the servant's own manner)."""
+        (the correction fades as courtesy relaxes to the servant's own manner); a servant whose
+        post was cut since has left."""
+        if servant >= self.establishment:
+            return
         step = self.p.correction_courtesy_step
         self.courtesy[servant] += step * (1.0 - self.courtesy[servant])
 
@@ -309,6 +321,7 @@ class Office(mesa.Agent):
             self.inclination = np.concatenate([self.inclination, inclination])
             take = self.take_probability(share)[have:]
             self.on_take = np.concatenate([self.on_take, rng.random(k) < take])
+            self.suspended = np.concatenate([self.suspended, np.zeros(k)])
             self.handled = np.concatenate([self.handled, np.zeros(k, np.int64)])
             self.handled_today = np.concatenate([self.handled_today, np.zeros(k, np.int64)])
         elif n < have:
@@ -318,6 +331,7 @@ class Office(mesa.Agent):
                 "courtesy",
                 "inclination",
                 "on_take",
+                "suspended",
                 "handled",
                 "handled_today",
             ):

@@ -286,21 +286,31 @@ class CaseFlow:
                 True,
             )
 
-    def _terms(self) -> tuple[float, tuple[float, float], int]:
+    def _terms(self) -> tuple[float, tuple[float, float], int, float]:
         """The day's odds that do not depend on the visit (the environment is fixed within a
         day): bounce probability, the chance each requester kind pays, and the days to come
-        back with documents. Computed once per office and day."""
+        back with documents, and the deterrence of asking an informed requester. Computed once
+        per office and day."""
         p, env = self.p, self.env
         p_bounce = p.bounce_prob * (1 - env.first_contact)
         pay = (p.pay_propensity_citizen, p.pay_propensity_enterprise)
-        return p_bounce, pay, round(p.doc_return_days)
+        return p_bounce, pay, round(p.doc_return_days), self.informed_deterrence
+
+    @property
+    def informed_deterrence(self) -> float:
+        """How much less often a servant on the take asks a requester who knows the published
+        fees: in proportion to how much likelier that requester is to report it."""
+        p = self.p
+        if p.report_propensity_informed <= 0:
+            return 1.0
+        return min(1.0, p.report_propensity / p.report_propensity_informed)
 
     def _decide(self, job, oi, k, day, skill, courtesy, demand, terms, calendar) -> None:
         """What a servant's handling of a visit leads to: a return for missing documents, a
         bounce (推), an informal demand (by a servant on the take), or acceptance and the
         decision's date."""
         p, env, today = self.p, self.env, self.today
-        p_bounce, pay, return_days = terms
+        p_bounce, pay, return_days, informed_deterrence = terms
         case = job.case
         u = case.u
         case.courtesy += courtesy
@@ -324,6 +334,8 @@ class CaseFlow:
             self.submit(case, a, other, day + 1, job.in_person, oi, triage, online=online)
             return
         delay = 0.0
+        if case.informed:
+            demand *= informed_deterrence
         demanded = u() < demand
         if demanded:
             case.demanded = True

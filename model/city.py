@@ -195,7 +195,10 @@ class City:
         for office in self.offices:
             per_day = office.work_done / max(working, 1)
             speed = counter_speed(float(office.skill.mean()), p)
-            office.resize(per_day / (speed * p.opening_hours * p.staffing_utilisation), p, rng)
+            need = per_day / (speed * p.opening_hours * p.staffing_utilisation)
+            need = max(office.spec.min_staff, need)
+            if abs(need - office.staff) > p.staff_review_tolerance * office.staff:
+                office.resize(need, p, rng)
             office.work_done = 0.0
 
     def _staffing(self, catalogue: Catalogue) -> list[float]:

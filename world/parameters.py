@@ -287,7 +287,7 @@ class Parameters(DeclaredParameters):
         "Chance that a dissatisfied requester complains with no feedback channel",
     )
     feedback_complaint_multiplier: float = _p(
-        1.2,
+        2.0,
         1.0,
         20.0,
         "x",
@@ -494,6 +494,14 @@ class Parameters(DeclaredParameters):
         "Chance a reported demand that is acted on is proven and the servant disciplined"
         " (a petty demand is one word against another)",
     )
+    sanction_days: float = _p(
+        130.0,
+        0.0,
+        3650.0,
+        "working days",
+        "How long a servant disciplined for a demand stays off the take before reconsidering"
+        " (Hammond 2000's jail term)",
+    )
     detection_learning_days: float = _p(
         60.0,
         1.0,
@@ -586,6 +594,15 @@ class Parameters(DeclaredParameters):
         3650,
         "days",
         "Days between re-sizings of each office's counter staff to its measured workload",
+        "lever",
+    )
+    staff_review_tolerance: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        "share",
+        "An office is re-sized only when its measured need differs from its staff by more than"
+        " this share (establishments change in steps, not with every fluctuation)",
         "lever",
     )
     reform_reserve: float = _p(

@@ -260,11 +260,13 @@ def test_a_city_that_stops_reforming_loses_its_lead() -> None:
     #    reforming, in (nearly) every pair (sign test).
     assert _sign_test(int((stop_gain < keep_gain).sum()), len(runs)) <= 0.05
     # 2. Its image lead is gone: the one who kept reforming leads by a wide margin in every
-    #    replicate, the one who stopped ends level with the laggard (image leads are means over
-    #    thousands of firms, so 0.1 is far outside their noise of about 0.03).
+    #    replicate, the one who stopped ends no better than the laggard (image leads are means
+    #    over thousands of firms, so 0.1 is far outside their noise of about 0.03). It may end
+    #    below it: its firms have come to expect reformed service on every dimension, and the
+    #    old service now disappoints them more than the laggard's firms, who never knew better.
     assert all(k["image_lead"] > 0.15 for k, _ in runs)
     assert all(s["image_lead"] < 0.1 for _, s in runs)
-    assert abs(np.mean([s["image_lead"] for _, s in runs])) < 0.05
+    assert np.mean([s["image_lead"] for _, s in runs]) < 0.05
 
 
 def test_back_to_back_windows_of_one_policy_stay_on(catalogue) -> None:
