@@ -196,6 +196,8 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "report_propensity_informed": ("Informed requesters report", "知情办事人举报的概率"),
     "report_proof_prob": ("Reports proven", "举报查实的概率"),
     "detection_learning_days": ("Days to sense detection", "感知查处风险的时间"),
+    "sanction_days": ("Days off the take after discipline", "受处分后不再索要的天数"),
+    "staff_review_tolerance": ("Tolerance before re-sizing", "调整编制的容差"),
     "published_rules_use": ("Requesters who read the rules", "查阅公开规定的办事人比例"),
     "incomplete_docs_prob": ("Incomplete documents", "材料不全的概率"),
     "doc_return_days": ("Days to fetch documents", "补齐材料所需天数"),

@@ -195,3 +195,21 @@ def test_every_intervention_together(catalogue) -> None:
         assert m.government.is_active(n)
         assert _knobs(m.env, intervention.knobs) == intervention.settings(), intervention.key
     assert m.env.disruptions == sum(REGISTRY[k].disrupts for k in KEYS)
+
+
+# --- the budget binds -----------------------------------------------------------------------------
+def test_the_default_fund_pays_any_one_reform_but_not_the_whole_package(catalogue) -> None:
+    """Anchored costs have consequences: each reform alone starts on its day with the default
+    fund, the eleven together do not (some are deferred, visibly), and a budgeted package does."""
+    for key in KEYS:
+        m = _model(catalogue, [{"type": key, "start": 0}])
+        m.step()
+        assert m.government.events == [(0, key, "started")], key
+    package = [{"type": key, "start": 0} for key in KEYS if key != "green_channel"]
+    m = _model(catalogue, package)
+    m.step()
+    deferred = [e for e in m.government.events if e[2] == "start deferred: reform fund short"]
+    assert deferred, m.government.events
+    budgeted = _model(catalogue, package, size={**SMALL_CITY, "reform_reserve": 1_000_000.0})
+    budgeted.step()
+    assert all(e[2] == "started" for e in budgeted.government.events)
