@@ -142,9 +142,10 @@ class Office(mesa.Agent):
         return self.take_probability(share)
 
     def on_take_count(self, posts: int) -> tuple[int, int]:
-        """Servants at the counters on the take, and servants at the counters."""
+        """Servants at the counters whom colleagues count as on the take (a disciplined servant
+        still is: deterred for a while, not converted), and servants at the counters."""
         n = max(posts, 1)
-        return int(self.on_take[:n].sum()), n
+        return int((self.on_take[:n] | (self.suspended[:n] > 0)).sum()), n
 
     def demand_probabilities(self) -> list[float]:
         """Each servant's chance of demanding an informal payment in a decision."""

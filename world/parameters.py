@@ -287,7 +287,7 @@ class Parameters(DeclaredParameters):
         "Chance that a dissatisfied requester complains with no feedback channel",
     )
     feedback_complaint_multiplier: float = _p(
-        2.0,
+        1.5,
         1.0,
         20.0,
         "x",
