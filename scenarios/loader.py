@@ -149,6 +149,9 @@ def load_preset(name_or_file: str | Path) -> Preset:
     policy = _policy(path, text, data.get("policy", []), ("policy",))
     region = _parameters(path, text, data.get("region", {}), ("region",), RegionParameters)
     cities = _cities(path, text, data.get("cities"), parameters)
+    _known_approvals(path, text, catalogue, policy, ("policy",))
+    for k, city in enumerate(cities):
+        _known_approvals(path, text, catalogue, city.policy, ("cities", k, "policy"))
     if cities and policy:
         raise ScenarioError(
             f"{_where(path, text, ('policy',))}: with [[cities]], give each city its own"
@@ -209,6 +212,20 @@ def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[Intervention
                 )
         policy.append(intervention)
     return tuple(policy)
+
+
+def _known_approvals(
+    path: Path, text: str, catalogue: Catalogue, policy: tuple[Intervention, ...], where: tuple
+) -> None:
+    """An intervention that names approvals (fewer_approvals' `approvals`) names real ones."""
+    known = {a.key for s in catalogue.services for a in s.approvals}
+    for i, intervention in enumerate(policy):
+        for key in getattr(intervention, "approvals", ()):
+            if key not in known:
+                raise ScenarioError(
+                    f"{_where(path, text, (*where, i, 'approvals'))}: "
+                    + unknown_name_message("approval", key, sorted(known))
+                )
 
 
 def _overlap(a: Intervention, b: Intervention) -> bool:

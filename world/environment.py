@@ -20,6 +20,7 @@ class ServiceEnvironment:
     one_stop_share: float = 0.0  # share of cases submitted once at a service centre
     parallel_share: float = 0.0  # share of cases whose approvals run at the same time
     removal_share: float = 0.0  # share of removable approvals abolished
+    abolished: frozenset = frozenset()  # approvals abolished by name (a dated reform)
     effort_factor: float = 1.0  # counter work per approval, relative to the catalogue
     lead_factor: float = 1.0  # decision lead time, relative to the catalogue
     transparency: float = 0.0  # requirements and fees published (0-1)
@@ -44,10 +45,11 @@ class ServiceEnvironment:
 
     def approvals(self, service_index: int) -> tuple[ApprovalSpec, ...]:
         """The approvals a new case of this service needs under the current reforms."""
-        key = (service_index, self.removal_share)
+        key = (service_index, self.removal_share, self.abolished)
         got = self._remaining.get(key)
         if got is None:
-            got = self.catalogue.services[service_index].remaining_approvals(self.removal_share)
+            kept = self.catalogue.services[service_index].remaining_approvals(self.removal_share)
+            got = tuple(a for a in kept if a.key not in self.abolished)
             self._remaining[key] = got
         return got
 

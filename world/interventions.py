@@ -133,15 +133,25 @@ class ParallelApproval(Intervention):
 
 
 class FewerApprovals(Intervention):
-    """取消不必要的审批事项: this share of the removable approvals is abolished or merged."""
+    """取消不必要的审批事项: this share of the removable approvals is abolished or merged, or,
+    when `approvals` names them, exactly those (a dated reform such as 三证合一: the organisation
+    code and tax registration merged into the licence)."""
 
     key = "fewer_approvals"
     label_en, label_zh = "Fewer approvals", "取消不必要的审批事项"
-    knobs = ("removal_share",)
+    knobs = ("removal_share", "abolished")
+    approvals: tuple[str, ...] = Field(
+        (),
+        strict=False,  # a TOML list becomes the tuple
+        description="Keys of the approvals abolished (any service); empty: the removable ones,"
+        " this share of them (intensity)",
+    )
     setup_cost: float = Field(20_000.0, ge=0.0, description=SETUP_COST)
 
     def settings(self) -> dict[str, Any]:
-        return {"removal_share": self.intensity}
+        if self.approvals:
+            return {"removal_share": 0.0, "abolished": frozenset(self.approvals)}
+        return {"removal_share": self.intensity, "abolished": frozenset()}
 
 
 class Reengineering(Intervention):
