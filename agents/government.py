@@ -47,6 +47,7 @@ class CityGovernment(mesa.Agent):
         reserve: float = 0.0,
         budget_share: float = 0.0,
         amortisation_days: float = 1.0,
+        resume_days: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -57,6 +58,7 @@ class CityGovernment(mesa.Agent):
         self.budget = 0.0
         self.reform_spending = 0.0
         self.amortisation_days = amortisation_days
+        self.resume_days = resume_days
         self._set_ups: list[tuple[int, float]] = []  # (last day it is charged, CNY per day)
         self.events: list[tuple[int, str, str]] = []
         self._runs: list[PolicyRun] | None = None
@@ -83,11 +85,12 @@ class CityGovernment(mesa.Agent):
         return self._runs
 
     def _switch_on(self, n: int, env: ServiceEnvironment) -> None:
-        """Entry n takes effect: its settings into the environment; a process change disrupts."""
+        """Entry n takes effect: its settings into the environment; a process change disrupts
+        the first time (a reform resumed after a shortage brings back procedures staff know)."""
         intervention = self.policy[n]
         for k, v in intervention.settings().items():
             setattr(env, k, v)
-        if intervention.disrupts and intervention.intensity > 0:
+        if intervention.disrupts and intervention.intensity > 0 and not self._bound()[n].set_up:
             env.disruptions += 1
         self._bound()[n].active = True
 
@@ -116,7 +119,9 @@ class CityGovernment(mesa.Agent):
             daily = i.daily_cost * self.cost_scale
             if not run.active:
                 setup = 0.0 if run.set_up else i.setup_cost * self.cost_scale
-                if self.reform_fund < setup + daily:
+                # a suspended reform waits until the fund holds a cushion of running costs
+                cushion = daily * max(1.0, self.resume_days) if run.set_up else daily
+                if self.reform_fund < setup + cushion:
                     if not run.short:
                         run.short = True
                         what = "resumption" if run.set_up else "start"

@@ -56,14 +56,13 @@ def _logit(probability: float) -> float:
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # arithmetic: 1 / (1 + e^-x), without overflow
 
 
-def detection_probability(p: Parameters, transparency: float, response: float) -> float:
+def detection_probability(p: Parameters, informed: float, response: float) -> float:
     """The chance a demand is found out: by superiors' own checks, or reported by the requester
-    (more often by one who read the published rules and fees, and more often still when the
-    feedback channel invites it), acted on and proven."""
-    informed = transparency * p.published_rules_use
+    (more often by one who read the published rules and fees: `informed` is the share who did,
+    and more often still when the feedback channel invites it), acted on and proven."""
     report = informed * p.report_propensity_informed + (1 - informed) * p.report_propensity
     invited = 1 + (p.feedback_complaint_multiplier - 1) * response
     acted_on = p.complaint_action_prob + (p.feedback_action_prob - p.complaint_action_prob) * (
@@ -117,7 +116,10 @@ class Office(mesa.Agent):
         self.back_inbox: dict[int, list] = {}  # online submissions by day (decided any day)
         self.disruptions_seen = 0
         self.familiarity = 1.0  # command of the current procedures (falls when they change)
-        self.work_done = 0.0  # counter work served since the last re-sizing, staff hours
+        # Work that arrived since the last re-sizing, staff hours at full familiarity: counter
+        # visits (served, still queued or later given up) and online submissions' back-office
+        # share. What the office is asked to do, not what it managed to do.
+        self.work_arrived = 0.0
 
     @staticmethod
     def _hire_skill(n: int, p: Parameters, rng: np.random.Generator) -> np.ndarray:
@@ -274,7 +276,8 @@ class Office(mesa.Agent):
     ) -> None:
         """Servants' sense of the chance of detection moves toward the chance in force; some
         reconsider being on the take today, seeing the servants around them."""
-        in_force = detection_probability(p, env.transparency, env.complaint_response)
+        informed = env.transparency * p.published_rules_use
+        in_force = detection_probability(p, informed, env.complaint_response)
         self.detection += (in_force - self.detection) / p.detection_learning_days
         n = len(self.on_take)
         reviewing = rng.random(n) < 1.0 / p.integrity_review_days

@@ -213,6 +213,8 @@ def run(
     else:
         out_console.print(outcome_table([(result.preset.name, result.summary)], title))
     out_console.print(f"{result.preset.description}\nwall time {result.wall_seconds:.2f} s")
+    for line in result.fund_shortfalls():
+        out_console.print(f"[bold yellow]reform fund:[/] {line}")
     if out is not None:
         out_console.print(f"results written to {out}/")
 

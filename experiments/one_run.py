@@ -38,14 +38,53 @@ class RunResult:
         """One summary per city, with its name (a one-city run has one)."""
         return self.model.city_summaries()
 
+    def reform_events(self) -> list[dict[str, Any]]:
+        """Every reform event of every city: started, ended, deferred, suspended, resumed."""
+        return [
+            {"city": city.name, "day": day, "reform": key, "event": what}
+            for city in self.model.cities
+            for day, key, what in city.government.events
+        ]
+
+    def fund_shortfalls(self) -> list[str]:
+        """One line per reform the reform fund held back: what a reader of the outcomes must
+        know (a package whose parts never started is not the package its name says)."""
+        lines = []
+        for city in self.model.cities:
+            held: dict[str, list[tuple[int, str]]] = {}
+            for day, key, what in city.government.events:
+                held.setdefault(key, []).append((day, what))
+            for key, events in held.items():
+                short = [(d, w) for d, w in events if "short" in w or "empty" in w]
+                if not short:
+                    continue
+                starts = [d for d, w in events if w == "started"]
+                suspended = sum(w.startswith("suspended") for _, w in short)
+                where = f"{city.name}: " if len(self.model.cities) > 1 else ""
+                if not starts:
+                    lines.append(
+                        f"{where}{key} never started: reform fund short from day {short[0][0]}"
+                    )
+                    continue
+                late = f"started on day {starts[0]}, late" if short[0][0] < starts[0] else ""
+                cut = (
+                    f"suspended {suspended} time{'s' if suspended != 1 else ''}"
+                    if suspended
+                    else ""
+                )
+                lines.append(f"{where}{key}: " + "; ".join(x for x in (late, cut) if x))
+        return lines
+
     def outcomes_json(self) -> dict[str, Any]:
-        """The outcomes as JSON-ready data (NaN -> None): the whole model's, then each city's."""
+        """The outcomes as JSON-ready data (NaN -> None): the whole model's, then each city's,
+        and the reform events (deferrals and suspensions for want of money among them)."""
         return {
             "preset": self.preset.name,
             "seed": self.seed,
             "days": self.days,
             **_clean(self.summary),
             "cities": [_clean(c) for c in self.city_summaries()],
+            "reform_events": self.reform_events(),
         }
 
 

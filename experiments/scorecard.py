@@ -20,9 +20,11 @@ import pandas as pd
 
 from experiments.evaluators import WorkerLost, make_evaluator
 from experiments.statistics import t_interval
+from model.outcomes import OUTCOMES
 from scenarios.facts import DEFAULT_FACTS, WINDOW, Fact
 
 REPLICATES = 5
+OUTCOME_UNITS = {o.name: o.unit for o in OUTCOMES}
 QUICK_REPLICATES = 3
 QUICK_SIZE = {"n_citizens": 10_000, "n_enterprises": 500}  # unless a fact sets the size itself
 PASS, MISS = "pass", "miss"
@@ -144,6 +146,17 @@ def paired_effects(kind: str, arm: np.ndarray, ref: np.ndarray | None) -> np.nda
     raise ValueError(f"unknown kind {kind!r}")
 
 
+def feasible(fact: Fact, mean: float, low: float, high: float) -> tuple[float, float, float]:
+    """The t-interval cut to what the fact's value can be: a relative change is at least -1, a
+    share or a 0-1 level lies in [0, 1] (a symmetric interval can spill over near a bound)."""
+    lo, hi = -math.inf, math.inf
+    if fact.kind == "relative_change":
+        lo = -1.0
+    elif fact.kind == "level" and OUTCOME_UNITS.get(fact.outcome) in ("share", "0-1"):
+        lo, hi = 0.0, 1.0
+    return mean, max(low, lo), min(high, hi)
+
+
 def judge(value: float, low: float | None, high: float | None) -> str:
     """'pass' if `value` is within [low, high] (a missing bound is no bound), else 'miss'."""
     if math.isnan(value):
@@ -200,7 +213,7 @@ def score(
             if ref_key is not None:
                 ref.append(summaries[ref_key][fact.outcome])
         values = paired_effects(fact.kind, np.array(arm), np.array(ref) if ref else None)
-        mean, low, high = t_interval(values)
+        mean, low, high = feasible(fact, *t_interval(values))
         arm_first, ref_first = fact_runs(fact, 0, quick)
         rows.append(
             {

@@ -9,13 +9,14 @@ Its cost grows with the number of cases: requesters with no open case are never 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
 import numpy as np
 
-from agents.office import Office
+from agents.office import Office, detection_probability
 from agents.requesters import RequesterPool
 from model.case import ABANDONED, CITIZEN, COMPLETED, ENTERPRISE, OPEN, Case, Job
 from model.day_record import DayRecord
@@ -200,14 +201,16 @@ class CaseFlow:
         """Queue a visit at `office` on the first day from `day` that it opens; an online
         submission goes to the office's back office, which decides on any day (全天候)."""
         target = self.offices[office]
-        work = a.effort_hours * self.env.effort_factor * triage / target.familiarity
+        work = a.effort_hours * self.env.effort_factor * triage
         work *= case.gamma(self.p.service_time_shape)
-        job = Job(case, a, work, in_person, bounce_home)
+        job = Job(case, a, work / target.familiarity, in_person, bounce_home)
         if online:
+            target.work_arrived += work * self.p.online_effort_share
             job.online = True
             target.back_inbox.setdefault(day, []).append(job)
             self.today.visits += 1
             return
+        target.work_arrived += work
         d = target.next_open_day(day)
         inbox = target.inbox
         if d in inbox:
@@ -248,7 +251,6 @@ class CaseFlow:
         for job, k, start, _end in served:
             case = job.case
             handled[k] += 1
-            office.work_done += job.work
             if job.in_person:
                 # Not served by closing time: come back the next day the office opens.
                 came_back = office.days_open - job.opened
@@ -294,16 +296,15 @@ class CaseFlow:
         p, env = self.p, self.env
         p_bounce = p.bounce_prob * (1 - env.first_contact)
         pay = (p.pay_propensity_citizen, p.pay_propensity_enterprise)
-        return p_bounce, pay, round(p.doc_return_days), self.informed_deterrence
+        return p_bounce, pay, round(p.doc_return_days), self.informed_deterrence()
 
-    @property
     def informed_deterrence(self) -> float:
-        """How much less often a servant on the take asks a requester who knows the published
-        fees: in proportion to how much likelier that requester is to report it."""
-        p = self.p
-        if p.report_propensity_informed <= 0:
-            return 1.0
-        return min(1.0, p.report_propensity / p.report_propensity_informed)
+        """How much less often a servant on the take asks a requester who has read the
+        published fees: that requester is likelier to report it, and the servant weighs the
+        added chance of detection with the same deterrence as in choosing to take at all."""
+        p, response = self.p, self.env.complaint_response
+        extra = detection_probability(p, 1.0, response) - detection_probability(p, 0.0, response)
+        return math.exp(-p.sanction_weight * max(extra, 0.0))
 
     def _decide(self, job, oi, k, day, skill, courtesy, demand, terms, calendar) -> None:
         """What a servant's handling of a visit leads to: a return for missing documents, a

@@ -115,6 +115,7 @@ class City:
             p.reform_reserve,
             p.reform_budget_share,
             p.setup_amortisation_days,
+            p.reform_resume_days,
         )
         self.government.bind(self.env)
         pools = (self.citizens, self.enterprises)
@@ -184,22 +185,25 @@ class City:
         )
 
     def _resize_staff(self, day: int) -> None:
-        """Every `staff_review_days`, each office's counter staff is re-sized to the work it
-        served since the last review, at the planned utilisation: fewer approvals save staff,
-        more demand needs more."""
+        """Every `staff_review_days`, each office's counter staff is re-sized to the work that
+        arrived since the last review (counter visits, served or not, and the back-office share
+        of online submissions), at the planned utilisation: fewer approvals save staff, more
+        demand needs more, and an overloaded office is not cut for what it failed to serve."""
         p = self.p
         if day == 0 or day % p.staff_review_days:
             return
         working = sum(is_working_day(d) for d in range(day - p.staff_review_days, day))
+        if working == 0:
+            return
         rng = self._streams["staff"]
         for office in self.offices:
-            per_day = office.work_done / max(working, 1)
+            per_day = office.work_arrived / working
             speed = counter_speed(float(office.skill.mean()), p)
             need = per_day / (speed * p.opening_hours * p.staffing_utilisation)
             need = max(office.spec.min_staff, need)
             if abs(need - office.staff) > p.staff_review_tolerance * office.staff:
                 office.resize(need, p, rng)
-            office.work_done = 0.0
+            office.work_arrived = 0.0
 
     def _staffing(self, catalogue: Catalogue) -> list[float]:
         """Counter staff per office (full-time equivalents) for the traditional workload."""

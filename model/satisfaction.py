@@ -247,8 +247,9 @@ class CaseJudge:
         report acted on, or by superiors' own checks) gets its servant disciplined.
 
         Complaints and reports are acted on with a chance that the feedback reform raises
-        (Chen, Pan & Xu 2016; Beijing 12345), and every office keeps count of how often its
-        demands are found out: that record is what deters its servants.
+        (Chen, Pan & Xu 2016; Beijing 12345). Servants are deterred by the chance of detection
+        in force (agents/office.py), which these same rates make; a sanction takes its servant
+        off the take for a while.
         """
         p, env, rng = self.p, self.env, self.rng
         response = env.complaint_response

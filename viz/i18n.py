@@ -198,6 +198,8 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "detection_learning_days": ("Days to sense detection", "感知查处风险的时间"),
     "sanction_days": ("Days off the take after discipline", "受处分后不再索要的天数"),
     "staff_review_tolerance": ("Tolerance before re-sizing", "调整编制的容差"),
+    "online_effort_share": ("Back-office work online", "网上办理的后台工作量"),
+    "reform_resume_days": ("Days of cost to resume", "恢复改革所需的资金天数"),
     "published_rules_use": ("Requesters who read the rules", "查阅公开规定的办事人比例"),
     "incomplete_docs_prob": ("Incomplete documents", "材料不全的概率"),
     "doc_return_days": ("Days to fetch documents", "补齐材料所需天数"),

@@ -590,11 +590,19 @@ class Parameters(DeclaredParameters):
     )
     staff_review_days: int = _p(
         90,
-        1,
+        20,
         3650,
         "days",
         "Days between re-sizings of each office's counter staff to its measured workload",
         "lever",
+    )
+    online_effort_share: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Share of an approval's counter work its online submission still needs in the back"
+        " office (checking and deciding remain; receiving and explaining do not); assumed",
     )
     staff_review_tolerance: float = _p(
         0.1,
@@ -619,6 +627,15 @@ class Parameters(DeclaredParameters):
         1.0,
         "share",
         "Share of each day's tax revenue paid into the reform fund",
+        "lever",
+    )
+    reform_resume_days: float = _p(
+        30.0,
+        0.0,
+        3650.0,
+        "days",
+        "A reform suspended for want of money resumes only when the fund holds this many days"
+        " of its running cost (no flipping on and off day by day)",
         "lever",
     )
     setup_amortisation_days: float = _p(

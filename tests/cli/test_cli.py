@@ -151,3 +151,22 @@ def test_console_script_is_installed() -> None:
     exe = Path(sys.executable).parent / "govsim"
     r = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "run" in r.stdout
+
+
+def test_a_package_the_fund_cannot_pay_says_so() -> None:
+    """A run whose reforms the fund held back says which, on screen and in --json: a table
+    headed 'full_reform' whose transparency never started is not the full reform."""
+    short = ("--set", "reform_reserve=400000", "--set", "reform_budget_share=0.01")
+    r = govsim("run", "full_reform", "--days", "30", *SMALL, *short)
+    assert r.returncode == 0, r.stderr
+    assert "transparency never started: reform fund short from day 0" in r.stdout
+    r = govsim("run", "full_reform", "--days", "30", "--json", *SMALL, *short)
+    events = json.loads(r.stdout)["reform_events"]
+    assert {
+        "city": "city",
+        "day": 0,
+        "reform": "transparency",
+        "event": "start deferred: reform fund short",
+    } in events
+    r = govsim("run", "full_reform", "--days", "30", *SMALL)  # the preset's own budget
+    assert "reform fund:" not in r.stdout

@@ -71,8 +71,10 @@ def test_facts_share_runs_and_effects_pair_on_seeds() -> None:
     # the mean of per-seed ratios (-0.5, 0, -0.8), not the ratio of means (20 / 40 - 1)
     ratios = [20 / 40 - 1, 30 / 30 - 1, 10 / 50 - 1]
     mean, low, high = t_interval(np.array(ratios))
+    # a relative change cannot fall below -1: the interval is cut there
+    assert low < -1
     assert frame.loc["rel", ["value", "ci_low", "ci_high"]].tolist() == pytest.approx(
-        [mean, low, high]
+        [mean, -1.0, high]
     )
     assert mean == pytest.approx(-13 / 30) and mean != pytest.approx(20 / 40 - 1)
     assert frame.loc["dif", "value"] == pytest.approx(np.mean([-2.0, -0.5, -2.0]))

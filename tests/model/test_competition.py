@@ -167,7 +167,10 @@ def test_a_city_cannot_spend_what_it_does_not_have(catalogue) -> None:
 
 def test_a_reform_is_suspended_when_the_fund_runs_dry_and_resumes(catalogue) -> None:
     # Enough to start, too little income to keep paying: suspended, then resumed as tax comes in.
-    params = Parameters(**SMALL, reform_reserve=5_000.0, reform_budget_share=0.002)
+    # (Resumes as soon as a day can be paid: no cushion.)
+    params = Parameters(
+        **SMALL, reform_reserve=5_000.0, reform_budget_share=0.002, reform_resume_days=1.0
+    )
     policy = [build_intervention({"type": "feedback", "setup_cost": 1000.0, "daily_cost": 2000.0})]
     m = CityModel(params, catalogue, policy, rng=0)
     for _ in range(40):
@@ -177,6 +180,27 @@ def test_a_reform_is_suspended_when_the_fund_runs_dry_and_resumes(catalogue) -> 
     assert kinds[0] == "started"
     assert "suspended: reform fund empty" in kinds
     assert "resumed" in kinds
+
+
+def test_a_cushion_before_resuming_stops_a_reform_flipping_day_by_day(catalogue) -> None:
+    """A reform the fund cannot sustain waits for `reform_resume_days` of running cost before it
+    resumes, so it is suspended a few times, not every other day; resuming costs no relearning."""
+    policy = [build_intervention({"type": "one_stop", "setup_cost": 1000.0, "daily_cost": 2000.0})]
+
+    def events(cushion: float) -> tuple[int, int]:
+        params = Parameters(
+            **SMALL, reform_reserve=5_000.0, reform_budget_share=0.002, reform_resume_days=cushion
+        )
+        m = CityModel(params, catalogue, policy, rng=0)
+        for _ in range(200):
+            m.step()
+        kinds = [what for _, _, what in m.government.events]
+        return kinds.count("suspended: reform fund empty"), m.env.disruptions
+
+    flips, disruptions = events(1.0)
+    calm, _ = events(30.0)
+    assert flips > 5 and calm < flips / 3, (flips, calm)
+    assert disruptions == 1  # one start, however often it resumed
 
 
 # --- the claims ---------------------------------------------------------------------------------
