@@ -335,6 +335,65 @@ def validate(
         sys.stderr.write(f"scorecard written to {out}\n")
 
 
+@app.command()
+def calibrate(
+    spec: Annotated[
+        Path,
+        typer.Argument(help="Calibration spec (TOML), e.g. experiments/calibrate_shanghai.toml"),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for trials, the calibrated set and the check")
+    ],
+    workers: WorkersOpt = None,
+    trials: Annotated[
+        int | None,
+        typer.Option("--trials", min=1, max=100_000, help="Trials (default: the spec's)"),
+    ] = None,
+) -> None:
+    """Fit the spec's free parameters to its targets on a historical timeline (Optuna; resumes
+    after a kill), then test the fit on the held-out targets (docs/validation.md)."""
+    import os
+
+    from experiments.calibration import (
+        best_parameters,
+        holdout_check,
+        load_spec,
+        write_parameter_set,
+    )
+    from experiments.calibration import (
+        calibrate as run_calibration,
+    )
+
+    chosen = load_spec(spec)
+    if trials is not None:
+        chosen = chosen.model_copy(update={"trials": trials})
+    check_preset(chosen.preset)
+    n = workers or os.cpu_count() or 1
+    from cli.show import out_console, run_progress
+
+    with run_progress("calibrate", failures=False) as update:
+        frame = run_calibration(chosen, out, n, lambda done, total, _best: update(done, total, 0))
+    frame.to_parquet(out / "trials.parquet")
+    values = best_parameters(chosen, frame)
+    write_parameter_set(out / "calibrated.toml", chosen, values, float(frame["loss"].iloc[0]))
+    out_console.print(f"best of {len(frame)} trials: loss {frame['loss'].iloc[0]:.3f}")
+    for name, value in values.items():
+        out_console.print(f"  {name} = {value:.4g}")
+    with run_progress("held-out check", failures=False) as update:
+        update(0, 1, 0)
+        check = holdout_check(chosen, values, n)
+        update(1, 1, 0)
+    check.to_csv(out / "holdout.csv", index=False)
+    out_console.print(check.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+    held = check[check["set"] == "held out"]
+    if len(held):
+        out_console.print(
+            f"held-out coverage of the 90% interval: {int(held['covered'].sum())} of {len(held)}"
+            f" ({held['covered'].mean():.0%})"
+        )
+    sys.stderr.write(f"trials, calibrated.toml and holdout.csv written to {out}\n")
+
+
 def select_facts(facts: list[Any], only: list[str]) -> list[Any]:
     """The facts named by --only (all when none is named), in the file's order."""
     wanted = [key.strip() for item in only for key in item.split(",") if key.strip()]

@@ -13,6 +13,7 @@ from world.errors import ScenarioError, unknown_name_message
 HERE = Path(__file__).parent
 PRESET_DIR = HERE / "presets"
 DEFAULT_CATALOGUE = HERE / "catalogue.toml"
+TARGETS_DIR = HERE / "targets"  # observed facts for calibration and validation
 
 
 def preset_names() -> list[str]:

@@ -1,0 +1,328 @@
+"""Calibration: fit uncertain parameters to observed history on a dated timeline, and test the fit
+on history it never saw.
+
+A calibration spec (TOML) names a timeline preset and its day 0, the observed facts to fit and to
+hold out (rows of a targets file: `scenarios/targets/history.csv`), the free parameters with
+their ranges (their declared ranges unless given), the city size and the budget. Each trial runs
+the timeline with one parameter set on a few seeds and reads the model's measure of each target
+at the target's date; the loss is the sum of squared errors in units of each target's tolerance.
+The search is Optuna's TPE sampler (Bergstra et al. 2011), a fast point fit, stored in SQLite in
+the output folder so that a killed calibration resumes where it stopped; the held-out check runs
+the best parameter set over the whole timeline on more seeds and prints each held-out target
+against the model's 90% interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scenarios.paths import TARGETS_DIR
+from world.errors import ParameterError, first_problem
+from world.parameters import Parameters, param_info
+
+DEFAULT_TARGETS = TARGETS_DIR / "history.csv"
+# What a target's indicator is measured by in the model: the start-up outcomes (Doing Business).
+MEASURES = {
+    "Doing Business starting a business: time (days)": "start_business_days",
+    "Doing Business starting a business: procedures (number)": "start_business_procedures",
+}
+DB_MONTH = 6  # a Doing Business edition measures the regulations of about June the year before
+STUDY = "calibration"
+
+
+class CalibrationSpec(BaseModel):
+    """A calibration, as its TOML file says it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str = Field(min_length=1)
+    preset: str
+    day_zero: dt.date = Field(description="The calendar date of the preset's day 0")
+    targets: Path = DEFAULT_TARGETS
+    place: str = "Shanghai"
+    fit: tuple[str, ...] = Field(min_length=1, description="Editions fitted (DB2006, ...)")
+    holdout: tuple[str, ...] = Field((), description="Editions held out for validation")
+    indicators: tuple[str, ...] = tuple(MEASURES)
+    parameters: dict[str, tuple[float, float] | Literal["declared"]] = Field(min_length=1)
+    trials: int = Field(40, ge=1, le=100_000)
+    seeds: int = Field(2, ge=1, le=100)
+    holdout_seeds: int = Field(10, ge=2, le=1000)
+    window_days: int = Field(180, ge=1, le=3650, description="Window of each model measure")
+    tolerance: float = Field(0.1, gt=0, description="A target's tolerance: this share of it")
+    min_tolerance: float = Field(2.0, gt=0, description="...and at least this much")
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    sampler_seed: int = 0
+
+    @field_validator("parameters")
+    @classmethod
+    def _known(cls, value: dict) -> dict:
+        for name, bounds in value.items():
+            info = param_info(name)
+            if info.type not in (int, float):
+                raise ValueError(f"{name} is not a number")
+            if bounds != "declared" and not (bounds[0] < bounds[1]):
+                raise ValueError(f"{name}: the range must be [low, high] with low < high")
+        return value
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed fact fitted or held out: what, when (model day), its value and tolerance."""
+
+    key: str
+    edition: str
+    outcome: str
+    day: int
+    value: float
+    tolerance: float
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    """Read and validate a calibration spec; any problem is one ParameterError line."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"{path}: no such calibration spec") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path}: malformed TOML ({exc})") from None
+    try:
+        spec = CalibrationSpec(**data)
+    except ValidationError as exc:
+        problem = first_problem(exc)
+        raise ParameterError(f"{path}: {problem.dotted or 'spec'}: {problem.message}") from None
+    if not spec.targets.is_absolute():
+        spec = spec.model_copy(update={"targets": (path.parent / spec.targets).resolve()})
+    return spec
+
+
+def edition_day(edition: str, day_zero: dt.date) -> int:
+    """The model day a Doing Business edition measures: about June of the year before."""
+    year = int(edition.removeprefix("DB")) - 1
+    return (dt.date(year, DB_MONTH, 1) - day_zero).days
+
+
+def measure_day(row: Any, day_zero: dt.date) -> int:
+    """The model day a target row measures: its `period` when that is a date (2018-05-01),
+    else the edition's June of the year before."""
+    period = str(row.period) if not pd.isna(row.period) else ""
+    try:
+        return (dt.date.fromisoformat(period) - day_zero).days
+    except ValueError:
+        return edition_day(row.edition, day_zero)
+
+
+def targets(spec: CalibrationSpec, editions: Sequence[str]) -> list[Target]:
+    """The targets file's rows for `editions` at the spec's place, with the model's measure."""
+    table = pd.read_csv(spec.targets)
+    rows = table[
+        (table["place"] == spec.place)
+        & table["edition"].isin(editions)
+        & table["indicator"].isin(spec.indicators)
+        & table["value"].notna()
+    ]
+    found = []
+    for row in rows.itertuples():
+        value = float(row.value)
+        tolerance = max(spec.tolerance * abs(value), spec.min_tolerance)
+        if not (pd.isna(row.low) or pd.isna(row.high)):
+            tolerance = max((float(row.high) - float(row.low)) / 2, tolerance)
+        outcome = MEASURES[row.indicator]
+        found.append(
+            Target(
+                row.key,
+                row.edition,
+                outcome,
+                measure_day(row, spec.day_zero),
+                value,
+                tolerance,
+            )
+        )
+    return sorted(found, key=lambda t: (t.day, t.outcome))
+
+
+def bounds(spec: CalibrationSpec) -> dict[str, tuple[float, float]]:
+    """Each free parameter's range: the spec's, or its declared one."""
+    out = {}
+    for name, given in spec.parameters.items():
+        info = param_info(name)
+        out[name] = (float(info.low), float(info.high)) if given == "declared" else given
+    return out
+
+
+def simulate_targets(
+    preset: str, overrides: dict[str, Any], seed: int, days: Sequence[int], window: int
+) -> dict[int, dict[str, float]]:
+    """Run the timeline once and read every outcome over `window` days ending at each day."""
+    from experiments.one_run import advance
+    from scenarios import load_preset
+
+    chosen = load_preset(preset).with_overrides({**overrides, "summary_window_days": window})
+    model = chosen.build(seed)
+    out = {}
+    for day in sorted(set(days)):
+        advance(model, day + 1 - (model.day + 1))
+        out[day] = model.summary()
+    return out
+
+
+def _trial(args: tuple) -> list[dict[int, dict[str, float]]]:
+    preset, overrides, seeds, days, window = args
+    return [simulate_targets(preset, overrides, s, days, window) for s in seeds]
+
+
+def loss(found: list[dict[int, dict[str, float]]], fitted: list[Target]) -> float:
+    """Sum over targets of ((mean over seeds of the model's measure - value) / tolerance)^2; a
+    measure the model cannot give (no start-up in the window) costs as much as 10 tolerances."""
+    total = 0.0
+    for t in fitted:
+        values = [run[t.day][t.outcome] for run in found]
+        values = [v for v in values if not math.isnan(v)]
+        if not values:
+            total += 100.0
+            continue
+        total += ((float(np.mean(values)) - t.value) / t.tolerance) ** 2
+    return total
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    out: Path,
+    workers: int = 1,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> pd.DataFrame:
+    """Run (or resume) the Optuna search; returns every finished trial, best first."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    out.mkdir(parents=True, exist_ok=True)
+    fitted = targets(spec, spec.fit)
+    if not fitted:
+        raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
+    ranges = bounds(spec)
+    days = [t.day for t in fitted]
+    study = optuna.create_study(
+        study_name=STUDY,
+        storage=f"sqlite:///{out / 'trials.sqlite'}",
+        load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=spec.sampler_seed),
+        direction="minimize",
+    )
+    for stale in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        study.tell(stale.number, state=optuna.trial.TrialState.FAIL)  # killed mid-trial
+    done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    seeds = list(range(spec.seeds))
+    with ProcessPoolExecutor(max(1, workers)) as pool:
+        while done < spec.trials:
+            batch = [study.ask() for _ in range(min(max(1, workers), spec.trials - done))]
+            jobs = []
+            for trial in batch:
+                chosen = {}
+                for name, (lo, hi) in ranges.items():
+                    if param_info(name).type is int:
+                        chosen[name] = trial.suggest_int(name, int(lo), int(hi))
+                    else:
+                        chosen[name] = trial.suggest_float(name, lo, hi)
+                jobs.append(
+                    (spec.preset, {**spec.overrides, **chosen}, seeds, days, spec.window_days)
+                )
+            for trial, found in zip(batch, pool.map(_trial, jobs), strict=True):
+                value = loss(found, fitted)
+                for t in fitted:
+                    runs = [run[t.day][t.outcome] for run in found]
+                    trial.set_user_attr(t.key, float(np.nanmean(runs)) if runs else math.nan)
+                study.tell(trial, value)
+                done += 1
+                if progress is not None:
+                    progress(done, spec.trials, study.best_value)
+    return trials_frame(study)
+
+
+def trials_frame(study: Any) -> pd.DataFrame:
+    """Every finished trial: number, loss, parameters, model values of the targets; best first."""
+    import optuna
+
+    rows = []
+    for trial in study.get_trials(deepcopy=True, states=(optuna.trial.TrialState.COMPLETE,)):
+        rows.append(
+            {
+                "trial": trial.number,
+                "loss": trial.value,
+                **trial.params,
+                **{f"model:{k}": v for k, v in trial.user_attrs.items()},
+            }
+        )
+    return pd.DataFrame(rows).sort_values("loss", kind="stable").reset_index(drop=True)
+
+
+def best_parameters(spec: CalibrationSpec, frame: pd.DataFrame) -> dict[str, Any]:
+    """The best trial's parameter values, as the parameters' own types."""
+    best = frame.iloc[0]
+    return {name: param_info(name).coerce(_plain(best[name])) for name in spec.parameters}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def write_parameter_set(
+    path: Path, spec: CalibrationSpec, values: dict[str, Any], loss_value: float
+) -> None:
+    """The calibrated values as a `[parameters]` table a preset or an experiment can include."""
+    Parameters().with_overrides(values)  # validated like any override
+    lines = [
+        f"# Calibrated by `govsim calibrate` ({spec.description}); loss {loss_value:.3f}",
+        f"# fitted on {', '.join(spec.fit)} at {spec.place}; held out: {', '.join(spec.holdout)}",
+        "[parameters]",
+        *(f"{name} = {value!r}" for name, value in values.items()),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def holdout_check(
+    spec: CalibrationSpec, values: dict[str, Any], workers: int = 1, level: float = 0.9
+) -> pd.DataFrame:
+    """Run the calibrated timeline on `holdout_seeds` seeds and compare each held-out (and
+    fitted) target with the model's central interval at `level` across seeds."""
+    chosen = targets(spec, (*spec.fit, *spec.holdout))
+    days = [t.day for t in chosen]
+    overrides = {**spec.overrides, **values}
+    jobs = [
+        (spec.preset, overrides, [s], days, spec.window_days)
+        for s in range(1000, 1000 + spec.holdout_seeds)
+    ]
+    with ProcessPoolExecutor(max(1, workers)) as pool:
+        runs = [found[0] for found in pool.map(_trial, jobs)]
+    rows = []
+    for t in chosen:
+        values_t = np.array([run[t.day][t.outcome] for run in runs], dtype=float)
+        values_t = values_t[~np.isnan(values_t)]
+        lo, hi = (
+            np.quantile(values_t, [(1 - level) / 2, (1 + level) / 2])
+            if len(values_t)
+            else (math.nan, math.nan)
+        )
+        rows.append(
+            {
+                "edition": t.edition,
+                "outcome": t.outcome,
+                "set": "fit" if t.edition in spec.fit else "held out",
+                "observed": t.value,
+                "model": float(np.mean(values_t)) if len(values_t) else math.nan,
+                "low": float(lo),
+                "high": float(hi),
+                "covered": bool(lo <= t.value <= hi),
+            }
+        )
+    return pd.DataFrame(rows)
