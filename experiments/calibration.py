@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import multiprocessing
 import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -177,6 +178,13 @@ def simulate_targets(
     return out
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started by a fork server: Optuna's storage runs threads, and forking a
+    threaded process can deadlock its children."""
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max(1, workers), mp_context=context)
+
+
 def _trial(args: tuple) -> list[dict[int, dict[str, float]]]:
     preset, overrides, seeds, days, window = args
     return [simulate_targets(preset, overrides, s, days, window) for s in seeds]
@@ -223,7 +231,7 @@ def calibrate(
         study.tell(stale.number, state=optuna.trial.TrialState.FAIL)  # killed mid-trial
     done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
     seeds = list(range(spec.seeds))
-    with ProcessPoolExecutor(max(1, workers)) as pool:
+    with _pool(workers) as pool:
         while done < spec.trials:
             batch = [study.ask() for _ in range(min(max(1, workers), spec.trials - done))]
             jobs = []
@@ -302,7 +310,7 @@ def holdout_check(
         (spec.preset, overrides, [s], days, spec.window_days)
         for s in range(1000, 1000 + spec.holdout_seeds)
     ]
-    with ProcessPoolExecutor(max(1, workers)) as pool:
+    with _pool(workers) as pool:
         runs = [found[0] for found in pool.map(_trial, jobs)]
     rows = []
     for t in chosen:
