@@ -350,8 +350,9 @@ def calibrate(
         typer.Option("--trials", min=1, max=100_000, help="Trials (default: the spec's)"),
     ] = None,
 ) -> None:
-    """Fit the spec's free parameters to its targets on a historical timeline (Optuna; resumes
-    after a kill), then test the fit on the held-out targets (docs/validation.md)."""
+    """Fit the spec's free parameters to its targets on a historical timeline (Optuna point fit,
+    or ABC-SMC posterior; both resume after a kill), then test on the held-out targets."""
+    import math
     import os
 
     from experiments.calibration import (
@@ -371,18 +372,44 @@ def calibrate(
     n = workers or os.cpu_count() or 1
     from cli.show import out_console, run_progress
 
-    with run_progress("calibrate", failures=False) as update:
-        frame = run_calibration(chosen, out, n, lambda done, total, _best: update(done, total, 0))
-    frame.to_parquet(out / "trials.parquet")
-    values = best_parameters(chosen, frame)
-    write_parameter_set(out / "calibrated.toml", chosen, values, float(frame["loss"].iloc[0]))
-    out_console.print(f"best of {len(frame)} trials: loss {frame['loss'].iloc[0]:.3f}")
-    for name, value in values.items():
-        out_console.print(f"  {name} = {value:.4g}")
-    with run_progress("held-out check", failures=False) as update:
-        update(0, 1, 0)
-        check = holdout_check(chosen, values, n)
-        update(1, 1, 0)
+    if chosen.method == "abc":
+        from experiments.calibration import abc_calibrate, posterior_predictive, posterior_values
+
+        with run_progress("ABC-SMC generations", failures=False) as update:
+            update(0, chosen.generations, 0)
+            posterior = abc_calibrate(
+                chosen, out, n, lambda done, total, _eps: update(done, total, 0)
+            )
+        posterior.to_parquet(out / "posterior.parquet")
+        values = posterior_values(chosen, posterior)
+        write_parameter_set(out / "calibrated.toml", chosen, values, math.nan)
+        out_console.print(
+            f"posterior: {len(posterior)} particles of generation {posterior['generation'].iloc[0]}"
+        )
+        for name, value in values.items():
+            column = posterior[name]
+            out_console.print(
+                f"  {name}: mean {value:.4g}, range {column.min():.4g} to {column.max():.4g}"
+            )
+        with run_progress("posterior predictive", failures=False) as update:
+            update(0, 1, 0)
+            check = posterior_predictive(chosen, posterior, n)
+            update(1, 1, 0)
+    else:
+        with run_progress("calibrate", failures=False) as update:
+            frame = run_calibration(
+                chosen, out, n, lambda done, total, _best: update(done, total, 0)
+            )
+        frame.to_parquet(out / "trials.parquet")
+        values = best_parameters(chosen, frame)
+        write_parameter_set(out / "calibrated.toml", chosen, values, float(frame["loss"].iloc[0]))
+        out_console.print(f"best of {len(frame)} trials: loss {frame['loss'].iloc[0]:.3f}")
+        for name, value in values.items():
+            out_console.print(f"  {name} = {value:.4g}")
+        with run_progress("held-out check", failures=False) as update:
+            update(0, 1, 0)
+            check = holdout_check(chosen, values, n)
+            update(1, 1, 0)
     check.to_csv(out / "holdout.csv", index=False)
     out_console.print(check.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
     held = check[check["set"] == "held out"]
@@ -391,7 +418,7 @@ def calibrate(
             f"held-out coverage of the 90% interval: {int(held['covered'].sum())} of {len(held)}"
             f" ({held['covered'].mean():.0%})"
         )
-    sys.stderr.write(f"trials, calibrated.toml and holdout.csv written to {out}\n")
+    sys.stderr.write(f"results, calibrated.toml and holdout.csv written to {out}\n")
 
 
 def select_facts(facts: list[Any], only: list[str]) -> list[Any]:

@@ -64,6 +64,12 @@ class CalibrationSpec(BaseModel):
     min_tolerance: float = Field(2.0, gt=0, description="...and at least this much")
     overrides: dict[str, Any] = Field(default_factory=dict)
     sampler_seed: int = 0
+    method: Literal["optuna", "abc"] = Field(
+        "optuna", description="optuna: a point fit; abc: a posterior by ABC-SMC (pyabc)"
+    )
+    population: int = Field(30, ge=5, le=100_000, description="ABC: particles per generation")
+    generations: int = Field(3, ge=1, le=100, description="ABC: generations (SMC steps)")
+    predictive: int = Field(20, ge=2, le=10_000, description="ABC: posterior predictive draws")
 
     @field_validator("parameters")
     @classmethod
@@ -289,8 +295,9 @@ def write_parameter_set(
 ) -> None:
     """The calibrated values as a `[parameters]` table a preset or an experiment can include."""
     Parameters().with_overrides(values)  # validated like any override
+    how = "posterior mean" if math.isnan(loss_value) else f"loss {loss_value:.3f}"
     lines = [
-        f"# Calibrated by `govsim calibrate` ({spec.description}); loss {loss_value:.3f}",
+        f"# Calibrated by `govsim calibrate` ({spec.description}); {how}",
         f"# fitted on {', '.join(spec.fit)} at {spec.place}; held out: {', '.join(spec.holdout)}",
         "[parameters]",
         *(f"{name} = {value!r}" for name, value in values.items()),
@@ -298,20 +305,131 @@ def write_parameter_set(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def holdout_check(
-    spec: CalibrationSpec, values: dict[str, Any], workers: int = 1, level: float = 0.9
+class TimelineModel:
+    """The simulator ABC-SMC calls: a parameter set in, each fitted target's model value out.
+
+    Picklable (worker processes receive it); the seed of a simulation is derived from its
+    parameter values, so a particle is reproducible and distinct particles differ."""
+
+    def __init__(self, spec: CalibrationSpec, fitted: Sequence[Target]) -> None:
+        self.spec = spec
+        self.fitted = list(fitted)
+
+    def __call__(self, parameters: Any) -> dict[str, float]:
+        spec = self.spec
+        chosen = {}
+        for name in spec.parameters:
+            value = float(parameters[name])
+            chosen[name] = round(value) if param_info(name).type is int else value
+        seed = int.from_bytes(repr(sorted(chosen.items())).encode()[-8:], "little") % 2**31
+        days = [t.day for t in self.fitted]
+        found = simulate_targets(
+            spec.preset, {**spec.overrides, **chosen}, seed, days, spec.window_days
+        )
+        return {t.key: _finite(found[t.day][t.outcome]) for t in self.fitted}
+
+
+def _finite(value: float) -> float:
+    return float(value) if not math.isnan(value) else -1.0  # no start-up in the window
+
+
+class ToleranceDistance:
+    """Distance between simulated and observed targets: the root of the sum of squared errors
+    in units of each target's tolerance (the Optuna loss, square-rooted); a missing measure is
+    10 tolerances off."""
+
+    def __init__(self, fitted: Sequence[Target]) -> None:
+        self.scale = {t.key: t.tolerance for t in fitted}
+
+    def __call__(self, x: dict, x0: dict) -> float:
+        total = 0.0
+        for key, scale in self.scale.items():
+            total += 100.0 if x[key] < 0 else ((x[key] - x0[key]) / scale) ** 2
+        return math.sqrt(total)
+
+
+def abc_calibrate(
+    spec: CalibrationSpec,
+    out: Path,
+    workers: int = 1,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> pd.DataFrame:
-    """Run the calibrated timeline on `holdout_seeds` seeds and compare each held-out (and
-    fitted) target with the model's central interval at `level` across seeds."""
+    """Run (or resume) ABC-SMC (pyabc): uniform priors on the free parameters' ranges, the
+    tolerance distance, `generations` populations of `population` particles; the history lives
+    in `out/abc.db`, so a killed run resumes at its last finished generation. Returns the last
+    generation's particles with their weights."""
+    import logging
+
+    import pyabc
+    from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
+
+    for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon"):
+        logging.getLogger(name).setLevel(logging.WARNING)  # the progress bar says enough
+
+    out.mkdir(parents=True, exist_ok=True)
+    fitted = targets(spec, spec.fit)
+    if not fitted:
+        raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
+    prior = pyabc.Distribution(
+        **{name: pyabc.RV("uniform", lo, hi - lo) for name, (lo, hi) in bounds(spec).items()}
+    )
+    sampler = MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else SingleCoreSampler()
+    abc = pyabc.ABCSMC(
+        TimelineModel(spec, fitted),
+        prior,
+        ToleranceDistance(fitted),
+        population_size=spec.population,
+        sampler=sampler,
+    )
+    db = f"sqlite:///{out / 'abc.db'}"
+    if (out / "abc.db").exists():
+        history = abc.load(db, 1)
+    else:
+        np.random.seed(spec.sampler_seed)  # pyabc draws from numpy's global generator
+        history = abc.new(db, {t.key: t.value for t in fitted})
+    while history.max_t + 1 < spec.generations:
+        history = abc.run(max_nr_populations=1)
+        if progress is not None:
+            epsilon = float(history.get_all_populations()["epsilon"].iloc[-1])
+            progress(history.max_t + 1, spec.generations, epsilon)
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    frame = frame.reset_index(drop=True)
+    frame["weight"] = np.asarray(weights) / np.sum(weights)
+    frame["generation"] = history.max_t
+    return frame
+
+
+def posterior_values(spec: CalibrationSpec, posterior: pd.DataFrame) -> dict[str, Any]:
+    """The weighted posterior mean of each free parameter, as its own type."""
+    w = posterior["weight"].to_numpy()
+    return {
+        name: param_info(name).coerce(float(np.sum(w * posterior[name].to_numpy())))
+        for name in spec.parameters
+    }
+
+
+def posterior_predictive(
+    spec: CalibrationSpec, posterior: pd.DataFrame, workers: int = 1, level: float = 0.9
+) -> pd.DataFrame:
+    """Draw `predictive` particles by weight, run each over the whole timeline on a fresh seed,
+    and compare every fitted and held-out target with the central `level` interval of the
+    predictions (parameter uncertainty and chance together)."""
     chosen = targets(spec, (*spec.fit, *spec.holdout))
     days = [t.day for t in chosen]
-    overrides = {**spec.overrides, **values}
-    jobs = [
-        (spec.preset, overrides, [s], days, spec.window_days)
-        for s in range(1000, 1000 + spec.holdout_seeds)
-    ]
+    rng = np.random.default_rng(spec.sampler_seed)
+    picks = rng.choice(len(posterior), spec.predictive, p=posterior["weight"].to_numpy())
+    jobs = []
+    for k, i in enumerate(picks.tolist()):
+        values = {n: param_info(n).coerce(_plain(posterior[n].iloc[i])) for n in spec.parameters}
+        jobs.append((spec.preset, {**spec.overrides, **values}, [2000 + k], days, spec.window_days))
     with _pool(workers) as pool:
         runs = [found[0] for found in pool.map(_trial, jobs)]
+    return _compare(spec, chosen, runs, level)
+
+
+def _compare(
+    spec: CalibrationSpec, chosen: list[Target], runs: list[dict], level: float
+) -> pd.DataFrame:
     rows = []
     for t in chosen:
         values_t = np.array([run[t.day][t.outcome] for run in runs], dtype=float)
@@ -334,3 +452,20 @@ def holdout_check(
             }
         )
     return pd.DataFrame(rows)
+
+
+def holdout_check(
+    spec: CalibrationSpec, values: dict[str, Any], workers: int = 1, level: float = 0.9
+) -> pd.DataFrame:
+    """Run the calibrated timeline on `holdout_seeds` seeds and compare each held-out (and
+    fitted) target with the model's central interval at `level` across seeds."""
+    chosen = targets(spec, (*spec.fit, *spec.holdout))
+    days = [t.day for t in chosen]
+    overrides = {**spec.overrides, **values}
+    jobs = [
+        (spec.preset, overrides, [s], days, spec.window_days)
+        for s in range(1000, 1000 + spec.holdout_seeds)
+    ]
+    with _pool(workers) as pool:
+        runs = [found[0] for found in pool.map(_trial, jobs)]
+    return _compare(spec, chosen, runs, level)

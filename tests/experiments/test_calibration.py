@@ -15,12 +15,15 @@ import pytest
 
 from experiments.calibration import (
     Target,
+    ToleranceDistance,
+    abc_calibrate,
     best_parameters,
     bounds,
     calibrate,
     edition_day,
     load_spec,
     loss,
+    posterior_values,
     targets,
     write_parameter_set,
 )
@@ -146,3 +149,28 @@ def test_govsim_calibrate_runs_and_reports_held_out_coverage(tmp_path) -> None:
     check = pd.read_csv(out / "holdout.csv")
     assert set(check["set"]) == {"fit", "held out"}
     assert (out / "trials.parquet").exists() and (out / "calibrated.toml").exists()
+
+
+def test_the_abc_distance_is_the_root_of_the_loss() -> None:
+    a = Target("a", "DB1", "start_business_days", 10, 40.0, 4.0)
+    b = Target("b", "DB2", "start_business_days", 20, 10.0, 2.0)
+    distance = ToleranceDistance([a, b])
+    assert distance({"a": 46.0, "b": 11.0}, {"a": 40.0, "b": 10.0}) == pytest.approx(
+        math.sqrt(1.5**2 + 0.5**2)
+    )
+    # a measure the model could not take (no start-up in the window) is ten tolerances off
+    assert distance({"a": -1.0, "b": 10.0}, {"a": 40.0, "b": 10.0}) == pytest.approx(10.0)
+
+
+@pytest.mark.slow
+def test_abc_resumes_from_its_history_and_gives_a_weighted_posterior(tmp_path) -> None:
+    text = SPEC.replace("trials = 2", 'method = "abc"\npopulation = 5\ngenerations = 1')
+    spec = load_spec(_spec(tmp_path, text))
+    out = tmp_path / "abc"
+    first = abc_calibrate(spec, out, workers=1)
+    assert len(first) == 5 and set(first["generation"]) == {0}
+    assert first["weight"].sum() == pytest.approx(1.0)
+    again = abc_calibrate(spec.model_copy(update={"generations": 2}), out, workers=1)
+    assert set(again["generation"]) == {1}  # generation 0 kept, one more run
+    values = posterior_values(spec, again)
+    assert 1.0 <= values["doc_return_days"] <= 5.0
