@@ -70,6 +70,12 @@ class CalibrationSpec(BaseModel):
     population: int = Field(30, ge=5, le=100_000, description="ABC: particles per generation")
     generations: int = Field(3, ge=1, le=100, description="ABC: generations (SMC steps)")
     predictive: int = Field(20, ge=2, le=10_000, description="ABC: posterior predictive draws")
+    min_acceptance: float = Field(
+        0.05, gt=0, le=1, description="ABC: stop when fewer proposals than this are accepted"
+    )
+    max_simulations: int = Field(
+        2000, ge=1, le=10_000_000, description="ABC: stop after this many simulations in all"
+    )
 
     @field_validator("parameters")
     @classmethod
@@ -387,11 +393,17 @@ def abc_calibrate(
     else:
         np.random.seed(spec.sampler_seed)  # pyabc draws from numpy's global generator
         history = abc.new(db, {t.key: t.value for t in fitted})
-    while history.max_t + 1 < spec.generations:
-        history = abc.run(max_nr_populations=1)
-        if progress is not None:
-            epsilon = float(history.get_all_populations()["epsilon"].iloc[-1])
-            progress(history.max_t + 1, spec.generations, epsilon)
+    remaining = spec.generations - (history.max_t + 1)
+    if remaining > 0:
+        # One run for every remaining generation: pyabc moves its epsilon on between the
+        # generations of one run (chained one-generation runs keep the first epsilon).
+        history = abc.run(
+            max_nr_populations=remaining,
+            min_acceptance_rate=spec.min_acceptance,
+            max_total_nr_simulations=spec.max_simulations,
+        )
+    if progress is not None:
+        progress(history.max_t + 1, spec.generations, math.nan)
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     frame = frame.reset_index(drop=True)
     frame["weight"] = np.asarray(weights) / np.sum(weights)
