@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import multiprocessing
-import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +27,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from experiments.design import parameter_range
 from scenarios.paths import TARGETS_DIR
+from scenarios.toml_files import line_of, read_toml
 from world.errors import ParameterError, first_problem
 from world.parameters import Parameters, param_info
 
@@ -40,6 +41,9 @@ MEASURES = {
 }
 DB_MONTH = 6  # a Doing Business edition measures the regulations of about June the year before
 STUDY = "calibration"
+# Seeds of the checks, apart from the fit's (0, 1, ...): the held-out runs at a point fit, and
+# the posterior predictive draws.
+HOLDOUT_SEEDS, PREDICTIVE_SEEDS = 1000, 2000
 
 
 class CalibrationSpec(BaseModel):
@@ -55,7 +59,7 @@ class CalibrationSpec(BaseModel):
     fit: tuple[str, ...] = Field(min_length=1, description="Editions fitted (DB2006, ...)")
     holdout: tuple[str, ...] = Field((), description="Editions held out for validation")
     indicators: tuple[str, ...] = tuple(MEASURES)
-    parameters: dict[str, tuple[float, float] | Literal["declared"]] = Field(min_length=1)
+    parameters: dict[str, list[float] | str] = Field(min_length=1)
     trials: int = Field(40, ge=1, le=100_000)
     seeds: int = Field(2, ge=1, le=100)
     holdout_seeds: int = Field(10, ge=2, le=1000)
@@ -80,12 +84,11 @@ class CalibrationSpec(BaseModel):
     @field_validator("parameters")
     @classmethod
     def _known(cls, value: dict) -> dict:
-        for name, bounds in value.items():
-            info = param_info(name)
-            if info.type not in (int, float):
-                raise ValueError(f"{name} is not a number")
-            if bounds != "declared" and not (bounds[0] < bounds[1]):
-                raise ValueError(f"{name}: the range must be [low, high] with low < high")
+        for name, given in value.items():
+            try:
+                parameter_range(name, given)  # the rule experiment sweeps use
+            except ParameterError as exc:
+                raise ValueError(f"{name}: {exc}") from None
         return value
 
 
@@ -104,17 +107,16 @@ class Target:
 def load_spec(path: str | Path) -> CalibrationSpec:
     """Read and validate a calibration spec; any problem is one ParameterError line."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"{path}: no such calibration spec") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: malformed TOML ({exc})") from None
+    if not path.exists():
+        raise ParameterError(f"{path}: no such calibration spec")
+    text, data = read_toml(path, ParameterError)
     try:
         spec = CalibrationSpec(**data)
     except ValidationError as exc:
         problem = first_problem(exc)
-        raise ParameterError(f"{path}: {problem.dotted or 'spec'}: {problem.message}") from None
+        line = line_of(text, problem.loc)
+        where = f"{path}:{line}" if line else str(path)
+        raise ParameterError(f"{where}: {problem.dotted or 'spec'}: {problem.message}") from None
     if not spec.targets.is_absolute():
         spec = spec.model_copy(update={"targets": (path.parent / spec.targets).resolve()})
     return spec
@@ -165,13 +167,17 @@ def targets(spec: CalibrationSpec, editions: Sequence[str]) -> list[Target]:
     return sorted(found, key=lambda t: (t.day, t.outcome))
 
 
+def fitted_targets(spec: CalibrationSpec) -> list[Target]:
+    """The targets the spec fits; none is a mistake in the spec."""
+    fitted = targets(spec, spec.fit)
+    if not fitted:
+        raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
+    return fitted
+
+
 def bounds(spec: CalibrationSpec) -> dict[str, tuple[float, float]]:
     """Each free parameter's range: the spec's, or its declared one."""
-    out = {}
-    for name, given in spec.parameters.items():
-        info = param_info(name)
-        out[name] = (float(info.low), float(info.high)) if given == "declared" else given
-    return out
+    return {name: parameter_range(name, given) for name, given in spec.parameters.items()}
 
 
 def simulate_targets(
@@ -202,18 +208,32 @@ def _trial(args: tuple) -> list[dict[int, dict[str, float]]]:
     return [simulate_targets(preset, overrides, s, days, window) for s in seeds]
 
 
-def loss(found: list[dict[int, dict[str, float]]], fitted: list[Target]) -> float:
-    """Sum over targets of ((mean over seeds of the model's measure - value) / tolerance)^2; a
-    measure the model cannot give (no start-up in the window) costs as much as 10 tolerances."""
+MISSING = 100.0  # the squared misfit of a measure the model could not take: ten tolerances
+
+
+def misfit(model: dict[str, float], fitted: Sequence[Target]) -> float:
+    """Sum over targets of ((model value - observed) / tolerance)^2; a value the model could not
+    take (no start-up in the window: NaN, or -1 from the ABC simulator) costs MISSING."""
     total = 0.0
     for t in fitted:
-        values = [run[t.day][t.outcome] for run in found]
-        values = [v for v in values if not math.isnan(v)]
-        if not values:
-            total += 100.0
-            continue
-        total += ((float(np.mean(values)) - t.value) / t.tolerance) ** 2
+        value = model[t.key]
+        if math.isnan(value) or value < 0:
+            total += MISSING
+        else:
+            total += ((value - t.value) / t.tolerance) ** 2
     return total
+
+
+def mean_over_runs(found: list[dict[int, dict[str, float]]], t: Target) -> float:
+    """A target's model value over several runs: the mean of the runs that measured it."""
+    values = [run[t.day][t.outcome] for run in found]
+    values = [v for v in values if not math.isnan(v)]
+    return float(np.mean(values)) if values else math.nan
+
+
+def loss(found: list[dict[int, dict[str, float]]], fitted: list[Target]) -> float:
+    """The misfit of the mean over seeds of each target's model value (Optuna's objective)."""
+    return misfit({t.key: mean_over_runs(found, t) for t in fitted}, fitted)
 
 
 def calibrate(
@@ -227,9 +247,7 @@ def calibrate(
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     out.mkdir(parents=True, exist_ok=True)
-    fitted = targets(spec, spec.fit)
-    if not fitted:
-        raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
+    fitted = fitted_targets(spec)
     ranges = bounds(spec)
     days = [t.day for t in fitted]
     study = optuna.create_study(
@@ -260,8 +278,7 @@ def calibrate(
             for trial, found in zip(batch, pool.map(_trial, jobs), strict=True):
                 value = loss(found, fitted)
                 for t in fitted:
-                    runs = [run[t.day][t.outcome] for run in found]
-                    trial.set_user_attr(t.key, float(np.nanmean(runs)) if runs else math.nan)
+                    trial.set_user_attr(t.key, mean_over_runs(found, t))
                 study.tell(trial, value)
                 done += 1
                 if progress is not None:
@@ -345,13 +362,10 @@ class ToleranceDistance:
     10 tolerances off."""
 
     def __init__(self, fitted: Sequence[Target]) -> None:
-        self.scale = {t.key: t.tolerance for t in fitted}
+        self.fitted = list(fitted)
 
     def __call__(self, x: dict, x0: dict) -> float:
-        total = 0.0
-        for key, scale in self.scale.items():
-            total += 100.0 if x[key] < 0 else ((x[key] - x0[key]) / scale) ** 2
-        return math.sqrt(total)
+        return math.sqrt(misfit(x, self.fitted))
 
 
 def abc_calibrate(
@@ -373,9 +387,7 @@ def abc_calibrate(
         logging.getLogger(name).setLevel(logging.WARNING)  # the progress bar says enough
 
     out.mkdir(parents=True, exist_ok=True)
-    fitted = targets(spec, spec.fit)
-    if not fitted:
-        raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
+    fitted = fitted_targets(spec)
     prior = pyabc.Distribution(
         **{name: pyabc.RV("uniform", lo, hi - lo) for name, (lo, hi) in bounds(spec).items()}
     )
@@ -426,17 +438,16 @@ def posterior_predictive(
     """Draw `predictive` particles by weight, run each over the whole timeline on a fresh seed,
     and compare every fitted and held-out target with the central `level` interval of the
     predictions (parameter uncertainty and chance together)."""
-    chosen = targets(spec, (*spec.fit, *spec.holdout))
-    days = [t.day for t in chosen]
     rng = np.random.default_rng(spec.sampler_seed)
     picks = rng.choice(len(posterior), spec.predictive, p=posterior["weight"].to_numpy())
-    jobs = []
-    for k, i in enumerate(picks.tolist()):
-        values = {n: param_info(n).coerce(_plain(posterior[n].iloc[i])) for n in spec.parameters}
-        jobs.append((spec.preset, {**spec.overrides, **values}, [2000 + k], days, spec.window_days))
-    with _pool(workers) as pool:
-        runs = [found[0] for found in pool.map(_trial, jobs)]
-    return _compare(spec, chosen, runs, level)
+    draws = [
+        (
+            {n: param_info(n).coerce(_plain(posterior[n].iloc[i])) for n in spec.parameters},
+            PREDICTIVE_SEEDS + k,
+        )
+        for k, i in enumerate(picks.tolist())
+    ]
+    return _check(spec, draws, workers, level)
 
 
 def _compare(
@@ -471,12 +482,20 @@ def holdout_check(
 ) -> pd.DataFrame:
     """Run the calibrated timeline on `holdout_seeds` seeds and compare each held-out (and
     fitted) target with the model's central interval at `level` across seeds."""
+    draws = [(values, HOLDOUT_SEEDS + k) for k in range(spec.holdout_seeds)]
+    return _check(spec, draws, workers, level)
+
+
+def _check(
+    spec: CalibrationSpec, draws: list[tuple[dict[str, Any], int]], workers: int, level: float
+) -> pd.DataFrame:
+    """Run the timeline once per (parameter values, seed) and compare every fitted and held-out
+    target with the central `level` interval of the runs."""
     chosen = targets(spec, (*spec.fit, *spec.holdout))
     days = [t.day for t in chosen]
-    overrides = {**spec.overrides, **values}
     jobs = [
-        (spec.preset, overrides, [s], days, spec.window_days)
-        for s in range(1000, 1000 + spec.holdout_seeds)
+        (spec.preset, {**spec.overrides, **values}, [seed], days, spec.window_days)
+        for values, seed in draws
     ]
     with _pool(workers) as pool:
         runs = [found[0] for found in pool.map(_trial, jobs)]
