@@ -13,6 +13,13 @@ from world.environment import ServiceEnvironment
 from world.interventions import Intervention
 from world.parameters import COST_UNIT_RESIDENTS
 
+# What `CityGovernment.events` records, as (day, reform, event).
+STARTED, ENDED, RESUMED = "started", "ended", "resumed"
+START_DEFERRED = "start deferred: reform fund short"
+RESUMPTION_DEFERRED = "resumption deferred: reform fund short"
+SUSPENDED = "suspended: reform fund empty"
+FUND_SHORT = (START_DEFERRED, RESUMPTION_DEFERRED, SUSPENDED)
+
 
 @dataclass
 class PolicyRun:
@@ -111,7 +118,7 @@ class CityGovernment(mesa.Agent):
         for n, i in enumerate(self.policy):  # ends first, so a successor starting today stays on
             if runs[n].active and not due[n]:
                 self._switch_off(n, env)
-                self.events.append((day, i.key, "ended"))
+                self.events.append((day, i.key, ENDED))
         for n, i in enumerate(self.policy):
             if not due[n]:
                 continue
@@ -124,11 +131,11 @@ class CityGovernment(mesa.Agent):
                 if self.reform_fund < setup + cushion:
                     if not run.short:
                         run.short = True
-                        what = "resumption" if run.set_up else "start"
-                        self.events.append((day, i.key, f"{what} deferred: reform fund short"))
+                        what = RESUMPTION_DEFERRED if run.set_up else START_DEFERRED
+                        self.events.append((day, i.key, what))
                     continue
                 self._switch_on(n, env)
-                self.events.append((day, i.key, "resumed" if run.set_up else "started"))
+                self.events.append((day, i.key, RESUMED if run.set_up else STARTED))
                 run.set_up = True
                 run.short = False
                 self.reform_fund -= setup
@@ -139,7 +146,7 @@ class CityGovernment(mesa.Agent):
             if self.reform_fund < daily:
                 self._switch_off(n, env)
                 run.short = True
-                self.events.append((day, i.key, "suspended: reform fund empty"))
+                self.events.append((day, i.key, SUSPENDED))
                 continue
             self.reform_fund -= daily
             spent += daily

@@ -59,15 +59,22 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # arithmetic: 1 / (1 + e^-x), without overflow
 
 
+def complaint_channel(p: Parameters, response: float) -> tuple[float, float]:
+    """How many times more often complaints and reports are made, and the chance one is acted
+    on, with the feedback channel open to `response` (0-1)."""
+    invited = 1 + (p.feedback_complaint_multiplier - 1) * response
+    acted_on = p.complaint_action_prob + (p.feedback_action_prob - p.complaint_action_prob) * (
+        response
+    )
+    return invited, acted_on
+
+
 def detection_probability(p: Parameters, informed: float, response: float) -> float:
     """The chance a demand is found out: by superiors' own checks, or reported by the requester
     (more often by one who read the published rules and fees: `informed` is the share who did,
     and more often still when the feedback channel invites it), acted on and proven."""
     report = informed * p.report_propensity_informed + (1 - informed) * p.report_propensity
-    invited = 1 + (p.feedback_complaint_multiplier - 1) * response
-    acted_on = p.complaint_action_prob + (p.feedback_action_prob - p.complaint_action_prob) * (
-        response
-    )
+    invited, acted_on = complaint_channel(p, response)
     return p.audit_detection + min(1.0, report * invited) * acted_on * p.report_proof_prob
 
 

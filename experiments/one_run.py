@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from agents.government import FUND_SHORT, STARTED, SUSPENDED
 from model.simulation import CityModel
 from scenarios.loader import Preset, load_preset
 from world.calendar import MAX_DAYS
@@ -55,11 +56,11 @@ class RunResult:
             for day, key, what in city.government.events:
                 held.setdefault(key, []).append((day, what))
             for key, events in held.items():
-                short = [(d, w) for d, w in events if "short" in w or "empty" in w]
+                short = [(d, w) for d, w in events if w in FUND_SHORT]
                 if not short:
                     continue
-                starts = [d for d, w in events if w == "started"]
-                suspended = sum(w.startswith("suspended") for _, w in short)
+                starts = [d for d, w in events if w == STARTED]
+                suspended = sum(w == SUSPENDED for _, w in short)
                 where = f"{city.name}: " if len(self.model.cities) > 1 else ""
                 if not starts:
                     lines.append(

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from agents.office import Office
+from agents.office import Office, complaint_channel
 from agents.requesters import RequesterPool
 from model.case import CITIZEN, COMPLETED, ENTERPRISE, Case
 from model.day_record import DayRecord
@@ -172,7 +172,7 @@ class CaseJudge:
             if k == ENTERPRISE:
                 self._charge_red_tape(pool, r, burden[mask], days[mask])
             self._word_of_mouth(self.networks[k], pool, r, s, seen)
-        self._complaints(cases, sat)
+        self._complaints(cases, sat, demanded)
 
         weights = np.where(sat < p.media_dissatisfied_below, p.media_negativity, 1.0)
         reported = float((weights * sat).sum() / weights.sum())
@@ -241,7 +241,7 @@ class CaseJudge:
             expected = getattr(pool, column)
             np.add.at(expected, nbr, p.peer_expectation_weight * (value[pos] - expected[nbr]))
 
-    def _complaints(self, cases: list[Case], sat: np.ndarray) -> None:
+    def _complaints(self, cases: list[Case], sat: np.ndarray, demanded: np.ndarray) -> None:
         """Dissatisfied requesters complain, and requesters asked for a payment may report it;
         a complaint acted on corrects the servant it is about, and a demand found out (by a
         report acted on, or by superiors' own checks) gets its servant disciplined.
@@ -252,11 +252,7 @@ class CaseJudge:
         off the take for a while.
         """
         p, env, rng = self.p, self.env, self.rng
-        response = env.complaint_response
-        invited = 1 + (p.feedback_complaint_multiplier - 1) * response
-        acted_on = p.complaint_action_prob + (p.feedback_action_prob - p.complaint_action_prob) * (
-            response
-        )
+        invited, acted_on = complaint_channel(p, env.complaint_response)
         unhappy = np.flatnonzero(sat < p.complaint_threshold)
         complained = np.zeros(len(cases), dtype=bool)
         if len(unhappy):
@@ -267,9 +263,8 @@ class CaseJudge:
             if handlers and rng.random() < acted_on:
                 o, k, _ = handlers[int(rng.random() * len(handlers))]
                 self.offices[o].correct(k)
-        for i, case in enumerate(cases):
-            if not case.demanded:
-                continue
+        for i in np.flatnonzero(demanded).tolist():
+            case = cases[i]
             base = p.report_propensity_informed if case.informed else p.report_propensity
             reports = complained[i] or rng.random() < min(1.0, base * invited)
             for o, k, demanded in case.handlers:
