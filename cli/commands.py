@@ -137,6 +137,16 @@ WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", min=1, max=MAX_WORKERS, help="Worker processes (default: the cores)"),
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"
+    ),
+]
+FreshOpt = Annotated[
+    bool,
+    typer.Option("--fresh", help="Delete the folder's earlier results first and start over"),
+]
 
 
 @app.command()
@@ -345,72 +355,72 @@ def calibrate(
         Path, typer.Option("--out", help="Folder for trials, the calibrated set and the check")
     ],
     workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    fresh: FreshOpt = False,
     trials: Annotated[
         int | None,
         typer.Option("--trials", min=1, max=100_000, help="Trials (default: the spec's)"),
     ] = None,
 ) -> None:
     """Fit the spec's free parameters to its targets on a historical timeline (Optuna point fit,
-    or ABC-SMC posterior; both resume after a kill), then test on the held-out targets."""
-    import math
-    import os
+    or ABC-SMC posterior; both resume after a kill), test on the held-out targets and write
+    report.html."""
+    from experiments import calibration as cal
+    from experiments.atomic import write_parquet
+    from experiments.calibration_report import write_report
+    from experiments.evaluators import make_evaluator
 
-    from experiments.calibration import (
-        best_parameters,
-        holdout_check,
-        load_spec,
-        write_parameter_set,
-    )
-    from experiments.calibration import (
-        calibrate as run_calibration,
-    )
-
-    chosen = load_spec(spec)
+    chosen = cal.load_spec(spec)
     if trials is not None:
         chosen = chosen.model_copy(update={"trials": trials})
     check_preset(chosen.preset)
-    n = workers or os.cpu_count() or 1
     from cli.show import out_console, run_progress
 
-    if chosen.method == "abc":
-        from experiments.calibration import abc_calibrate, posterior_predictive, posterior_values
+    def bar(label: str) -> Any:
+        return run_progress(label, failures=False)
 
-        with run_progress("ABC-SMC generations", failures=False) as update:
-            update(0, chosen.generations, 0)
-            posterior = abc_calibrate(
-                chosen, out, n, lambda done, total, _eps: update(done, total, 0)
-            )
-        posterior.to_parquet(out / "posterior.parquet")
-        values = posterior_values(chosen, posterior)
-        write_parameter_set(out / "calibrated.toml", chosen, values, math.nan)
-        out_console.print(
-            f"posterior: {len(posterior)} particles of generation {posterior['generation'].iloc[0]}"
-        )
-        for name, value in values.items():
-            column = posterior[name]
+    with cal.calibration_folder(chosen, out, fresh), make_evaluator(workers, scheduler) as ev:
+        posterior = frame = None
+        if chosen.method == "abc":
+            with bar("ABC-SMC simulations (of the budget)") as update:
+                update(0, chosen.max_simulations, 0)
+                posterior = cal.abc_calibrate(
+                    chosen, out, ev, lambda done, total, _: update(min(done, total), total, 0)
+                )
+            write_parquet(out / "posterior.parquet", posterior)
+            values = cal.posterior_values(chosen, posterior)
+            cal.write_parameter_set(out / "calibrated.toml", chosen, values, float("nan"))
             out_console.print(
-                f"  {name}: mean {value:.4g}, range {column.min():.4g} to {column.max():.4g}"
+                f"posterior: {len(posterior)} particles of generation"
+                f" {posterior['generation'].iloc[0]}"
             )
-        with run_progress("posterior predictive", failures=False) as update:
-            update(0, 1, 0)
-            check = posterior_predictive(chosen, posterior, n)
-            update(1, 1, 0)
-    else:
-        with run_progress("calibrate", failures=False) as update:
-            frame = run_calibration(
-                chosen, out, n, lambda done, total, _best: update(done, total, 0)
+            for name, value in values.items():
+                column = posterior[name]
+                out_console.print(
+                    f"  {name}: mean {value:.4g}, range {column.min():.4g} to {column.max():.4g}"
+                )
+            with bar("posterior predictive runs") as update:
+                check, path = cal.posterior_predictive(
+                    chosen, posterior, ev, out, progress=counted(update)
+                )
+        else:
+            with bar("calibrate") as update:
+                frame = cal.calibrate(
+                    chosen, out, ev, lambda done, total, _: update(done, total, 0)
+                )
+            write_parquet(out / "trials.parquet", frame)
+            values = cal.best_parameters(chosen, frame)
+            cal.write_parameter_set(
+                out / "calibrated.toml", chosen, values, float(frame["loss"].iloc[0])
             )
-        frame.to_parquet(out / "trials.parquet")
-        values = best_parameters(chosen, frame)
-        write_parameter_set(out / "calibrated.toml", chosen, values, float(frame["loss"].iloc[0]))
-        out_console.print(f"best of {len(frame)} trials: loss {frame['loss'].iloc[0]:.3f}")
-        for name, value in values.items():
-            out_console.print(f"  {name} = {value:.4g}")
-        with run_progress("held-out check", failures=False) as update:
-            update(0, 1, 0)
-            check = holdout_check(chosen, values, n)
-            update(1, 1, 0)
-    check.to_csv(out / "holdout.csv", index=False)
+            out_console.print(f"best of {len(frame)} trials: loss {frame['loss'].iloc[0]:.3f}")
+            for name, value in values.items():
+                out_console.print(f"  {name} = {value:.4g}")
+            with bar("held-out check runs") as update:
+                check, path = cal.holdout_check(chosen, values, ev, out, progress=counted(update))
+        check.to_csv(out / "holdout.csv", index=False)
+        write_parquet(out / "path.parquet", path)
+        write_report(out / "report.html", chosen, check, path, posterior=posterior, trials=frame)
     out_console.print(check.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
     held = check[check["set"] == "held out"]
     if len(held):
@@ -418,7 +428,14 @@ def calibrate(
             f"held-out coverage of the 90% interval: {int(held['covered'].sum())} of {len(held)}"
             f" ({held['covered'].mean():.0%})"
         )
-    sys.stderr.write(f"results, calibrated.toml and holdout.csv written to {out}\n")
+    sys.stderr.write(
+        f"calibrated.toml, holdout.csv, path.parquet and report.html written to {out}\n"
+    )
+
+
+def counted(update: Any) -> Any:
+    """A run bar's update, for a progress callback that reports (done, total)."""
+    return lambda done, total: update(done, total, 0)
 
 
 def select_facts(facts: list[Any], only: list[str]) -> list[Any]:
@@ -450,22 +467,12 @@ experiment_app = typer.Typer(
 )
 app.add_typer(experiment_app, name="experiment")
 
-SchedulerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--scheduler", help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"
-    ),
-]
 ReferenceOpt = Annotated[
     str | None,
     typer.Option(
         "--reference",
         help="Preset the paired differences are taken against (default: the experiment's)",
     ),
-]
-FreshOpt = Annotated[
-    bool,
-    typer.Option("--fresh", help="Delete the folder's earlier results first and start over"),
 ]
 MaxRunsOpt = Annotated[
     int,

@@ -18,6 +18,11 @@ def write_json(path: Path, data: Any) -> None:
     _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (a reader never sees half a page)."""
+    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     """Write Parquet atomically (a reader, or a crash, never leaves half a file)."""
     _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))

@@ -15,10 +15,11 @@ against the model's 90% interval.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
-import multiprocessing
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +28,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from experiments.atomic import write_json
 from experiments.design import parameter_range
+from experiments.evaluators import Evaluator, WorkerLost
+from experiments.manifest import code_fingerprint, fingerprint_difference, preset_fingerprint
+from experiments.manifest import versions as package_versions
+from experiments.result_folder import FolderError, ResultStore
+from model.ledger import combine
 from scenarios.paths import TARGETS_DIR
 from scenarios.toml_files import line_of, read_toml
 from world.errors import ParameterError, first_problem
@@ -39,6 +46,10 @@ MEASURES = {
     "Doing Business starting a business: time (days)": "start_business_days",
     "Doing Business starting a business: procedures (number)": "start_business_procedures",
 }
+# A Doing Business figure is the time a firm starting on the edition's date would take, so the
+# model's is the median over start-ups begun in the window after that date, read this many days
+# after the window closes (when all but the slowest have finished).
+COHORT_TAIL_DAYS = 180
 DB_MONTH = 6  # a Doing Business edition measures the regulations of about June the year before
 STUDY = "calibration"
 # Seeds of the checks, apart from the fit's (0, 1, ...): the held-out runs at a point fit, and
@@ -193,19 +204,90 @@ def simulate_targets(
     for day in sorted(set(days)):
         advance(model, day + 1 - (model.day + 1))
         out[day] = model.summary()
+    # Start-up days by cohort: the start-ups begun in the `window` days from each date, once
+    # nearly all of them have finished.
+    advance(model, max(days) + window + COHORT_TAIL_DAYS - model.day)
+    ledger = combine([c.ledger for c in model.cities])
+    for day in out:
+        begun = ledger.db_days_begun(day, day + window)
+        out[day]["start_business_days"] = float(np.median(begun)) if begun else math.nan
     return out
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes started by a fork server: Optuna's storage runs threads, and forking a
-    threaded process can deadlock its children."""
-    context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max(1, workers), mp_context=context)
 
 
 def _trial(args: tuple) -> list[dict[int, dict[str, float]]]:
     preset, overrides, seeds, days, window = args
     return [simulate_targets(preset, overrides, s, days, window) for s in seeds]
+
+
+def _numbered(item: tuple[int, tuple]) -> tuple[int, list[dict[int, dict[str, float]]]]:
+    number, args = item
+    return number, _trial(args)
+
+
+# What may change between a calibration and its resumption: the budget and the checks' size.
+BUDGET = ("description", "trials", "generations", "max_simulations", "min_acceptance")
+BUDGET += ("predictive", "holdout_seeds")
+FINGERPRINT = "calibration.json"
+# Everything a calibration writes in its folder (`--fresh` removes exactly these).
+OUTPUTS = (FINGERPRINT, "trials.sqlite", "trials.parquet", "abc.db", "posterior.parquet")
+OUTPUTS += ("calibrated.toml", "holdout.csv", "path.parquet", "report.html", "checks")
+
+
+def fingerprint(spec: CalibrationSpec) -> dict[str, Any]:
+    """What made a calibration's stored runs: the code, the spec (bar its budget) and the
+    timeline preset as resolved."""
+    from scenarios import load_preset
+
+    made = {
+        "govsim": package_versions()["govsim"],
+        "code": code_fingerprint(),
+        "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET},
+        "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
+    }
+    return json.loads(json.dumps(made, default=str))  # as stored: tuples are lists, dates text
+
+
+@contextmanager
+def calibration_folder(spec: CalibrationSpec, out: Path, fresh: bool = False) -> Iterator[None]:
+    """Hold `out` for one calibration: one writer at a time; stored trials are resumed only when
+    the code, spec and preset that made them are unchanged (else a FolderError in one line);
+    `fresh` deletes them first."""
+    store = ResultStore(out)
+    with store.lock():
+        new = fingerprint(spec)
+        if fresh:
+            for name in OUTPUTS:
+                path = out / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+        stored = [name for name in OUTPUTS if (out / name).exists()]
+        if (out / FINGERPRINT).exists():
+            try:
+                old = json.loads((out / FINGERPRINT).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = None
+            why = fingerprint_difference(old, new)
+            if why is not None:
+                raise FolderError(
+                    f"{out}: cannot resume the calibration stored here: {why}; use --fresh to"
+                    " start over, or another --out"
+                )
+        elif stored:
+            raise FolderError(
+                f"{out}: holds calibration files ({', '.join(stored)}) that do not say what made"
+                " them; use --fresh to start over, or another --out"
+            )
+        write_json(out / FINGERPRINT, new)
+        yield
+
+
+LOST_LIMIT = 5  # trials in a row whose worker died: the machine, not a trial, is the problem
+
+
+class CalibrationError(FolderError):
+    """A calibration that cannot go on (workers keep dying)."""
 
 
 MISSING = 100.0  # the squared misfit of a measure the model could not take: ten tolerances
@@ -239,10 +321,11 @@ def loss(found: list[dict[int, dict[str, float]]], fitted: list[Target]) -> floa
 def calibrate(
     spec: CalibrationSpec,
     out: Path,
-    workers: int = 1,
+    evaluator: Evaluator,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> pd.DataFrame:
-    """Run (or resume) the Optuna search; returns every finished trial, best first."""
+    """Run (or resume) the Optuna search on `evaluator`'s workers; returns every finished
+    trial, best first. A trial whose worker died is recorded as failed and another is asked."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -261,28 +344,41 @@ def calibrate(
         study.tell(stale.number, state=optuna.trial.TrialState.FAIL)  # killed mid-trial
     done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
     seeds = list(range(spec.seeds))
-    with _pool(workers) as pool:
-        while done < spec.trials:
-            batch = [study.ask() for _ in range(min(max(1, workers), spec.trials - done))]
-            jobs = []
-            for trial in batch:
-                chosen = {}
-                for name, (lo, hi) in ranges.items():
-                    if param_info(name).type is int:
-                        chosen[name] = trial.suggest_int(name, int(lo), int(hi))
-                    else:
-                        chosen[name] = trial.suggest_float(name, lo, hi)
-                jobs.append(
-                    (spec.preset, {**spec.overrides, **chosen}, seeds, days, spec.window_days)
-                )
-            for trial, found in zip(batch, pool.map(_trial, jobs), strict=True):
-                value = loss(found, fitted)
-                for t in fitted:
-                    trial.set_user_attr(t.key, mean_over_runs(found, t))
-                study.tell(trial, value)
-                done += 1
-                if progress is not None:
-                    progress(done, spec.trials, study.best_value)
+    lost_in_a_row = 0
+    while done < spec.trials:
+        batch = {}
+        for _ in range(min(evaluator.workers, spec.trials - done)):
+            trial = study.ask()
+            batch[trial.number] = trial
+        jobs = []
+        for number, trial in batch.items():
+            chosen = {}
+            for name, (lo, hi) in ranges.items():
+                if param_info(name).type is int:
+                    chosen[name] = trial.suggest_int(name, int(lo), int(hi))
+                else:
+                    chosen[name] = trial.suggest_float(name, lo, hi)
+            job = (spec.preset, {**spec.overrides, **chosen}, seeds, days, spec.window_days)
+            jobs.append((number, job))
+        for result in evaluator.map_unordered(_numbered, jobs):
+            if isinstance(result, WorkerLost):
+                study.tell(batch[result.item[0]], state=optuna.trial.TrialState.FAIL)
+                lost_in_a_row += 1
+                if lost_in_a_row >= LOST_LIMIT:
+                    raise CalibrationError(
+                        f"{lost_in_a_row} trials in a row lost their worker process"
+                        f" ({result.reason})"
+                    )
+                continue
+            lost_in_a_row = 0
+            number, found = result
+            trial = batch[number]
+            for t in fitted:
+                trial.set_user_attr(t.key, mean_over_runs(found, t))
+            study.tell(trial, loss(found, fitted))
+            done += 1
+            if progress is not None:
+                progress(done, spec.trials, study.best_value)
     return trials_frame(study)
 
 
@@ -316,7 +412,11 @@ def _plain(value: Any) -> Any:
 def write_parameter_set(
     path: Path, spec: CalibrationSpec, values: dict[str, Any], loss_value: float
 ) -> None:
-    """The calibrated values as a `[parameters]` table a preset or an experiment can include."""
+    """The calibrated values as a parameter set: a `[parameters]` table that a preset loads with
+    `parameter_set = "path/to/calibrated.toml"`, or by name once copied to
+    scenarios/parameter_sets/."""
+    # Four significant figures: a fitted value's last digits are the sampler's noise.
+    values = {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in values.items()}
     Parameters().with_overrides(values)  # validated like any override
     how = "posterior mean" if math.isnan(loss_value) else f"loss {loss_value:.3f}"
     lines = [
@@ -368,20 +468,43 @@ class ToleranceDistance:
         return math.sqrt(misfit(x, self.fitted))
 
 
+class EvaluatorMap:
+    """pyabc's map (MappingSampler) on a govsim evaluator: local processes that die with their
+    runner, or a Dask cluster. A proposal whose worker died is dropped (pyabc's mapping sampler
+    drops failed tasks); `progress(simulations so far)` is told as each task finishes."""
+
+    def __init__(self, evaluator: Evaluator, progress: Callable[[int], None] | None) -> None:
+        self.evaluator = evaluator
+        self.progress = progress
+        self.simulations = 0
+
+    def __call__(self, fn: Callable, items: Any) -> list:
+        results = []
+        for result in self.evaluator.map_unordered(fn, list(items)):
+            if isinstance(result, WorkerLost):
+                continue
+            results.append(result)
+            self.simulations += result[1]
+            if self.progress is not None:
+                self.progress(self.simulations)
+        return results
+
+
 def abc_calibrate(
     spec: CalibrationSpec,
     out: Path,
-    workers: int = 1,
+    evaluator: Evaluator,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> pd.DataFrame:
     """Run (or resume) ABC-SMC (pyabc): uniform priors on the free parameters' ranges, the
-    tolerance distance, `generations` populations of `population` particles; the history lives
-    in `out/abc.db`, so a killed run resumes at its last finished generation. Returns the last
-    generation's particles with their weights."""
+    tolerance distance, `generations` populations of `population` particles, simulated on
+    `evaluator`'s workers; the history lives in `out/abc.db`, so a killed run resumes at its
+    last finished generation. `progress(simulations, budget, nan)` follows the simulations.
+    Returns the last generation's particles with their weights."""
     import logging
 
     import pyabc
-    from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
+    from pyabc.sampler import MappingSampler
 
     for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon"):
         logging.getLogger(name).setLevel(logging.WARNING)  # the progress bar says enough
@@ -391,7 +514,12 @@ def abc_calibrate(
     prior = pyabc.Distribution(
         **{name: pyabc.RV("uniform", lo, hi - lo) for name, (lo, hi) in bounds(spec).items()}
     )
-    sampler = MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else SingleCoreSampler()
+    sampler = MappingSampler(
+        map_=EvaluatorMap(
+            evaluator,
+            None if progress is None else lambda n: progress(n, spec.max_simulations, math.nan),
+        )
+    )
     abc = pyabc.ABCSMC(
         TimelineModel(spec, fitted),
         prior,
@@ -414,8 +542,6 @@ def abc_calibrate(
             min_acceptance_rate=spec.min_acceptance,
             max_total_nr_simulations=spec.max_simulations,
         )
-    if progress is not None:
-        progress(history.max_t + 1, spec.generations, math.nan)
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     frame = frame.reset_index(drop=True)
     frame["weight"] = np.asarray(weights) / np.sum(weights)
@@ -433,8 +559,13 @@ def posterior_values(spec: CalibrationSpec, posterior: pd.DataFrame) -> dict[str
 
 
 def posterior_predictive(
-    spec: CalibrationSpec, posterior: pd.DataFrame, workers: int = 1, level: float = 0.9
-) -> pd.DataFrame:
+    spec: CalibrationSpec,
+    posterior: pd.DataFrame,
+    evaluator: Evaluator,
+    out: Path,
+    level: float = 0.9,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw `predictive` particles by weight, run each over the whole timeline on a fresh seed,
     and compare every fitted and held-out target with the central `level` interval of the
     predictions (parameter uncertainty and chance together)."""
@@ -447,7 +578,7 @@ def posterior_predictive(
         )
         for k, i in enumerate(picks.tolist())
     ]
-    return _check(spec, draws, workers, level)
+    return _check(spec, draws, evaluator, out, level, progress)
 
 
 def _compare(
@@ -478,25 +609,102 @@ def _compare(
 
 
 def holdout_check(
-    spec: CalibrationSpec, values: dict[str, Any], workers: int = 1, level: float = 0.9
-) -> pd.DataFrame:
+    spec: CalibrationSpec,
+    values: dict[str, Any],
+    evaluator: Evaluator,
+    out: Path,
+    level: float = 0.9,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the calibrated timeline on `holdout_seeds` seeds and compare each held-out (and
     fitted) target with the model's central interval at `level` across seeds."""
     draws = [(values, HOLDOUT_SEEDS + k) for k in range(spec.holdout_seeds)]
-    return _check(spec, draws, workers, level)
+    return _check(spec, draws, evaluator, out, level, progress)
+
+
+PATH_STEP_DAYS = 91  # the predicted path of start-up days: one point a quarter
+CHECKS = "checks"
+
+
+def path_days(spec: CalibrationSpec, chosen: Sequence[Target]) -> list[int]:
+    """The days of the predicted path: every quarter from day 0 to the last target."""
+    return list(range(0, max(t.day for t in chosen) + 1, PATH_STEP_DAYS))
+
+
+def _check_run(item: tuple) -> dict[str, Any]:
+    """One check run, as stored: its parameter values, seed and what the model measured."""
+    spec_preset, overrides, values, seed, days, window = item
+    found = simulate_targets(spec_preset, {**overrides, **values}, seed, days, window)
+    keep = tuple(MEASURES.values())
+    return {
+        "values": values,
+        "seed": seed,
+        "found": {str(d): {k: found[d][k] for k in keep} for d in sorted(found)},
+    }
 
 
 def _check(
-    spec: CalibrationSpec, draws: list[tuple[dict[str, Any], int]], workers: int, level: float
-) -> pd.DataFrame:
-    """Run the timeline once per (parameter values, seed) and compare every fitted and held-out
-    target with the central `level` interval of the runs."""
+    spec: CalibrationSpec,
+    draws: list[tuple[dict[str, Any], int]],
+    evaluator: Evaluator,
+    out: Path,
+    level: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the timeline once per (parameter values, seed); compare every fitted and held-out
+    target with the central `level` interval of the runs, and give each run's path of
+    start-up days. Each run is stored in `out/checks/` as it finishes, so a killed check
+    resumes without redoing it."""
     chosen = targets(spec, (*spec.fit, *spec.holdout))
-    days = [t.day for t in chosen]
-    jobs = [
-        (spec.preset, {**spec.overrides, **values}, [seed], days, spec.window_days)
-        for values, seed in draws
-    ]
-    with _pool(workers) as pool:
-        runs = [found[0] for found in pool.map(_trial, jobs)]
-    return _compare(spec, chosen, runs, level)
+    days = sorted({t.day for t in chosen} | set(path_days(spec, chosen)))
+    folder = out / CHECKS
+    folder.mkdir(parents=True, exist_ok=True)
+    runs: dict[int, dict[str, Any]] = {}
+    todo = []
+    for k, (values, seed) in enumerate(draws):
+        path = folder / f"run-{seed}.json"
+        stored = _stored_run(path)
+        plain = {n: _plain(v) for n, v in values.items()}
+        if stored is not None and stored["values"] == plain and stored["seed"] == seed:
+            runs[k] = stored
+        else:
+            todo.append((k, (spec.preset, spec.overrides, plain, seed, days, spec.window_days)))
+    if progress is not None:
+        progress(len(runs), len(draws))
+    for result in evaluator.map_unordered(_numbered_check, todo):
+        if isinstance(result, WorkerLost):
+            raise CalibrationError(f"a check run lost its worker process ({result.reason})")
+        k, run = result
+        write_json(folder / f"run-{run['seed']}.json", run)
+        runs[k] = run
+        if progress is not None:
+            progress(len(runs), len(draws))
+    ordered = [{int(d): v for d, v in runs[k]["found"].items()} for k in range(len(draws))]
+    path = pd.DataFrame(
+        [
+            {
+                "run": k,
+                "seed": runs[k]["seed"],
+                "day": d,
+                "date": spec.day_zero + dt.timedelta(days=d),
+                "start_business_days": run[d]["start_business_days"],
+            }
+            for k, run in enumerate(ordered)
+            for d in path_days(spec, chosen)
+        ]
+    )
+    return _compare(spec, chosen, ordered, level), path
+
+
+def _numbered_check(item: tuple[int, tuple]) -> tuple[int, dict[str, Any]]:
+    k, args = item
+    return k, _check_run(args)
+
+
+def _stored_run(path: Path) -> dict[str, Any] | None:
+    """A stored check run, or None when there is none or it cannot be read (then it is redone)."""
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) and {"values", "seed", "found"} <= set(run) else None

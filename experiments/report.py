@@ -31,7 +31,7 @@ DIFF_OUTCOMES = (
 CITY_OUTCOMES = ("competitiveness_index", "enterprises", "business_reputation", "residents")
 
 
-def _png(fig: plt.Figure) -> str:
+def figure_png(fig: plt.Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -62,7 +62,7 @@ def series_figure(series: pd.DataFrame, outcomes: list[str], city: str | None = 
         ax.set_title(f"{name} ({OUTCOME_BY_NAME[name].unit})", fontsize=10)
         ax.set_xlabel("day")
     axes[0].legend(fontsize=7, ncols=2)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def diff_figure(summary: pd.DataFrame, reference: str, outcomes: list[str]) -> str:
@@ -81,7 +81,7 @@ def diff_figure(summary: pd.DataFrame, reference: str, outcomes: list[str]) -> s
         ax.axvline(0, color="black", lw=0.8)
         ax.set_title(f"{name}: difference vs {reference} ({better} is better)", fontsize=9)
         ax.tick_params(labelsize=7)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def write_report(folder: str | Path, reference: str = "baseline", out: Path | None = None) -> Path:

@@ -47,6 +47,18 @@ class Ledger:
         """A tally summed over days [lo, hi)."""
         return float(self.tally[name][max(lo, 0) : hi].sum())
 
+    def db_days_begun(self, lo: int, hi: int) -> list[int]:
+        """Durations of the start-ups *begun* on days [lo, hi) and completed by now: the time a
+        firm starting then took, as Doing Business measures it (a firm starting on its date),
+        rather than the time of those completing then, which lags a reform by a start-up's length.
+        """
+        found = []
+        for done in range(max(lo, 0), self.capacity):
+            for d in self.db_days[done]:
+                if lo <= done - d + 1 < hi:  # a case's days count its first and last day
+                    found.append(d)
+        return found
+
 
 class Window:
     """Days [end - length + 1, end] of a ledger."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ from experiments.calibration import (
     targets,
     write_parameter_set,
 )
+from experiments.evaluators import SerialEvaluator
 from world.errors import ParameterError
 from world.parameters import Parameters
 
@@ -116,9 +118,9 @@ def test_the_loss_by_hand() -> None:
 def test_calibration_resumes_and_writes_a_parameter_set_presets_can_use(tmp_path) -> None:
     spec = load_spec(_spec(tmp_path))
     out = tmp_path / "out"
-    first = calibrate(spec, out, workers=1)
+    first = calibrate(spec, out, SerialEvaluator())
     assert len(first) == 2
-    more = calibrate(spec.model_copy(update={"trials": 3}), out, workers=1)
+    more = calibrate(spec.model_copy(update={"trials": 3}), out, SerialEvaluator())
     assert len(more) == 3  # two kept from the store, one new
     assert set(first["trial"]) < set(more["trial"])
     values = best_parameters(spec, more)
@@ -126,12 +128,16 @@ def test_calibration_resumes_and_writes_a_parameter_set_presets_can_use(tmp_path
     write_parameter_set(out / "calibrated.toml", spec, values, float(more["loss"].iloc[0]))
     text = (out / "calibrated.toml").read_text(encoding="utf-8")
     assert "[parameters]" in text and "doc_return_days" in text
-    # the table drops into a preset unchanged
+    # a preset loads the set by its file name (four significant figures are kept)
     preset = tmp_path / "calibrated_baseline.toml"
-    preset.write_text('description = "baseline, calibrated"\n' + text, encoding="utf-8")
+    preset.write_text(
+        'description = "baseline, calibrated"\nparameter_set = "out/calibrated.toml"\n',
+        encoding="utf-8",
+    )
     from scenarios import load_preset
 
-    assert load_preset(preset).parameters.doc_return_days == values["doc_return_days"]
+    loaded = load_preset(preset).parameters.doc_return_days
+    assert loaded == pytest.approx(values["doc_return_days"], rel=1e-3)
 
 
 @pytest.mark.slow
@@ -167,10 +173,147 @@ def test_abc_resumes_from_its_history_and_gives_a_weighted_posterior(tmp_path) -
     text = SPEC.replace("trials = 2", 'method = "abc"\npopulation = 5\ngenerations = 1')
     spec = load_spec(_spec(tmp_path, text))
     out = tmp_path / "abc"
-    first = abc_calibrate(spec, out, workers=1)
+    first = abc_calibrate(spec, out, SerialEvaluator())
     assert len(first) == 5 and set(first["generation"]) == {0}
     assert first["weight"].sum() == pytest.approx(1.0)
-    again = abc_calibrate(spec.model_copy(update={"generations": 2}), out, workers=1)
+    again = abc_calibrate(spec.model_copy(update={"generations": 2}), out, SerialEvaluator())
     assert set(again["generation"]) == {1}  # generation 0 kept, one more run
     values = posterior_values(spec, again)
     assert 1.0 <= values["doc_return_days"] <= 5.0
+
+
+# --- the folder's guarantees, the stored check runs and the report ----------------------------
+def test_a_calibration_folder_resumes_only_what_the_same_spec_made(tmp_path) -> None:
+    from experiments.calibration import calibration_folder
+    from experiments.result_folder import FolderError
+
+    spec = load_spec(_spec(tmp_path))
+    out = tmp_path / "out"
+    with calibration_folder(spec, out):
+        (out / "trials.sqlite").write_text("stored", encoding="utf-8")
+    with calibration_folder(spec.model_copy(update={"trials": 9}), out):  # a bigger budget: fine
+        pass
+    changed = spec.model_copy(update={"parameters": {"doc_return_days": [1.0, 4.0]}})
+    refused = pytest.raises(FolderError, match=r"cannot resume.*parameters.*--fresh")
+    with refused, calibration_folder(changed, out):
+        pass
+    with calibration_folder(changed, out, fresh=True):
+        assert not (out / "trials.sqlite").exists()
+    # files nobody can vouch for (no record of what made them) are not resumed either
+    (out / "calibration.json").unlink()
+    (out / "abc.db").write_text("stray", encoding="utf-8")
+    with (
+        pytest.raises(FolderError, match="do not say what made them"),
+        calibration_folder(spec, out),
+    ):
+        pass
+
+
+def test_a_second_calibration_on_the_same_folder_is_refused(tmp_path) -> None:
+    from experiments.calibration import calibration_folder
+    from experiments.result_folder import FolderBusyError
+
+    spec = load_spec(_spec(tmp_path))
+    out = tmp_path / "out"
+    busy = pytest.raises(FolderBusyError, match="another govsim")
+    with calibration_folder(spec, out), busy, calibration_folder(spec, out):
+        pass
+
+
+def test_check_runs_are_stored_as_they_finish_and_not_redone(tmp_path, monkeypatch) -> None:
+    import experiments.calibration as cal
+
+    spec = load_spec(_spec(tmp_path))
+    calls = []
+
+    def fake(preset, overrides, seed, days, window):
+        calls.append(seed)
+        return {
+            d: {"start_business_days": 40.0 + seed % 10, "start_business_procedures": 9.0}
+            for d in days
+        }
+
+    monkeypatch.setattr(cal, "simulate_targets", fake)
+    values = {"doc_return_days": 2.0, "bounce_prob": 0.1}
+    check, path = cal.holdout_check(spec, values, SerialEvaluator(), tmp_path)
+    assert sorted(calls) == [1000, 1001]  # holdout_seeds = 2
+    # seeds give 40 and 41 days: DB2006 (48) is outside the 5-95 % interval, DB2007 (35) too
+    assert check["model"].tolist() == [40.5, 40.5] and not check["covered"].any()
+    assert set(path["seed"]) == {1000, 1001} and (path["start_business_days"] >= 40).all()
+    calls.clear()
+    again, _ = cal.holdout_check(spec, values, SerialEvaluator(), tmp_path)
+    assert calls == [] and again.equals(check)  # both runs read back from checks/
+    # other parameter values are other runs: not read back
+    cal.holdout_check(spec, {**values, "bounce_prob": 0.2}, SerialEvaluator(), tmp_path)
+    assert sorted(calls) == [1000, 1001]
+
+
+def test_the_report_says_which_parameters_the_data_pin_down(tmp_path) -> None:
+    from experiments.calibration_report import parameter_table, write_report
+
+    spec = load_spec(_spec(tmp_path))
+    # doc_return_days in [1, 5]: all weight near 3 (pinned); bounce_prob spread over its range
+    lo, hi = bounds(spec)["bounce_prob"]
+    posterior = pd.DataFrame(
+        {
+            "doc_return_days": [2.9, 3.0, 3.1, 3.0],
+            "bounce_prob": [lo, lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3, hi],
+            "weight": [0.25] * 4,
+        }
+    )
+    table = parameter_table(spec, posterior).set_index("parameter")
+    assert table.loc["doc_return_days", "the data"] == "pinned"
+    assert table.loc["bounce_prob", "the data"] == "not pinned"
+    assert table.loc["doc_return_days", "mean"] == pytest.approx(3.0)
+    check = pd.DataFrame(
+        [
+            ("DB2006", "start_business_days", "fit", 48.0, 45.0, 40.0, 50.0, True),
+            ("DB2007", "start_business_days", "held out", 35.0, 45.0, 40.0, 50.0, False),
+        ],
+        columns=["edition", "outcome", "set", "observed", "model", "low", "high", "covered"],
+    )
+    path = pd.DataFrame(
+        [
+            {"run": r, "seed": r, "day": d, "start_business_days": 40.0 + r}
+            for r in range(3)
+            for d in (0, 91, 182)
+        ]
+    )
+    write_report(tmp_path / "report.html", spec, check, path, posterior=posterior)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Held-out coverage: 0 of 1" in page
+    assert "Pinned down" in page and "doc_return_days" in page
+    assert page.count("data:image/png;base64,") == 2  # the path, the marginals and pairs
+
+
+@pytest.mark.slow
+def test_a_killed_calibration_resumes_with_nothing_lost(tmp_path) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    spec = _spec(tmp_path, SPEC.replace("trials = 2", "trials = 4"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cli", "calibrate", str(spec), "--out", str(out)]
+
+    def finished() -> list[int]:
+        try:
+            with sqlite3.connect(out / "trials.sqlite") as db:
+                rows = db.execute("select number from trials where state = 'COMPLETE'")
+                return sorted(n for (n,) in rows)
+        except sqlite3.Error:
+            return []
+
+    runner = subprocess.Popen([*command, "--workers", "1"], start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not finished() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    os.killpg(runner.pid, signal.SIGKILL)
+    runner.wait()
+    before = finished()
+    assert 1 <= len(before) < 4, "the kill should land mid-calibration"
+    r = subprocess.run([*command, "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    after = pd.read_parquet(out / "trials.parquet")
+    assert len(after) == 4 and set(before) <= set(after["trial"])  # kept, and completed
+    assert (out / "report.html").exists()

@@ -137,6 +137,19 @@ def test_window_median_of_start_up_durations(ledger) -> None:
     assert math.isnan(Window(ledger, 9, 3).median_db_days())
 
 
+def test_start_ups_by_the_day_they_began() -> None:
+    led = Ledger(capacity=10)
+    for day, durations in ((4, [3, 5]), (6, [1, 6]), (9, [2])):
+        record = DayRecord()
+        record.db_days = durations
+        led.add_day(day, record, {})
+    # a case's days count its first and last day: finished on 4 after 3 days, it began on 2;
+    # the others began on 0 (4, 5 days), 6 (6, 1 day), 1 (6, 6 days) and 8 (9, 2 days)
+    assert sorted(led.db_days_begun(0, 3)) == [3, 5, 6]
+    assert sorted(led.db_days_begun(6, 9)) == [1, 2]
+    assert led.db_days_begun(3, 6) == []
+
+
 def test_an_empty_window_is_nan_not_an_error() -> None:
     w = Window(Ledger(), end_day=0, length=90)
     assert w.days == 1 and w.sum("completed") == 0.0
