@@ -40,6 +40,7 @@ TALLIES: tuple[Recorded, ...] = (
     Recorded("days_citizens", "days", "Calendar days of citizens' completed cases"),
     Recorded("days_enterprises", "days", "Calendar days of enterprises' completed cases"),
     Recorded("trips", "trips", "Trips to offices of the completed cases"),
+    Recorded("one_trip", "cases", "Completed cases that took at most one trip (最多跑一次)"),
     Recorded("procedures", "procedures", "Approvals decided in the completed cases"),
     Recorded("hours", "hours", "Hours queued at counters in the completed cases"),
     Recorded("hours_citizens", "hours", "Hours queued in citizens' completed cases"),

@@ -161,6 +161,14 @@ OUTCOMES: tuple[Outcome, ...] = (
         _r("trips", "completed"),
     ),
     Outcome(
+        "one_trip_share",
+        "share",
+        "higher",
+        "window",
+        "Share of completed cases that took at most one trip to an office (最多跑一次)",
+        _r("one_trip", "completed"),
+    ),
+    Outcome(
         "procedures_per_case",
         "procedures",
         "lower",

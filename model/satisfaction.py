@@ -196,6 +196,7 @@ class CaseJudge:
         today.days_citizens += float(days[d & cit].sum())
         today.days_enterprises += float(days[d & ent].sum())
         today.trips += float(trips[d].sum())
+        today.one_trip += int((d & (trips <= 1)).sum())
         today.hours += float(hours[d].sum())
         today.hours_citizens += float(hours[d & cit].sum())
         today.hours_enterprises += float(hours[d & ent].sum())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from scenarios.paths import DEFAULT_CATALOGUE, preset_names, preset_path
+from scenarios.paths import DEFAULT_CATALOGUE, parameter_set_path, preset_names, preset_path
 from scenarios.toml_files import dotted, line_of, read_toml
 from world.calendar import MAX_DAYS
 from world.catalogue import Catalogue
@@ -28,6 +28,7 @@ PRESET_KEYS = (
     "description_zh",
     "days",
     "catalogue",
+    "parameter_set",
     "parameters",
     "policy",
     "region",
@@ -144,7 +145,11 @@ def load_preset(name_or_file: str | Path) -> Preset:
         (path.parent / catalogue_file) if catalogue_file else DEFAULT_CATALOGUE
     )
 
-    parameters = _parameters(path, text, data.get("parameters", {}), ("parameters",), Parameters)
+    own = data.get("parameters", {})
+    parameters = _parameters(path, text, own, ("parameters",), Parameters)
+    if "parameter_set" in data:
+        base = _parameter_set(path, text, data["parameter_set"])
+        parameters = Parameters.build({**base, **own})
 
     policy = _policy(path, text, data.get("policy", []), ("policy",))
     region = _parameters(path, text, data.get("region", {}), ("region",), RegionParameters)
@@ -192,6 +197,29 @@ def _parameters(path: Path, text: str, raw: Any, where: tuple, cls: type) -> Any
         except ParameterError as exc:
             raise ScenarioError(f"{_where(path, text, (*where, name))}: {exc}") from None
     return cls.build(raw)
+
+
+def _parameter_set(path: Path, text: str, name: Any) -> dict[str, Any]:
+    """The `[parameters]` table of the parameter set a preset names (the preset's own
+    parameters override it); a problem in the set's file is reported at its own line."""
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(
+            f"{_where(path, text, ('parameter_set',))}: name a parameter set (scenarios/"
+            "parameter_sets) or a .toml file"
+        )
+    try:
+        set_path = parameter_set_path(name.strip(), path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{_where(path, text, ('parameter_set',))}: {exc}") from None
+    if not set_path.is_file():
+        raise ScenarioError(f"{_where(path, text, ('parameter_set',))}: no such file {set_path}")
+    set_text, data = read_toml(set_path)
+    _known_keys(set_path, set_text, data, ("parameters",), "parameter set key", ())
+    raw = data.get("parameters")
+    if raw is None:
+        raise ScenarioError(f"{set_path}: a parameter set needs a [parameters] table")
+    _parameters(set_path, set_text, raw, ("parameters",), Parameters)
+    return dict(raw)
 
 
 def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[Intervention, ...]:

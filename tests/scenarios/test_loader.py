@@ -230,3 +230,45 @@ def test_the_same_policy_cannot_overlap_itself(tmp_path: Path) -> None:
     ok = body.replace("start = 50", "start = 100")
     first, second = load_preset(_write(tmp_path, ok, "ok.toml")).policy
     assert (first.start, first.end, second.start, second.end) == (0, 100, 100, None)
+
+
+# --- parameter sets: a calibration's parameters, loaded by name or file ---------------------
+def test_a_preset_loads_a_parameter_set_and_its_own_parameters_win(tmp_path: Path) -> None:
+    (tmp_path / "fitted.toml").write_text(
+        "# written by govsim calibrate\n[parameters]\ndoc_return_days = 7.5\nbounce_prob = 0.2\n",
+        encoding="utf-8",
+    )
+    path = _write(
+        tmp_path,
+        'description = "d"\nparameter_set = "fitted.toml"\n[parameters]\nbounce_prob = 0.05\n',
+    )
+    preset = load_preset(path)
+    assert preset.parameters.doc_return_days == 7.5  # from the set
+    assert preset.parameters.bounce_prob == 0.05  # the preset's own value wins
+
+
+@pytest.mark.parametrize(
+    ("set_text", "preset_line", "pattern"),
+    [
+        (None, 'parameter_set = "shanghia"', r"p\.toml:2: parameter_set: unknown parameter set"),
+        (None, 'parameter_set = "gone.toml"', r"p\.toml:2: parameter_set: no such file"),
+        (None, "parameter_set = 3", r"p\.toml:2: parameter_set: name a parameter set"),
+        (
+            "[parameters]\nbounce_prob = 2.0\n",
+            'parameter_set = "s.toml"',
+            r"s\.toml:2: parameters\.bounce_prob: bounce_prob=2\.0",
+        ),
+        ("[parameterz]\n", 'parameter_set = "s.toml"', r"s\.toml:1: parameterz: unknown"),
+        ("x = 1\n", 'parameter_set = "s.toml"', r"s\.toml:1: x: unknown parameter set key"),
+    ],
+)
+def test_a_bad_parameter_set_is_one_line_at_its_place(
+    tmp_path: Path, set_text: str | None, preset_line: str, pattern: str
+) -> None:
+    if set_text is not None:
+        (tmp_path / "s.toml").write_text(set_text, encoding="utf-8")
+    path = _write(tmp_path, f'description = "d"\n{preset_line}\n')
+    with pytest.raises(ScenarioError) as info:
+        load_preset(path)
+    assert "\n" not in str(info.value)
+    assert re.search(pattern, str(info.value)), str(info.value)
