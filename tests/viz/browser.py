@@ -157,3 +157,47 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".v-menu__content.menuable__content__active").get_by_text(
         option, exact=True
     ).click()
+
+
+def open_dashboard(page, server) -> None:
+    """Load the dashboard and wait until every chart is drawn (how long it takes: the benchmark)."""
+    page.goto(server.url + "/")
+    wait_day(page, 0, timeout=60)  # generous: a loaded machine is slow, not broken
+
+
+SPIN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+
+
+class CpuLoad:
+    """`n` processes spinning at full speed (a busy machine), for at most `seconds`; a context
+    manager that ends them on exit (and they end by themselves if the test process dies)."""
+
+    def __init__(self, n: int = 2, seconds: float = 300.0) -> None:
+        self.n, self.seconds = n, seconds
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> CpuLoad:
+        code = SPIN.format(seconds=self.seconds)
+        self.procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(self.n)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for proc in self.procs:
+            proc.kill()
+        for proc in self.procs:
+            proc.wait(10)
+
+
+def page_text(page) -> str:
+    return page.locator("body").inner_text()
+
+
+# What a page shows when its session broke: a traceback from the server, or solara's notice.
+BROKEN_SESSION = ("Traceback", "Too many renders", "disconnected", "Could not restore")
+
+
+def assert_session_alive(page, shot: Path | None = None) -> None:
+    text = page_text(page)
+    broken = [b for b in BROKEN_SESSION if b in text]
+    where = f" (screenshot: {shot})" if shot else ""
+    assert not broken, f"the page shows {broken}{where}:\n{text[:2000]}"
