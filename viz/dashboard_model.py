@@ -180,6 +180,11 @@ class DashboardModel(mesa.Model):
                 self.errors.append(str(exc))
         return tuple(out)
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the model steps; views hold it while they read the model."""
+        return self._lock
+
     # --- running --------------------------------------------------------------------------------
     @property
     def day(self) -> int:
