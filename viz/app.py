@@ -10,7 +10,6 @@ A preset, a lesson or a Reset builds its city in the background behind a progres
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import solara
 from mesa.visualization.solara_viz import ComponentsView
@@ -19,6 +18,7 @@ from viz import state
 from viz.controls import model_params
 from viz.dashboard_model import DashboardModel, session_preset
 from viz.i18n import t
+from viz.memory import on_session_start
 from viz.panels import (
     AppBarLinks,
     LessonPanel,
@@ -32,6 +32,10 @@ from viz.results import ResultsPage
 from viz.views import components_for, guarded
 
 logger = logging.getLogger("govsim.dashboard")
+# When a session closes (its tab closed, or its page gone for the disconnected timeout), solara
+# tears down its render tree, which stops its play loop (the cleanup below); then its memory goes
+# back to the machine (`viz.memory`).
+solara.lab.on_kernel_start(on_session_start)
 
 
 @solara.component
@@ -41,32 +45,44 @@ def Dashboard():
     preset, lesson, generation = state.preset.value, state.lesson.value, state.generation.value
     player = solara.use_memo(Player, [])
     current = solara.use_memo(CurrentModel, [])
-    # The tab closed (solara closes the session's render tree) or the page was left: stop playing.
-    solara.use_effect(lambda: player.stop, [])
+
+    def closed() -> None:  # the tab closed (solara tears the session down) or the page was left
+        player.stop()
+        current.close()
+
+    solara.use_effect(lambda: closed, [])
     controls = solara.use_reactive({})  # what the parameter card says, given to Reset
     reset = solara.use_reactive((generation, 0, None))  # (generation, count, controls)
-
-    def build() -> tuple[int, DashboardModel]:
-        gen, _, kwargs = reset.value
-        if kwargs is not None and gen == generation:
-            model = DashboardModel(**kwargs)
-        else:
-            model = DashboardModel(preset=preset, lesson=lesson)
-        current.built(token, model)
-        return generation, model
+    built = solara.use_reactive(None)  # (token, generation, model) of the last finished build
+    failed = solara.use_reactive(None)  # (token, exception) of a build that failed
 
     scenario = [preset, lesson, generation, reset.value]
     token = solara.use_memo(current.building, scenario)  # in this render, before a later click
-    task = solara.lab.use_task(build, dependencies=scenario, raise_error=False)
+
+    def build() -> None:
+        gen, _, kwargs = reset.value
+        if kwargs is not None and gen == generation:
+            args = dict(kwargs)
+        else:
+            args = {"preset": preset, "lesson": lesson}
+        current.build(
+            token,
+            lambda: DashboardModel(**args),
+            on_built=lambda model: built.set((token, generation, model)),
+            on_error=lambda exc: failed.set((token, exc)),
+        )
+
+    solara.use_effect(build, scenario)
     solara.use_effect(player.stop, scenario)
     base = solara.use_memo(lambda: session_preset(preset, lesson), [preset, lesson])
     params = model_params(
         base, lang, preset_name=preset, lesson=lesson, show_all=state.show_all.value
     )
-    built = task.value if task.finished else task.latest
+    last = built.value
     # a Reset keeps the last city on screen (faded) while it builds; a new preset or lesson does not
-    model = built[1] if built is not None and built[0] == generation else None
-    building = task.pending
+    model = last[2] if last is not None and last[1] == generation else None
+    error = failed.value[1] if failed.value is not None and failed.value[0] == token else None
+    building = error is None and (last is None or last[0] != token)
 
     def on_reset() -> None:
         player.stop()
@@ -83,8 +99,8 @@ def Dashboard():
         with solara.Card(t("parameters", lang)):
             ParameterCard(params, controls).key(f"parameters-{generation}")
     with solara.Column(style={"width": "100%"}):
-        if building or task.error or model is None:
-            Building(task)
+        if building or error is not None or model is None:
+            Building(error)
         if model is None:
             return
         faded = {"opacity": "0.4", "pointer-events": "none"} if building else {}
@@ -103,17 +119,12 @@ def Dashboard():
 
 
 @solara.component
-def Building(task: Any):
-    """While a preset, lesson or Reset builds its city: a progress bar, not stale charts."""
+def Building(error: BaseException | None):
+    """While a preset, lesson or Reset builds its city: a progress bar, not stale charts; or why
+    it could not be built (logged by `CurrentModel.build`)."""
     lang = state.language.value
-
-    def log_error() -> None:
-        if task.error:
-            logger.error("could not build the dashboard's city", exc_info=task.exception)
-
-    solara.use_effect(log_error, [task.exception])
-    if task.error:
-        solara.Error(f"{t('build_error', lang)}: {task.exception}")
+    if error is not None:
+        solara.Error(f"{t('build_error', lang)}: {type(error).__name__}: {error}")
         return
     with solara.Column(classes=["govsim-building"], style={"padding": "24px"}):
         solara.Text(t("building", lang), style={"font-size": "16px"})

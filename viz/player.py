@@ -206,9 +206,9 @@ def _redraw() -> int:
 
 
 class CurrentModel:
-    """The session's model as the buttons see it: while a preset, lesson or Reset builds a new
-    one (in the background), a click on Step or play waits for it rather than act on the old one
-    (the page may not yet show the buttons disabled when the click is sent)."""
+    """The session's model as the buttons see it, and its building in the background. While a
+    preset, lesson or Reset builds a new one, a click on Step or play waits for it rather than
+    act on the old one (the page may not yet show the buttons disabled when the click is sent)."""
 
     BUILD_WAIT_S = 120.0  # the largest preset builds in well under this on a busy 2-core machine
 
@@ -217,6 +217,7 @@ class CurrentModel:
         self._model: Any = None
         self._ready = threading.Event()
         self._latest = 0
+        self._closed = False
 
     def building(self) -> int:
         """A new model is on its way: the token its `built` call must bring."""
@@ -225,12 +226,50 @@ class CurrentModel:
             self._ready.clear()
             return self._latest
 
-    def built(self, token: int, model: Any) -> None:
-        """The model asked for with `token` is ready (an older build, overtaken, is dropped)."""
+    def built(self, token: int, model: Any) -> bool:
+        """The model asked for with `token` is ready; False when an older build was overtaken
+        (or the session closed): it is dropped."""
         with self._lock:
-            if token == self._latest:
-                self._model = model
-                self._ready.set()
+            if token != self._latest or self._closed:
+                return False
+            self._model = model
+            self._ready.set()
+            return True
+
+    def build(
+        self,
+        token: int,
+        make: Callable[[], Any],
+        on_built: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Build a model with `make` in a thread of its own (in the session), then hand it to
+        `on_built` unless overtaken; an error is logged and handed to `on_error`.
+
+        A thread, not `solara.lab.use_task`: a task keeps its last result in the session's
+        store, which outlived the closed session and kept every session's city in memory."""
+        context = _session_context()
+
+        def run() -> None:
+            with context if context is not None else _NoContext():
+                try:
+                    model = make()
+                except Exception as exc:  # logged and shown; the session stays
+                    logger.exception("could not build the dashboard's city")
+                    if token == self._latest and not self._closed:
+                        on_error(exc)
+                    return
+                if self.built(token, model):
+                    on_built(model)
+
+        threading.Thread(target=run, name="govsim-build", daemon=True).start()
+
+    def close(self) -> None:
+        """The session closed: forget the model, drop builds still running."""
+        with self._lock:
+            self._closed = True
+            self._model = None
+            self._ready.set()
 
     def get(self, timeout: float | None = None) -> Any:
         """The model, once built (None if it is not built within `timeout`)."""
