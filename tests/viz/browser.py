@@ -50,7 +50,9 @@ def free_port() -> int:
 class Server:
     """`python -m viz.server` on a free loopback port, in its own process group."""
 
-    def __init__(self, log_path: Path, results_root: Path | None = None) -> None:
+    def __init__(
+        self, log_path: Path, results_root: Path | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -68,6 +70,7 @@ class Server:
                 str(self.port),
                 "--results-root",
                 str(self.results_root),
+                *args,
             ],
             cwd=REPO,
             stdout=self._log,
@@ -96,6 +99,25 @@ class Server:
     def log(self) -> str:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now (MB), from /proc."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS in /proc status")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def kernels(self) -> dict:
+        """solara's count of live sessions ('total', 'has_connected', ...), from /resourcez."""
+        import json
+
+        with urllib.request.urlopen(self.url + "/resourcez", timeout=10) as r:
+            return json.load(r)["kernels"]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
