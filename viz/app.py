@@ -1,58 +1,134 @@
 """The govsim dashboard (run with `govsim dashboard`, `make dashboard`, or `solara run viz/app.py`).
 
-Composition only: Mesa's SolaraViz with controls generated from the declarations
-(`viz.controls`), the live views (`viz.views`), the dashboard's own panels (`viz.panels`) and the
-experiment results page (`viz.results`).
+Composition only: the scenario card, govsim's own Step / Play / Pause / Reset (`viz.player`,
+`viz.panels.PlayControls`: a play loop that waits for each redraw and stops with its tab), the
+parameter card with controls generated from the declarations (`viz.controls`), the live views
+(`viz.views`) in Mesa's grid, the lesson panel, and the experiment results page (`viz.results`).
+A preset, a lesson or a Reset builds its city in the background behind a progress bar.
 """
 
 from __future__ import annotations
 
+import logging
+
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ComponentsView
 
 from viz import state
 from viz.controls import model_params
 from viz.dashboard_model import DashboardModel, session_preset
 from viz.i18n import t
-from viz.panels import AppBarLinks, LessonPanel, ScenarioCard, StatusLine
+from viz.memory import on_session_start
+from viz.panels import (
+    AppBarLinks,
+    LessonPanel,
+    ParameterCard,
+    PlayControls,
+    ScenarioCard,
+    StatusLine,
+)
+from viz.player import CurrentModel, Player
 from viz.results import ResultsPage
-from viz.views import components_for
+from viz.views import components_for, guarded
 
-PLAY_INTERVAL_MS = 150  # above the charts' 100 ms redraw debounce, so they update while playing
+logger = logging.getLogger("govsim.dashboard")
+# When a session closes (its tab closed, or its page gone for the disconnected timeout), solara
+# tears down its render tree, which stops its play loop (the cleanup below); then its memory goes
+# back to the machine (`viz.memory`).
+solara.lab.on_kernel_start(on_session_start)
 
 
 @solara.component
 def Dashboard():
-    """The live dashboard: scenario card, SolaraViz (controls and charts), lesson panel."""
+    """The live dashboard: scenario card, controls and parameters, charts, lesson panel."""
     lang = state.language.value
     preset, lesson, generation = state.preset.value, state.lesson.value, state.generation.value
-    initial = solara.use_memo(
-        lambda: DashboardModel(preset=preset, lesson=lesson), [preset, lesson, generation]
-    )
-    model = solara.use_reactive(initial)  # Mesa's Reset puts its rebuilt model here
+    player = solara.use_memo(Player, [])
+    current = solara.use_memo(CurrentModel, [])
+
+    def closed() -> None:  # the tab closed (solara tears the session down) or the page was left
+        player.stop()
+        current.close()
+
+    solara.use_effect(lambda: closed, [])
+    controls = solara.use_reactive({})  # what the parameter card says, given to Reset
+    reset = solara.use_reactive((generation, 0, None))  # (generation, count, controls)
+    built = solara.use_reactive(None)  # (token, generation, model) of the last finished build
+    failed = solara.use_reactive(None)  # (token, exception) of a build that failed
+
+    scenario = [preset, lesson, generation, reset.value]
+    token = solara.use_memo(current.building, scenario)  # in this render, before a later click
+
+    def build() -> None:
+        gen, _, kwargs = reset.value
+        if kwargs is not None and gen == generation:
+            args = dict(kwargs)
+        else:
+            args = {"preset": preset, "lesson": lesson}
+        current.build(
+            token,
+            lambda: DashboardModel(**args),
+            on_built=lambda model: built.set((token, generation, model)),
+            on_error=lambda exc: failed.set((token, exc)),
+        )
+
+    solara.use_effect(build, scenario)
+    solara.use_effect(player.stop, scenario)
     base = solara.use_memo(lambda: session_preset(preset, lesson), [preset, lesson])
     params = model_params(
         base, lang, preset_name=preset, lesson=lesson, show_all=state.show_all.value
     )
+    last = built.value
+    # a Reset keeps the last city on screen (faded) while it builds; a new preset or lesson does not
+    model = last[2] if last is not None and last[1] == generation else None
+    error = failed.value[1] if failed.value is not None and failed.value[0] == token else None
+    building = error is None and (last is None or last[0] != token)
+
+    def on_reset() -> None:
+        player.stop()
+        _, count, _ = reset.value
+        reset.set((state.generation.value, count + 1, dict(controls.value)))
+
     AppBarLinks()
+    with solara.AppBar():
+        solara.AppBarTitle(t("title", lang))
     with solara.Sidebar():
         ScenarioCard()
-    viz = SolaraViz(
-        model,
-        components=components_for(initial),
-        model_params=params,
-        name=t("title", lang),
-        play_interval=PLAY_INTERVAL_MS,
-    ).key(f"viz-{generation}")
+        with solara.Card(t("controls", lang), classes=["govsim-controls"]):
+            PlayControls(None if building else model, current, player, on_reset=on_reset)
+        with solara.Card(t("parameters", lang)):
+            ParameterCard(params, controls).key(f"parameters-{generation}")
     with solara.Column(style={"width": "100%"}):
-        StatusLine(model)
-        if lesson:  # the lesson beside the charts, at a width its text can be read in
-            with solara.Row(style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
-                solara.Column(children=[viz], style={"flex": "1 1 auto", "min-width": "0"})
-                with solara.Column(style={"flex": "0 0 300px", "width": "300px"}):
-                    LessonPanel(model)
-        else:
-            solara.Column(children=[viz])
+        if building or error is not None or model is None:
+            Building(error)
+        if model is None:
+            return
+        faded = {"opacity": "0.4", "pointer-events": "none"} if building else {}
+        with solara.Column(style={"width": "100%", **faded}):
+            StatusLine(model)
+            views = ComponentsView([guarded(v) for v in components_for(model)], model).key(
+                f"views-{generation}"
+            )
+            if lesson:  # the lesson beside the charts, at a width its text can be read in
+                with solara.Row(style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+                    solara.Column(children=[views], style={"flex": "1 1 auto", "min-width": "0"})
+                    with solara.Column(style={"flex": "0 0 300px", "width": "300px"}):
+                        LessonPanel(model, player)
+            else:
+                solara.Column(children=[views])
+
+
+@solara.component
+def Building(error: BaseException | None):
+    """While a preset, lesson or Reset builds its city: a progress bar, not stale charts; or why
+    it could not be built (logged by `CurrentModel.build`)."""
+    lang = state.language.value
+    if error is not None:
+        solara.Error(f"{t('build_error', lang)}: {type(error).__name__}: {error}")
+        return
+    with solara.Column(classes=["govsim-building"], style={"padding": "24px"}):
+        solara.Text(t("building", lang), style={"font-size": "16px"})
+        solara.ProgressLinear(True)
 
 
 @solara.component

@@ -1,6 +1,6 @@
 """The model the dashboard drives: a preset's city (or cities) built from what the controls say.
 
-Mesa's SolaraViz rebuilds the model on Reset as `DashboardModel(**controls)`, with one keyword per
+Reset rebuilds the model as `DashboardModel(**controls)` (`viz.app`), with one keyword per
 control (the seed as typed, one per parameter, three per reform). A value that cannot be used is
 reported in `errors` and replaced by the preset's own, so a typo never blanks the page. The
 "baseline" is the same preset, parameters and seed with no reforms, stepped on demand beside it.
@@ -179,6 +179,11 @@ class DashboardModel(mesa.Model):
             except ParameterError as exc:
                 self.errors.append(str(exc))
         return tuple(out)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the model steps; views hold it while they read the model."""
+        return self._lock
 
     # --- running --------------------------------------------------------------------------------
     @property

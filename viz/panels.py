@@ -4,8 +4,12 @@ the lesson panel of teaching mode."""
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Callable
+from typing import Any
 
 import solara
+from mesa.visualization.solara_viz import UserInputs, split_model_params
 from mesa.visualization.utils import force_update, update_counter
 
 from scenarios import preset_names
@@ -14,6 +18,9 @@ from viz.controls import policy_city
 from viz.dashboard_model import DashboardModel
 from viz.i18n import LANGUAGE_NAMES, LANGUAGES, preset_description, t
 from viz.lessons import LESSONS
+from viz.player import CurrentModel, Player
+
+logger = logging.getLogger("govsim.dashboard")
 
 
 @solara.component
@@ -86,11 +93,11 @@ def ScenarioCard():
 
 
 @solara.component
-def StatusLine(model: solara.Reactive[DashboardModel]):
+def StatusLine(model: DashboardModel):
     """What is running: the preset's description, the day, and any input that was not used."""
     update_counter.get()
     lang = state.language.value
-    m = model.value
+    m = model
     city = policy_city(m.config)
     with solara.Column(gap="2px", classes=["govsim-status"], style={"padding": "0 12px"}):
         if m.lesson:  # the lesson changes its preset: name the lesson, not the preset's text
@@ -111,17 +118,19 @@ def StatusLine(model: solara.Reactive[DashboardModel]):
 
 
 @solara.component
-def LessonPanel(model: solara.Reactive[DashboardModel]):
+def LessonPanel(model: DashboardModel, player: Player):
     """Teaching mode: the lesson's steps beside the charts, then its question to discuss."""
     update_counter.get()
     lang = state.language.value
     lesson = LESSONS[state.lesson.value]
     i = state.lesson_step.value
     n = len(lesson.steps)
-    m = model.value
+    m = model
 
     def run_to(day: int) -> None:
-        model.value.run_to(day)
+        player.stop()
+        player.join(5.0)  # the play loop's last day first: one thread steps the model at a time
+        model.run_to(day)
         force_update()
 
     with solara.Card(lesson.title(lang), classes=["govsim-lesson"]):
@@ -178,3 +187,88 @@ def LessonPanel(model: solara.Reactive[DashboardModel]):
                     on_click=lambda: state.lesson_done.set(True),
                     color="primary",
                 )
+
+
+@solara.component
+def PlayControls(
+    model: DashboardModel | None,
+    current: CurrentModel,
+    player: Player,
+    on_reset: Callable[[], None],
+) -> None:
+    """Reset, play / pause and Step, translated; play runs `player`'s loop (`viz.player`), which
+    waits for each redraw, so a click on pause is served within a frame even on a busy machine.
+    An error while playing is logged by the player and shown here; the session stays.
+    `model` is the one on screen (None while a new one builds); the buttons act on `current`."""
+    lang = state.language.value
+    frame = update_counter.get()
+    playing = solara.use_reactive(False)
+    error = solara.use_reactive(None)
+    # every render pass that reaches here has drawn the frame the play loop waits for
+    solara.use_effect(lambda: player.drawn(frame), [frame])
+    running = model is not None and bool(model.running)
+
+    def ended() -> None:
+        playing.set(False)
+        force_update()  # the last day played is drawn, whenever pause came
+
+    def failed(exc: BaseException) -> None:
+        error.set(f"{t('play_error', lang)}: {type(exc).__name__}: {exc}")
+
+    def play_pause() -> None:
+        if playing.value or player.playing:
+            player.stop()
+            playing.set(False)
+            return
+        now = current.get()
+        if now is not None and now.running:
+            error.set(None)
+            playing.set(True)
+            player.play(now, on_end=ended, on_error=failed)
+
+    def step() -> None:
+        now = current.get()
+        if now is None or player.playing or not now.running:
+            return
+        try:
+            now.step()
+        except Exception as exc:  # logged and shown; the session stays
+            logger.exception("a step from the dashboard failed")
+            failed(exc)
+        force_update()
+
+    def reset() -> None:
+        player.stop()
+        playing.set(False)
+        error.set(None)
+        on_reset()
+
+    with solara.Row(justify="space-between", classes=["govsim-play"]):
+        solara.Button(label=t("reset", lang), color="primary", on_click=reset)
+        solara.Button(
+            label="❚❚" if playing.value else "▶",
+            color="primary",
+            on_click=play_pause,
+            disabled=not running and not playing.value,
+            attributes={"title": t("pause_tip" if playing.value else "play_tip", lang)},
+        )
+        solara.Button(
+            label=t("step", lang),
+            color="primary",
+            on_click=step,
+            disabled=playing.value or not running,
+        )
+    if error.value:
+        solara.Error(error.value, classes=["govsim-play-error"])
+
+
+@solara.component
+def ParameterCard(params: dict[str, Any], controls: solara.Reactive[dict[str, Any]]) -> None:
+    """The parameter controls (Mesa's inputs); what they say is kept in `controls` for Reset."""
+    user, fixed = split_model_params(params)
+
+    def initial() -> None:
+        controls.set({**fixed, **{k: v.get("value") for k, v in user.items()}})
+
+    solara.use_effect(initial, [])
+    UserInputs(user, on_change=lambda name, value: controls.set({**controls.value, name: value}))

@@ -13,4 +13,4 @@ preset = solara.reactive(DEFAULT_PRESET)
 lesson = solara.reactive("")  # a key of viz.lessons.LESSONS, or "" outside teaching mode
 lesson_step = solara.reactive(0)  # index into the lesson's steps; len(steps) = the question
 lesson_done = solara.reactive(False)
-generation = solara.reactive(0)  # bumped whenever a new scenario is loaded (remounts SolaraViz)
+generation = solara.reactive(0)  # bumped whenever a new scenario is loaded (new controls, charts)

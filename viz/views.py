@@ -8,6 +8,7 @@ spec from `viz.specs`.
 from __future__ import annotations
 
 import html
+import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,8 @@ from viz.i18n import office_label, series_label, t
 from viz.network_view import cached_citizen_sample, cached_office_layout
 from viz.specs import bar_chart, line_chart, network_chart
 from viz.vega_widget import Chart
+
+logger = logging.getLogger("govsim.dashboard")
 
 MAX_POINTS = 150  # per series: longer runs are thinned (a 30-day trailing window is smooth)
 
@@ -368,3 +371,36 @@ def components_for(model: DashboardModel) -> list[Any]:
         NetworkView,
     ]
     return views
+
+
+_GUARDED: dict[int, Any] = {}  # one boundary component per view, made once (views are module-level)
+
+
+def guarded(view: Any) -> Any:
+    """`view` behind an error boundary: an error while drawing it is logged (the server log) and
+    shown in its place, and the rest of the page and the session stay. The model is read under
+    its lock, so a redraw started by the page never sees the play loop halfway through a day."""
+
+    @solara.component
+    def Locked(model: DashboardModel):
+        with model.lock:
+            return view.f(model)
+
+    @solara.component
+    def Guarded(model: DashboardModel):
+        exception, clear = solara.use_exception()
+        lang = state.language.value
+
+        def log() -> None:
+            if exception is not None:
+                logger.error("a dashboard view failed", exc_info=exception)
+
+        solara.use_effect(log, [exception])
+        if exception is not None:
+            with solara.Column(classes=["govsim-view-error"]):
+                solara.Error(f"{t('view_error', lang)}: {type(exception).__name__}: {exception}")
+                solara.Button("↻", on_click=clear, text=True)
+            return
+        Locked(model)
+
+    return _GUARDED.setdefault(id(view), Guarded)

@@ -50,7 +50,9 @@ def free_port() -> int:
 class Server:
     """`python -m viz.server` on a free loopback port, in its own process group."""
 
-    def __init__(self, log_path: Path, results_root: Path | None = None) -> None:
+    def __init__(
+        self, log_path: Path, results_root: Path | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -68,6 +70,7 @@ class Server:
                 str(self.port),
                 "--results-root",
                 str(self.results_root),
+                *args,
             ],
             cwd=REPO,
             stdout=self._log,
@@ -96,6 +99,25 @@ class Server:
     def log(self) -> str:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now (MB), from /proc."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS in /proc status")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def kernels(self) -> dict:
+        """solara's count of live sessions ('total', 'has_connected', ...), from /resourcez."""
+        import json
+
+        with urllib.request.urlopen(self.url + "/resourcez", timeout=10) as r:
+            return json.load(r)["kernels"]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -157,3 +179,47 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".v-menu__content.menuable__content__active").get_by_text(
         option, exact=True
     ).click()
+
+
+def open_dashboard(page, server) -> None:
+    """Load the dashboard and wait until every chart is drawn (how long it takes: the benchmark)."""
+    page.goto(server.url + "/")
+    wait_day(page, 0, timeout=60)  # generous: a loaded machine is slow, not broken
+
+
+SPIN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+
+
+class CpuLoad:
+    """`n` processes spinning at full speed (a busy machine), for at most `seconds`; a context
+    manager that ends them on exit (and they end by themselves if the test process dies)."""
+
+    def __init__(self, n: int = 2, seconds: float = 300.0) -> None:
+        self.n, self.seconds = n, seconds
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> CpuLoad:
+        code = SPIN.format(seconds=self.seconds)
+        self.procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(self.n)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for proc in self.procs:
+            proc.kill()
+        for proc in self.procs:
+            proc.wait(10)
+
+
+def page_text(page) -> str:
+    return page.locator("body").inner_text()
+
+
+# What a page shows when its session broke: a traceback from the server, or solara's notice.
+BROKEN_SESSION = ("Traceback", "Too many renders", "disconnected", "Could not restore")
+
+
+def assert_session_alive(page, shot: Path | None = None) -> None:
+    text = page_text(page)
+    broken = [b for b in BROKEN_SESSION if b in text]
+    where = f" (screenshot: {shot})" if shot else ""
+    assert not broken, f"the page shows {broken}{where}:\n{text[:2000]}"

@@ -1,0 +1,188 @@
+"""A dashboard that never drops a class: play and pause on a busy machine, and closed tabs that
+give their work and memory back (issue 14, "Must not break").
+
+The fixtures (a server per module, a fresh page per test, no console errors, nothing fetched from
+outside) are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.viz.browser import (
+    CpuLoad,
+    Server,
+    assert_session_alive,
+    choose,
+    open_dashboard,
+    status_day,
+    step,
+    wait_day,
+)
+
+pytestmark = pytest.mark.slow
+
+PAUSE_WITHIN_S = 3.0  # the day counter stands still this soon after a click on pause
+STILL_FOR_S = 1.5  # ... and stays still this long (several play intervals) to count as stopped
+ROUNDS = 8
+# Two spinning processes per core, at most 8: every core busy, the server and chromium each get a
+# fraction of one. (With SolaraViz's play loop this lost the pause click in the 5th round.)
+LOAD_PROCESSES = min(8, 2 * (os.cpu_count() or 1))
+
+
+def wait_until_still(page, clicked_at: float) -> tuple[int, float]:
+    """(the day the counter stopped at, seconds from the click to its last change)."""
+    last_day, last_change = status_day(page), time.monotonic()
+    while True:
+        time.sleep(0.1)
+        now, day = time.monotonic(), status_day(page)
+        if day != last_day:
+            last_day, last_change = day, now
+        elif now - last_change >= STILL_FOR_S:
+            return last_day, max(0.0, last_change - clicked_at)
+        assert now - clicked_at < PAUSE_WITHIN_S + STILL_FOR_S + 10, (
+            f"the day counter still moves {now - clicked_at:.1f} s after pause (day {day})"
+        )
+
+
+def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
+    """Two cities (the heaviest redraw), every core busy: play and pause eight times, sometimes
+    with a redraw started by the page while playing. Each pause stops the day counter within
+    PAUSE_WITHIN_S, the page never shows a traceback or a lost session, and Step still works."""
+    open_dashboard(page, server)
+    choose(page, "Preset", "two_cities")
+    page.get_by_text("Reforms below apply to city", exact=False).wait_for()
+    wait_day(page, 0, timeout=60)
+    delays: list[float] = []
+    with CpuLoad(n=LOAD_PROCESSES, seconds=240):
+        for i in range(ROUNDS):
+            start = status_day(page)
+            page.get_by_role("button", name="▶").click()
+            time.sleep(1.0 + 1.0 * (i % 4))  # pause at different moments of a step and a redraw
+            if i % 2:  # a render started by the page while playing: switch the comparison
+                page.get_by_text("Compare with baseline", exact=False).click()
+                time.sleep(0.5)
+                page.get_by_text("Compare with baseline", exact=False).click()
+                time.sleep(0.5)
+            clicked = time.monotonic()
+            page.get_by_role("button", name="❚❚").click()
+            stopped_at, delay = wait_until_still(page, clicked)
+            delays.append(delay)
+            page.get_by_role("button", name="▶").wait_for(timeout=1000)  # shown as paused
+            shot = tmp_path / f"round{i}.png"
+            page.screenshot(path=str(shot))
+            assert_session_alive(page, shot)
+            assert stopped_at >= start, (start, stopped_at)
+        assert status_day(page) > 0, "nothing played while the machine was busy"
+        day = status_day(page)
+        step(page)  # the model still answers
+        assert status_day(page) == day + 1
+    print(f"seconds from pause to the last day shown, per round: {delays}")
+    assert max(delays) <= PAUSE_WITHIN_S, delays
+    assert_session_alive(page)
+
+
+SESSIONS = 20
+DISCONNECTED_TIMEOUT_S = 20  # this test's server frees a vanished page's session after this
+IDLE_CPU_S = 0.3  # CPU seconds over IDLE_WINDOW_S of a server with no session (10% of a core)
+IDLE_WINDOW_S = 3.0
+# Memory bound. A session holds its city (the default, 50,000 citizens: about 45 MB for the run and
+# its baseline) plus its widgets; measured here from the first session, before the loop. Twenty
+# sessions kept would hold 20 of those (the 1.1 GB after 8 sessions of issue 14); freed, the server
+# returns to about where it was after the first sessions. SESSIONS_OF_SLACK sessions' worth is
+# allowed on top of that, for memory the allocator keeps after a free and for Python's caches.
+SESSIONS_OF_SLACK = 3
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of this test alone (its memory and CPU measured), sessions freed soon."""
+    srv = Server(
+        tmp_path / "server.log", args=("--disconnected-timeout", str(DISCONNECTED_TIMEOUT_S))
+    )
+    try:
+        srv.wait_ready()
+        yield srv
+    finally:
+        srv.stop()
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert "Traceback" not in log, log[-4000:]
+
+
+def open_playing_session(browser, server, play_to: int = 3):
+    """A fresh browser context (a new session) with the dashboard playing past day `play_to`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1700})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    open_dashboard(page, server)
+    page.get_by_role("button", name="▶").click()
+    deadline = time.monotonic() + 60
+    while status_day(page) < play_to:
+        assert time.monotonic() < deadline, f"not playing: day {status_day(page)}"
+        time.sleep(0.2)
+    return context, page
+
+
+def close_tab(context, page) -> None:
+    """As a person closes a tab: the browser sends solara's close beacon on the way out."""
+    page.close(run_before_unload=True)
+    context.close()
+
+
+def wait_for_sessions(server, total: int, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        kernels = server.kernels()
+        if kernels["total"] == total or time.monotonic() > deadline:
+            return kernels
+        time.sleep(0.5)
+
+
+def cpu_used(server, seconds: float = IDLE_WINDOW_S) -> float:
+    before = server.cpu_seconds()
+    time.sleep(seconds)
+    return server.cpu_seconds() - before
+
+
+def test_closed_tabs_stop_their_work_and_give_their_memory_back(browser, own_server):
+    """Twenty sessions, each playing when its tab goes: half closed as a person closes a tab
+    (freed at once), half vanishing without a word (play stops at once, freed after the
+    disconnected timeout). Then the server is idle and its memory back near where it started."""
+    srv = own_server
+    idle = srv.rss_mb()
+    for _ in range(2):  # warm-up: the first sessions import and cache what later ones share
+        context, page = open_playing_session(browser, srv)
+        one_session = srv.rss_mb() - idle
+        close_tab(context, page)
+    assert wait_for_sessions(srv, 0, 15)["total"] == 0, "a closed tab's session was kept"
+    start = srv.rss_mb()
+
+    context, page = open_playing_session(browser, srv)
+    context.close()  # no beacon: the page is gone, the session kept for it to come back
+    time.sleep(1.0)
+    used = cpu_used(srv)
+    assert used < IDLE_CPU_S, f"a vanished page's model kept running ({used:.2f} CPU s)"
+    kernels = srv.kernels()
+    assert kernels["total"] == 1 and kernels["has_disconnected"] == 1, kernels
+
+    for i in range(SESSIONS):
+        context, page = open_playing_session(browser, srv)
+        if i % 2:
+            context.close()
+        else:
+            close_tab(context, page)
+    kernels = wait_for_sessions(srv, 0, DISCONNECTED_TIMEOUT_S + 20)
+    assert kernels["total"] == 0, kernels
+    used = cpu_used(srv)
+    rss = srv.rss_mb()
+    bound = start + SESSIONS_OF_SLACK * one_session
+    print(
+        f"server RSS: {idle:.0f} MB idle, one session +{one_session:.0f} MB, {start:.0f} MB"
+        f" after the warm-up, {rss:.0f} MB after {SESSIONS} more (bound {bound:.0f} MB);"
+        f" CPU with no session: {used:.2f} s in {IDLE_WINDOW_S:.0f} s"
+    )
+    assert used < IDLE_CPU_S, f"the server still works with no session ({used:.2f} CPU s)"
+    assert rss <= bound, f"server RSS {rss:.0f} MB after {SESSIONS} closed sessions > {bound:.0f}"
