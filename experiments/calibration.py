@@ -92,6 +92,15 @@ class CalibrationSpec(BaseModel):
         2000, ge=1, le=10_000_000, description="ABC: stop after this many simulations in all"
     )
 
+    @field_validator("indicators")
+    @classmethod
+    def _measured(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in MEASURES:
+                known = "; ".join(f"'{k}'" for k in MEASURES)
+                raise ValueError(f"the model has no measure of {name!r} (it measures: {known})")
+        return value
+
     @field_validator("parameters")
     @classmethod
     def _known(cls, value: dict) -> dict:

@@ -38,6 +38,13 @@ def reform_starts(preset: str) -> list[tuple[int, str]]:
     return [(day, ", ".join(dict.fromkeys(kinds))) for day, kinds in sorted(starts.items())]
 
 
+def _short(kinds: str) -> str:
+    """A reform line's label: the first reform, and how many more start that day."""
+    names = kinds.split(", ")
+    more = f" +{len(names) - 1}" if len(names) > 1 else ""
+    return " " + names[0].replace("_", " ") + more
+
+
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     order = np.argsort(x)
     cum = np.cumsum(w[order])
@@ -99,7 +106,7 @@ def path_figure(spec: CalibrationSpec, check: pd.DataFrame, path: pd.DataFrame) 
     for day, kinds in reform_starts(spec.preset):
         when = spec.day_zero + dt.timedelta(days=day)
         ax.axvline(when, color="#999", lw=0.8, ls="--")
-        ax.text(when, top, " " + kinds.replace("_", " "), rotation=90, va="top", fontsize=7)
+        ax.text(when, top, _short(kinds), rotation=90, va="top", fontsize=7)
     ax.set_ylim(0, top * 1.02)
     ax.set_ylabel("start-up time (calendar days)")
     ax.set_xlabel("date a start-up begins")
@@ -204,6 +211,15 @@ def write_report(
         _table(check.rename(columns={"low": "5%", "high": "95%", "model": "model mean"})),
         "<h2>The predicted path</h2>",
         f'<img src="data:image/png;base64,{path_figure(spec, check, runs)}">',
+        _table(
+            pd.DataFrame(
+                [
+                    (spec.day_zero + dt.timedelta(days=day), kinds.replace("_", " "))
+                    for day, kinds in reform_starts(spec.preset)
+                ],
+                columns=["date", "reforms switched on (dashed lines)"],
+            )
+        ),
         "<p>Each run's start-up time is the median over the start-ups begun in a"
         f" {spec.window_days}-day window from the date (the time a firm starting then takes, as"
         " Doing Business measures it). Dashed lines: dated reforms of the timeline.</p>",

@@ -76,6 +76,7 @@ def test_a_spec_loads_with_declared_ranges_filled_in(tmp_path) -> None:
         (("trials = 2", "trials = 0"), "trials"),
         (('fit = ["DB2006"]', "fit = []"), "fit"),
         (("seeds = 1", "seedz = 1"), "seedz"),
+        (("time (days)\"]", "tme (days)\"]"), "no measure of .*tme"),
     ],
 )
 def test_a_bad_spec_is_one_clear_line(tmp_path, change, message) -> None:
@@ -317,3 +318,15 @@ def test_a_killed_calibration_resumes_with_nothing_lost(tmp_path) -> None:
     after = pd.read_parquet(out / "trials.parquet")
     assert len(after) == 4 and set(before) <= set(after["trial"])  # kept, and completed
     assert (out / "report.html").exists()
+
+
+def test_the_shipped_specs_load_and_find_their_targets() -> None:
+    root = Path(__file__).resolve().parents[2] / "experiments"
+    for name, fit, held in (
+        ("calibrate_shanghai.toml", 3, 4),
+        ("calibrate_shanghai_abc.toml", 3, 4),
+        ("calibrate_own_city.toml", 3, 2),  # the worked example: its own targets file
+    ):
+        spec = load_spec(root / name)
+        assert len(targets(spec, spec.fit)) == fit, name
+        assert len(targets(spec, spec.holdout)) == held, name
