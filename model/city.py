@@ -96,7 +96,7 @@ class City:
         net_rng = streams["network"]
         net_seeds = net_rng.integers(0, 2**31, 2)  # arithmetic: two seeds (the second: firms')
         self.citizen_network = SocialNetwork.small_world(
-            p.n_citizens, p.citizen_network_degree, p.citizen_network_rewiring, int(net_seeds[0])
+            p.n_citizens, p.citizen_network_degree, p.citizen_network_rewiring, net_rng
         )
         self.enterprise_network = SocialNetwork.business(
             p.n_enterprises, p.enterprise_network_links, int(net_seeds[1])

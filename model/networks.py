@@ -1,42 +1,109 @@
-"""Social networks for word of mouth, built with networkx and stored as flat arrays.
+"""Social networks for word of mouth, stored as flat arrays (compressed sparse rows).
 
-Citizens: a small world (Watts-Strogatz); enterprises: a business network grown by preferential
-attachment (Barabasi-Albert) that new firms join. Neighbour look-ups are array slices, so a
+Citizens: a small world (Watts-Strogatz), generated with vectorised numpy from the city's own
+random generator; enterprises: a business network grown by preferential attachment
+(Barabasi-Albert, networkx) that new firms join. Neighbour look-ups are array slices, so a
 word-of-mouth step costs in proportion to the cases told, not the population.
 """
 
 from __future__ import annotations
 
+from itertools import chain
+
 import networkx as nx
 import numpy as np
+
+# Rounds of redrawing a rewired tie that landed on a tie already there; each round redraws only
+# the clashes, a share of about k/n of them, so two or three rounds settle a city. Only a graph
+# near to complete (a handful of members) can run out of rounds: the ties still clashing then
+# stay where the ring put them, as networkx leaves a tie when a member is tied to everyone.
+_REWIRE_ROUNDS = 100  # arithmetic: a bound on retries, not a behaviour
+
+
+def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """One integer per undirected tie: the same for (a, b) and (b, a)."""
+    return np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def watts_strogatz_edges(
+    n: int, k: int, p: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ties (u, w) of a Watts-Strogatz small world, vectorised: a ring where each member is
+    tied to its k // 2 nearest neighbours on either side, then each tie (u, v) rewired with
+    probability p to (u, w), w uniform among the members, redrawn while (u, w) would be a loop
+    or a tie already there, as networkx's `watts_strogatz_graph` does tie by tie in Python.
+
+    "Already there" means in the graph as it stands: the ties not rewired, the rewired ties
+    settled in earlier rounds, and the ring places of ties still being redrawn (networkx, too,
+    checks a draw against ties it has not yet rewired). Draws of one round are settled in the
+    order networkx makes them (each ring distance in turn, members in order), so of two draws
+    that land on the same pair the first keeps it. The result differs from networkx's in which
+    draws are made, not in their law: the degree distribution and clustering are the same
+    (tests/model/test_networks.py compares them).
+    """
+    half = k // 2
+    u = np.tile(np.arange(n, dtype=np.int64), half)
+    v = (u + np.repeat(np.arange(1, half + 1, dtype=np.int64), n)) % n
+    w = v.copy()
+    pending = np.flatnonzero(rng.random(len(u)) < p)
+    settled = np.ones(len(u), dtype=bool)
+    settled[pending] = False
+    for _ in range(_REWIRE_ROUNDS):
+        if len(pending) == 0:
+            break
+        w[pending] = rng.integers(0, n, len(pending))
+        there = np.concatenate(
+            [_edge_keys(u[settled], w[settled], n), _edge_keys(u[pending], v[pending], n)]
+        )
+        drawn = _edge_keys(u[pending], w[pending], n)
+        # Sorted by key, ties already there before draws, draws in order: a draw clashes when
+        # the entry before it has its key.
+        keys = np.concatenate([there, drawn])
+        order = np.argsort(2 * keys + (np.arange(len(keys)) >= len(there)), kind="stable")
+        clash = np.zeros(len(keys), dtype=bool)
+        clash[order[1:]] = keys[order[1:]] == keys[order[:-1]]
+        bad = clash[len(there) :] | (w[pending] == u[pending])
+        settled[pending[~bad]] = True
+        pending = pending[bad]
+    w[pending] = v[pending]  # out of rounds (a near-complete graph): these stay on the ring
+    return u, w
 
 
 class SocialNetwork:
     """Undirected ties among the members of one requester pool."""
 
-    def __init__(self, graph: nx.Graph) -> None:
-        self.graph_size = graph.number_of_nodes()
-        edges = np.asarray(graph.edges(), dtype=np.int64).reshape(-1, 2)
-        src = np.concatenate([edges[:, 0], edges[:, 1]])
-        dst = np.concatenate([edges[:, 1], edges[:, 0]])
-        order = np.argsort(src, kind="stable")
-        self._indices = dst[order]
-        counts = np.bincount(src, minlength=self.graph_size)
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray) -> None:
+        """n members and the ties (src[i], dst[i]), each listed once."""
+        self.graph_size = n
+        src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+        ends = np.concatenate([src, dst])
+        others = np.concatenate([dst, src])
+        order = np.argsort(ends, kind="stable")
+        self._indices = others[order]
+        counts = np.bincount(ends, minlength=n)
         self._indptr = np.concatenate([[0], np.cumsum(counts)])
         self._extra: dict[int, list[int]] = {}
 
     @classmethod
-    def small_world(cls, n: int, k: int, p: float, seed: int) -> SocialNetwork:
+    def from_graph(cls, graph: nx.Graph) -> SocialNetwork:
+        """The ties of a networkx graph whose nodes are 0 .. n-1."""
+        ends = np.fromiter(chain.from_iterable(graph.edges()), np.int64)
+        return cls(graph.number_of_nodes(), ends[0::2], ends[1::2])
+
+    @classmethod
+    def small_world(cls, n: int, k: int, p: float, rng: np.random.Generator) -> SocialNetwork:
+        """A Watts-Strogatz small world of n members, k ties each before rewiring with
+        probability p; every random number from `rng`."""
         k = min(k, n - 1 if (n - 1) % 2 == 0 else n - 2)
         if n < 3 or k < 2:  # arithmetic: a ring lattice needs three members, two ties each
-            return cls(nx.empty_graph(n))
-        return cls(nx.watts_strogatz_graph(n, k, p, seed=seed))
+            return cls(n, np.empty(0, np.int64), np.empty(0, np.int64))
+        return cls(n, *watts_strogatz_edges(n, k, p, rng))
 
     @classmethod
     def business(cls, n: int, m: int, seed: int) -> SocialNetwork:
         if n <= m:
-            return cls(nx.complete_graph(n))
-        return cls(nx.barabasi_albert_graph(n, m, seed=seed))
+            return cls.from_graph(nx.complete_graph(n))
+        return cls.from_graph(nx.barabasi_albert_graph(n, m, seed=seed))
 
     def __len__(self) -> int:
         return self.graph_size + len(self._extra_nodes())
