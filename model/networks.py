@@ -2,12 +2,14 @@
 
 Citizens: a small world (Watts-Strogatz), generated with vectorised numpy from the city's own
 random generator; enterprises: a business network grown by preferential attachment
-(Barabasi-Albert, networkx) that new firms join. Neighbour look-ups are array slices, so a
+(Barabasi-Albert, networkx's algorithm and random numbers, without building its graph) that new
+firms join. Neighbour look-ups are array slices, so a
 word-of-mouth step costs in proportion to the cases told, not the population.
 """
 
 from __future__ import annotations
 
+import random
 from itertools import chain
 
 import networkx as nx
@@ -69,6 +71,30 @@ def watts_strogatz_edges(
     return u, w
 
 
+def barabasi_albert_edges(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ties of networkx's `barabasi_albert_graph(n, m, seed)`, the same draws from the same
+    `random.Random(seed)`, listed as its `edges()` lists them (by lower end, then higher), but
+    without building a networkx graph (which was most of the time). 1 <= m < n.
+
+    A star on m + 1 members; each later member ties to m distinct members drawn in proportion to
+    their ties so far (uniformly from the list of tie ends).
+    """
+    choice = random.Random(seed).choice
+    ends = [0] * m + list(range(1, m + 1))  # the star's tie ends: the hub m times, each spoke
+    lo, hi = [0] * m, list(range(1, m + 1))
+    for source in range(m + 1, n):
+        targets: set[int] = set()
+        while len(targets) < m:
+            targets.add(choice(ends))
+        lo.extend(targets)
+        hi.extend([source] * m)
+        ends.extend(targets)
+        ends.extend([source] * m)
+    lo_a, hi_a = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+    order = np.lexsort((hi_a, lo_a))
+    return lo_a[order], hi_a[order]
+
+
 class SocialNetwork:
     """Undirected ties among the members of one requester pool."""
 
@@ -103,7 +129,7 @@ class SocialNetwork:
     def business(cls, n: int, m: int, seed: int) -> SocialNetwork:
         if n <= m:
             return cls.from_graph(nx.complete_graph(n))
-        return cls.from_graph(nx.barabasi_albert_graph(n, m, seed=seed))
+        return cls(n, *barabasi_albert_edges(n, m, seed))
 
     def __len__(self) -> int:
         return self.graph_size + len(self._extra_nodes())

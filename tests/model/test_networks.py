@@ -64,6 +64,15 @@ def test_business_neighbours_match_networkx(business):
     same_neighbours(net, graph)
 
 
+@pytest.mark.parametrize(("n", "m", "seed"), [(300, 3, 777), (2000, 2, 5), (4, 3, 1), (50, 1, 9)])
+def test_business_network_is_networkx_s_exactly(n, m, seed):
+    """Same ties, and the same neighbour order (word of mouth draws by position)."""
+    ours = SocialNetwork.business(n, m, seed)
+    theirs = SocialNetwork.from_graph(nx.barabasi_albert_graph(n, m, seed=seed))
+    assert np.array_equal(ours._indptr, theirs._indptr)
+    assert np.array_equal(ours._indices, theirs._indices)
+
+
 def test_business_network_smaller_than_the_links_is_complete():
     net = SocialNetwork.business(4, 5, seed=1)
     same_neighbours(net, nx.complete_graph(4))
