@@ -47,24 +47,31 @@ def watts_strogatz_edges(
     u = np.tile(np.arange(n, dtype=np.int64), half)
     v = (u + np.repeat(np.arange(1, half + 1, dtype=np.int64), n)) % n
     w = v.copy()
-    pending = np.flatnonzero(rng.random(len(u)) < p)
-    settled = np.ones(len(u), dtype=bool)
-    settled[pending] = False
+    rewired = rng.random(len(u)) < p
+    pending = np.flatnonzero(rewired)
+    settled = ~rewired
     for _ in range(_REWIRE_ROUNDS):
         if len(pending) == 0:
             break
         w[pending] = rng.integers(0, n, len(pending))
-        there = np.concatenate(
-            [_edge_keys(u[settled], w[settled], n), _edge_keys(u[pending], v[pending], n)]
-        )
-        drawn = _edge_keys(u[pending], w[pending], n)
-        # Sorted by key, ties already there before draws, draws in order: a draw clashes when
-        # the entry before it has its key.
-        keys = np.concatenate([there, drawn])
-        order = np.argsort(2 * keys + (np.arange(len(keys)) >= len(there)), kind="stable")
+        a, b = u[pending], w[pending]
+        # A ring place is taken unless its tie has been rewired away: tie (s, s + d) is number
+        # (d - 1) * n + s, for the end s from which the other is d <= k // 2 steps on.
+        step = (b - a) % n
+        forward = step <= half
+        dist = np.where(forward, step, n - step)
+        start = np.where(forward, a, b)
+        on_ring = (dist >= 1) & (dist <= half)
+        place = np.where(on_ring, (dist - 1) * n + start, 0)
+        ring_taken = on_ring & ~(rewired[place] & settled[place])
+        # Rewired ties settled before, then the draws in order: a draw clashes when the entry
+        # before it (sorted by key) has its key.
+        moved = np.flatnonzero(rewired & settled)
+        keys = np.concatenate([_edge_keys(u[moved], w[moved], n), _edge_keys(a, b, n)])
+        order = np.argsort(2 * keys + (np.arange(len(keys)) >= len(moved)), kind="stable")
         clash = np.zeros(len(keys), dtype=bool)
         clash[order[1:]] = keys[order[1:]] == keys[order[:-1]]
-        bad = clash[len(there) :] | (w[pending] == u[pending])
+        bad = clash[len(moved) :] | ring_taken | (a == b)
         settled[pending[~bad]] = True
         pending = pending[bad]
     w[pending] = v[pending]  # out of rounds (a near-complete graph): these stay on the ring
