@@ -6,10 +6,11 @@ word of mouth, outcome means) runs on the arrays, so an idle requester costs not
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import mesa
 import numpy as np
+from mesa.model import ModelSignals
 
 _GROW = 1.5  # arithmetic: growth factor of the arrays
 
@@ -123,3 +124,37 @@ class Requester(mesa.Agent):
     expectation = property(lambda self: float(self.pool.expectation[self.row]))
     satisfaction = property(lambda self: float(self.pool.satisfaction[self.row]))
     cases = property(lambda self: int(self.pool.cases[self.row]))
+
+    @classmethod
+    def create_rows(cls, model: mesa.Model, pool: RequesterPool, rows, city: Any) -> list[Self]:
+        """One agent per row of `rows`, registered with the model: the same agents, ids and
+        order as `[cls(model, pool, r, city) for r in rows]`, several times faster.
+
+        Mesa's `Agent.__init__` registers each agent on its own (a signal, a log call, two set
+        insertions): at a million citizens that was most of building a city. Here the agents
+        are made and registered in one go, as `Model.register_agent` would (mesa is pinned;
+        tests/agents/test_requesters.py checks the two ways agree). When anything listens for
+        agents being added (a signal subscriber or a data registry), it falls back to one by
+        one, so every listener is told.
+        """
+        rows = [int(r) for r in rows]
+        listened = model._has_subscribers("agents", ModelSignals.AGENT_ADDED) or cls._datasets
+        if listened or cls.__init__ is not Requester.__init__:
+            return [cls(model, pool, r, city) for r in rows]
+        head = []
+        if rows and cls not in model._agents_by_type:  # Mesa makes the type's agent set
+            head, rows = [cls(model, pool, rows[0], city)], rows[1:]
+        first = model.agent_id_counter
+        new = object.__new__
+        agents = []
+        for i, r in enumerate(rows):
+            agent = new(cls)
+            agent.__dict__.update(
+                model=model, unique_id=first + i, pos=None, pool=pool, row=r, city=city
+            )
+            agents.append(agent)
+        model.agent_id_counter = first + len(agents)
+        model._all_agents._agents.update(dict.fromkeys(agents))
+        if agents:
+            model._agents_by_type[cls]._agents.update(dict.fromkeys(agents))
+        return head + agents

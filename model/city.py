@@ -87,15 +87,16 @@ class City:
 
         self.citizens = self._make_pool("citizen", p.n_citizens, streams["population"])
         self.enterprises = self._make_pool("enterprise", p.n_enterprises, streams["population"])
-        self.citizen_agents: list[Citizen | None] = [
-            Citizen(model, self.citizens, i, self) for i in range(p.n_citizens)
-        ]
-        self.enterprise_agents: list[Enterprise | None] = [
-            Enterprise(model, self.enterprises, i, self) for i in range(p.n_enterprises)
-        ]
-        net_seeds = streams["network"].integers(0, 2**31, 2)  # arithmetic: two seeds
+        self.citizen_agents: list[Citizen | None] = list(
+            Citizen.create_rows(model, self.citizens, range(p.n_citizens), self)
+        )
+        self.enterprise_agents: list[Enterprise | None] = list(
+            Enterprise.create_rows(model, self.enterprises, range(p.n_enterprises), self)
+        )
+        net_rng = streams["network"]
+        net_seeds = net_rng.integers(0, 2**31, 2)  # arithmetic: two seeds (the second: firms')
         self.citizen_network = SocialNetwork.small_world(
-            p.n_citizens, p.citizen_network_degree, p.citizen_network_rewiring, int(net_seeds[0])
+            p.n_citizens, p.citizen_network_degree, p.citizen_network_rewiring, net_rng
         )
         self.enterprise_network = SocialNetwork.business(
             p.n_enterprises, p.enterprise_network_links, int(net_seeds[1])
@@ -230,7 +231,7 @@ class City:
         """Would-be firms applying to start a business: inactive until the case completes."""
         rows = self._fill_rows(self.enterprises, n, self._streams["demography"], active=False)
         self.enterprise_agents.extend(
-            Enterprise(self.model, self.enterprises, int(i), self) for i in rows
+            Enterprise.create_rows(self.model, self.enterprises, rows.tolist(), self)
         )
         return rows
 

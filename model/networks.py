@@ -1,42 +1,142 @@
-"""Social networks for word of mouth, built with networkx and stored as flat arrays.
+"""Social networks for word of mouth, stored as flat arrays (compressed sparse rows).
 
-Citizens: a small world (Watts-Strogatz); enterprises: a business network grown by preferential
-attachment (Barabasi-Albert) that new firms join. Neighbour look-ups are array slices, so a
+Citizens: a small world (Watts-Strogatz), generated with vectorised numpy from the city's own
+random generator; enterprises: a business network grown by preferential attachment
+(Barabasi-Albert, networkx's algorithm and random numbers, without building its graph) that new
+firms join. Neighbour look-ups are array slices, so a
 word-of-mouth step costs in proportion to the cases told, not the population.
 """
 
 from __future__ import annotations
 
+import random
+from itertools import chain
+
 import networkx as nx
 import numpy as np
+
+# Rounds of redrawing a rewired tie that landed on a tie already there; each round redraws only
+# the clashes, a share of about k/n of them, so two or three rounds settle a city. Only a graph
+# near to complete (a handful of members) can run out of rounds: the ties still clashing then
+# stay where the ring put them, as networkx leaves a tie when a member is tied to everyone.
+_REWIRE_ROUNDS = 100  # arithmetic: a bound on retries, not a behaviour
+
+
+def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """One integer per undirected tie: the same for (a, b) and (b, a)."""
+    return np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def watts_strogatz_edges(
+    n: int, k: int, p: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ties (u, w) of a Watts-Strogatz small world, vectorised: a ring where each member is
+    tied to its k // 2 nearest neighbours on either side, then each tie (u, v) rewired with
+    probability p to (u, w), w uniform among the members, redrawn while (u, w) would be a loop
+    or a tie already there, as networkx's `watts_strogatz_graph` does tie by tie in Python.
+
+    "Already there" means in the graph as it stands: the ties not rewired, the rewired ties
+    settled in earlier rounds, and the ring places of ties still being redrawn (networkx, too,
+    checks a draw against ties it has not yet rewired). Draws of one round are settled in the
+    order networkx makes them (each ring distance in turn, members in order), so of two draws
+    that land on the same pair the first keeps it. The result differs from networkx's in which
+    draws are made, not in their law: the degree distribution and clustering are the same
+    (tests/model/test_networks.py compares them).
+    """
+    half = k // 2
+    u = np.tile(np.arange(n, dtype=np.int64), half)
+    v = (u + np.repeat(np.arange(1, half + 1, dtype=np.int64), n)) % n
+    w = v.copy()
+    rewired = rng.random(len(u)) < p
+    pending = np.flatnonzero(rewired)
+    settled = ~rewired
+    for _ in range(_REWIRE_ROUNDS):
+        if len(pending) == 0:
+            break
+        w[pending] = rng.integers(0, n, len(pending))
+        a, b = u[pending], w[pending]
+        # A ring place is taken unless its tie has been rewired away: tie (s, s + d) is number
+        # (d - 1) * n + s, for the end s from which the other is d <= k // 2 steps on.
+        step = (b - a) % n
+        forward = step <= half
+        dist = np.where(forward, step, n - step)
+        start = np.where(forward, a, b)
+        on_ring = (dist >= 1) & (dist <= half)
+        place = np.where(on_ring, (dist - 1) * n + start, 0)
+        ring_taken = on_ring & ~(rewired[place] & settled[place])
+        # Rewired ties settled before, then the draws in order: a draw clashes when the entry
+        # before it (sorted by key) has its key.
+        moved = np.flatnonzero(rewired & settled)
+        keys = np.concatenate([_edge_keys(u[moved], w[moved], n), _edge_keys(a, b, n)])
+        order = np.argsort(2 * keys + (np.arange(len(keys)) >= len(moved)), kind="stable")
+        clash = np.zeros(len(keys), dtype=bool)
+        clash[order[1:]] = keys[order[1:]] == keys[order[:-1]]
+        bad = clash[len(moved) :] | ring_taken | (a == b)
+        settled[pending[~bad]] = True
+        pending = pending[bad]
+    w[pending] = v[pending]  # out of rounds (a near-complete graph): these stay on the ring
+    return u, w
+
+
+def barabasi_albert_edges(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ties of networkx's `barabasi_albert_graph(n, m, seed)`, the same draws from the same
+    `random.Random(seed)`, listed as its `edges()` lists them (by lower end, then higher), but
+    without building a networkx graph (which was most of the time). 1 <= m < n.
+
+    A star on m + 1 members; each later member ties to m distinct members drawn in proportion to
+    their ties so far (uniformly from the list of tie ends).
+    """
+    choice = random.Random(seed).choice
+    ends = [0] * m + list(range(1, m + 1))  # the star's tie ends: the hub m times, each spoke
+    lo, hi = [0] * m, list(range(1, m + 1))
+    for source in range(m + 1, n):
+        targets: set[int] = set()
+        while len(targets) < m:
+            targets.add(choice(ends))
+        lo.extend(targets)
+        hi.extend([source] * m)
+        ends.extend(targets)
+        ends.extend([source] * m)
+    lo_a, hi_a = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+    order = np.lexsort((hi_a, lo_a))
+    return lo_a[order], hi_a[order]
 
 
 class SocialNetwork:
     """Undirected ties among the members of one requester pool."""
 
-    def __init__(self, graph: nx.Graph) -> None:
-        self.graph_size = graph.number_of_nodes()
-        edges = np.asarray(graph.edges(), dtype=np.int64).reshape(-1, 2)
-        src = np.concatenate([edges[:, 0], edges[:, 1]])
-        dst = np.concatenate([edges[:, 1], edges[:, 0]])
-        order = np.argsort(src, kind="stable")
-        self._indices = dst[order]
-        counts = np.bincount(src, minlength=self.graph_size)
+    def __init__(self, n: int, src: np.ndarray, dst: np.ndarray) -> None:
+        """n members and the ties (src[i], dst[i]), each listed once."""
+        self.graph_size = n
+        src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+        ends = np.concatenate([src, dst])
+        others = np.concatenate([dst, src])
+        order = np.argsort(ends, kind="stable")
+        self._indices = others[order]
+        counts = np.bincount(ends, minlength=n)
         self._indptr = np.concatenate([[0], np.cumsum(counts)])
         self._extra: dict[int, list[int]] = {}
 
     @classmethod
-    def small_world(cls, n: int, k: int, p: float, seed: int) -> SocialNetwork:
+    def from_graph(cls, graph: nx.Graph) -> SocialNetwork:
+        """The ties of a networkx graph whose nodes are 0 .. n-1."""
+        ends = np.fromiter(chain.from_iterable(graph.edges()), np.int64)
+        return cls(graph.number_of_nodes(), ends[0::2], ends[1::2])
+
+    @classmethod
+    def small_world(cls, n: int, k: int, p: float, rng: np.random.Generator) -> SocialNetwork:
+        """A Watts-Strogatz small world of n members, k ties each before rewiring with
+        probability p; every random number from `rng`."""
         k = min(k, n - 1 if (n - 1) % 2 == 0 else n - 2)
         if n < 3 or k < 2:  # arithmetic: a ring lattice needs three members, two ties each
-            return cls(nx.empty_graph(n))
-        return cls(nx.watts_strogatz_graph(n, k, p, seed=seed))
+            return cls(n, np.empty(0, np.int64), np.empty(0, np.int64))
+        return cls(n, *watts_strogatz_edges(n, k, p, rng))
 
     @classmethod
     def business(cls, n: int, m: int, seed: int) -> SocialNetwork:
         if n <= m:
-            return cls(nx.complete_graph(n))
-        return cls(nx.barabasi_albert_graph(n, m, seed=seed))
+            return cls.from_graph(nx.complete_graph(n))
+        return cls(n, *barabasi_albert_edges(n, m, seed))
 
     def __len__(self) -> int:
         return self.graph_size + len(self._extra_nodes())

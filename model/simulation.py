@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import mesa
 import numpy as np
@@ -16,6 +19,50 @@ from model.outcomes import OUTCOMES, summary_value
 from world.catalogue import Catalogue
 from world.interventions import Intervention
 from world.parameters import Parameters, RegionParameters
+
+# While a day runs, Python's cyclic garbage collector keeps its young collections but makes no
+# full ones: a full collection scans every tracked object, a million citizen agents included,
+# and the day's cases (which live for weeks) set one off every week or so. At 1,000,000
+# citizens that was a third of a city-year (docs/performance.md). The day makes no cyclic
+# garbage that outlives the young collections; whatever does is collected after the day, when
+# the collector's usual thresholds are back.
+_NO_FULL_COLLECTION = 1 << 30  # arithmetic: a threshold never reached
+_gc_lock = threading.Lock()
+_gc_days_running = 0
+_gc_saved: tuple[int, ...] = ()
+
+
+@contextmanager
+def no_full_collections() -> Iterator[None]:
+    """Defer the garbage collector's full collections until the block ends (thread-safe: the
+    last of several models stepping at once restores the thresholds)."""
+    global _gc_days_running, _gc_saved
+    with _gc_lock:
+        if _gc_days_running == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(_gc_saved[0], _gc_saved[1], _NO_FULL_COLLECTION)
+        _gc_days_running += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_days_running -= 1
+            if _gc_days_running == 0:
+                gc.set_threshold(*_gc_saved)
+
+
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """No cyclic garbage collection in the block: for building a city, which makes a million
+    agents and no garbage cycles (each young collection would scan the agents made so far, a
+    third of the time of making them)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class CityModel(mesa.Model):
@@ -61,10 +108,11 @@ class CityModel(mesa.Model):
         self.region = region or RegionParameters()
         # Each city's streams are spawned in order, so the first city of any model is built and
         # run exactly as the same city alone.
-        self.cities = [
-            City(self, k, spec, self.rng.spawn(len(STREAMS)), self.place_startups)
-            for k, spec in enumerate(cities)
-        ]
+        with collector_off():
+            self.cities = [
+                City(self, k, spec, self.rng.spawn(len(STREAMS)), self.place_startups)
+                for k, spec in enumerate(cities)
+            ]
         self.competition = Competition(self, self.rng.spawn(1)[0])
         self.datacollector = mesa.DataCollector(
             model_reporters={"day": "day"},
@@ -106,6 +154,10 @@ class CityModel(mesa.Model):
 
     # --- the day ----------------------------------------------------------------------------------
     def step(self) -> None:
+        with no_full_collections():
+            self._day()
+
+    def _day(self) -> None:
         self.day = day = round(self.time) - 1
         reform_costs = [c.start_day(day) for c in self.cities]
         for c in self.cities:

@@ -1,4 +1,5 @@
-"""SocialNetwork: flat-array neighbour look-ups agree with the networkx graph behind them."""
+"""SocialNetwork: flat-array neighbour look-ups agree with the graph behind them; the vectorised
+small world has networkx's degree distribution and clustering."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 import pytest
+from scipy import stats
 
-from model.networks import SocialNetwork
+from model.networks import SocialNetwork, watts_strogatz_edges
 
 
 def same_neighbours(net: SocialNetwork, graph: nx.Graph) -> None:
@@ -27,10 +29,22 @@ def ties(net: SocialNetwork, senders) -> Counter:
     return Counter(zip(pos.tolist(), nbr.tolist(), strict=True))
 
 
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def small_world_graph(n: int, k: int, p: float, seed: int) -> nx.Graph:
+    """The vectorised generator's ties as a networkx graph."""
+    graph = nx.empty_graph(n)
+    src, dst = watts_strogatz_edges(n, k, p, rng(seed))
+    graph.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    return graph
+
+
 @pytest.fixture
 def small_world() -> tuple[SocialNetwork, nx.Graph]:
     n, k, p, seed = 200, 6, 0.1, 12345
-    return SocialNetwork.small_world(n, k, p, seed), nx.watts_strogatz_graph(n, k, p, seed=seed)
+    return SocialNetwork.small_world(n, k, p, rng(seed)), small_world_graph(n, k, p, seed)
 
 
 @pytest.fixture
@@ -39,7 +53,7 @@ def business() -> tuple[SocialNetwork, nx.Graph]:
     return SocialNetwork.business(n, m, seed), nx.barabasi_albert_graph(n, m, seed=seed)
 
 
-def test_small_world_neighbours_match_networkx(small_world):
+def test_small_world_neighbours_match_its_ties(small_world):
     net, graph = small_world
     same_neighbours(net, graph)
     assert net.neighbours(0).dtype.kind == "i"
@@ -50,15 +64,24 @@ def test_business_neighbours_match_networkx(business):
     same_neighbours(net, graph)
 
 
+@pytest.mark.parametrize(("n", "m", "seed"), [(300, 3, 777), (2000, 2, 5), (4, 3, 1), (50, 1, 9)])
+def test_business_network_is_networkx_s_exactly(n, m, seed):
+    """Same ties, and the same neighbour order (word of mouth draws by position)."""
+    ours = SocialNetwork.business(n, m, seed)
+    theirs = SocialNetwork.from_graph(nx.barabasi_albert_graph(n, m, seed=seed))
+    assert np.array_equal(ours._indptr, theirs._indptr)
+    assert np.array_equal(ours._indices, theirs._indices)
+
+
 def test_business_network_smaller_than_the_links_is_complete():
     net = SocialNetwork.business(4, 5, seed=1)
     same_neighbours(net, nx.complete_graph(4))
 
 
 def test_same_seed_same_network_and_seeds_matter():
-    a = SocialNetwork.small_world(100, 4, 0.3, seed=1)
-    b = SocialNetwork.small_world(100, 4, 0.3, seed=1)
-    c = SocialNetwork.small_world(100, 4, 0.3, seed=2)
+    a = SocialNetwork.small_world(100, 4, 0.3, rng(1))
+    b = SocialNetwork.small_world(100, 4, 0.3, rng(1))
+    c = SocialNetwork.small_world(100, 4, 0.3, rng(2))
     assert all(np.array_equal(a.neighbours(i), b.neighbours(i)) for i in range(100))
     assert any(set(a.neighbours(i).tolist()) != set(c.neighbours(i).tolist()) for i in range(100))
 
@@ -126,7 +149,7 @@ def test_join_repeated_partner_makes_one_tie(business):
 def test_small_networks_do_not_crash(n):
     everyone = np.arange(n)
     for net in (
-        SocialNetwork.small_world(n, 4, 0.1, seed=3),
+        SocialNetwork.small_world(n, 4, 0.1, rng(3)),
         SocialNetwork.business(n, 2, seed=3),
     ):
         assert len(net) == n
@@ -140,8 +163,81 @@ def test_small_networks_do_not_crash(n):
 
 
 def test_small_networks_match_networkx():
-    assert all(len(SocialNetwork.small_world(n, 4, 0.1, 3).neighbours(0)) == 0 for n in (1, 2))
-    same_neighbours(SocialNetwork.small_world(3, 4, 0.1, 3), nx.watts_strogatz_graph(3, 2, 0.1, 3))
+    assert all(len(SocialNetwork.small_world(n, 4, 0.1, rng(3)).neighbours(0)) == 0 for n in (1, 2))
+    # Three members, two ties each: a triangle, whatever the rewiring (nowhere else to go).
+    same_neighbours(SocialNetwork.small_world(3, 4, 0.9, rng(3)), nx.complete_graph(3))
     same_neighbours(SocialNetwork.business(1, 2, 3), nx.complete_graph(1))
     same_neighbours(SocialNetwork.business(2, 2, 3), nx.complete_graph(2))
     same_neighbours(SocialNetwork.business(3, 2, 3), nx.barabasi_albert_graph(3, 2, seed=3))
+
+
+# --- the vectorised small world against networkx's ---------------------------------------------
+# The city's sizes start in the thousands; 20,000 members give each statistic a standard error
+# small enough (clustering about 0.001) that a generator off by a few percent fails.
+N_STAT, SEEDS = 20_000, (11, 12, 13)
+
+
+def degrees_and_clustering(graphs: list[nx.Graph]) -> tuple[np.ndarray, np.ndarray]:
+    degrees = np.concatenate([[d for _, d in g.degree()] for g in graphs])
+    clustering = np.concatenate([list(nx.clustering(g).values()) for g in graphs])
+    return degrees, clustering
+
+
+def differ(ours: list[nx.Graph], theirs: list[nx.Graph]) -> list[str]:
+    """What tells the two sets of graphs apart, at tolerances set by sampling error.
+
+    Degrees: a chi-square test of the two degree histograms (members pooled over seeds), failing
+    below p = 0.001; the seeds are fixed, so the test is deterministic, and at this size it is
+    not a near miss either way (the p-value for the generator is far above 0.001, a rewiring
+    probability 0.01 away from networkx's gives about 1e-20). Mean degree: exactly k (rewiring
+    moves ties, never adds or drops one). Clustering: the mean of the members' clustering
+    coefficients within 4 standard errors of the difference, computed from the members' values.
+    """
+    d_ours, c_ours = degrees_and_clustering(ours)
+    d_theirs, c_theirs = degrees_and_clustering(theirs)
+    problems = []
+    values = np.union1d(d_ours, d_theirs)
+    table = np.array([[np.sum(d == v) for v in values] for d in (d_ours, d_theirs)])
+    table = table[:, table.min(axis=0) >= 5]  # chi-square needs expected counts of about 5+
+    p_degrees = stats.chi2_contingency(table).pvalue
+    if p_degrees < 1e-3:
+        problems.append(f"degree histograms differ (chi-square p = {p_degrees:.2g})")
+    if d_ours.mean() != d_theirs.mean():
+        problems.append(f"mean degree {d_ours.mean()} vs {d_theirs.mean()}")
+    se = np.sqrt(c_ours.var() / len(c_ours) + c_theirs.var() / len(c_theirs))
+    gap = abs(c_ours.mean() - c_theirs.mean())
+    if gap > 4 * se:
+        problems.append(f"clustering {c_ours.mean():.4f} vs {c_theirs.mean():.4f} (se {se:.4f})")
+    return problems
+
+
+@pytest.mark.parametrize(("k", "p"), [(6, 0.1), (10, 0.3)])
+def test_vectorised_small_world_has_networkx_degrees_and_clustering(k, p):
+    theirs = [nx.watts_strogatz_graph(N_STAT, k, p, seed=s) for s in SEEDS]
+    ours = [small_world_graph(N_STAT, k, p, s) for s in SEEDS]
+    assert all(g.number_of_edges() == N_STAT * k // 2 for g in ours)
+    assert all(nx.number_of_selfloops(g) == 0 for g in ours)
+    assert differ(ours, theirs) == []
+
+
+def test_the_comparison_tells_a_different_rewiring_apart():
+    """The tolerances are tight enough to matter: p = 0.11 is not p = 0.1."""
+    theirs = [nx.watts_strogatz_graph(N_STAT, 6, 0.1, seed=s) for s in SEEDS]
+    ours = [small_world_graph(N_STAT, 6, 0.11, s) for s in SEEDS]
+    assert len(differ(ours, theirs)) == 2
+
+
+def test_small_world_draws_only_from_the_generator_it_is_given():
+    np.random.seed(0)
+    a = SocialNetwork.small_world(500, 6, 0.2, rng(4))
+    np.random.seed(1)
+    b = SocialNetwork.small_world(500, 6, 0.2, rng(4))
+    assert all(np.array_equal(a.neighbours(i), b.neighbours(i)) for i in range(500))
+
+
+def test_near_complete_small_world_stays_simple():
+    """Few members and many ties: redraws run out, the clashing ties stay on the ring."""
+    for n, k in [(5, 4), (7, 6), (9, 6)]:
+        graph = small_world_graph(n, k, 0.9, 5)
+        assert nx.number_of_selfloops(graph) == 0
+        assert graph.number_of_edges() == n * k // 2

@@ -1,0 +1,158 @@
+"""Issue 12's scale targets, each as a ratio measured in this run: `python benchmarks/scale.py`.
+
+Every figure comes from a fresh one-thread process, so peak memory is that run's alone:
+- the empty-Mesa agent-step rate: agents whose `step` does nothing, activated in random order
+  by `model.agents.shuffle_do("step")` (Mesa's floor for per-agent work);
+- a `baseline` city-year (build and 365 days; enterprises 5% of the citizens) at the small and
+  the large size (full: 100,000 and 1,000,000 citizens; `--quick`: 30,000 and 300,000);
+- one city and three identical cities of the small size, interleaved.
+Each is run `--repeats` times, interleaved, and the median taken: the machine is shared, so a
+busy moment should hurt every measurement alike. The targets:
+- large city-year at least 6x the empty-Mesa rate (citizen-days per second over that rate);
+- large / small time and peak memory at most 10 (for 10x the citizens), and peak memory at
+  most 1 GiB per million citizens;
+- build at most 10% of a city-year, at each size;
+- three cities at most 3.2x one city.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+FULL = (100_000, 1_000_000)
+QUICK = (30_000, 300_000)
+DAYS = 365
+MESA_AGENTS, MESA_STEPS = 100_000, 20
+
+
+def empty_mesa_rate(n: int, steps: int) -> dict:
+    import mesa
+
+    class Empty(mesa.Agent):
+        def step(self) -> None:
+            pass
+
+    class Model(mesa.Model):
+        def step(self) -> None:
+            self.agents.shuffle_do("step")
+
+    model = Model(rng=0)
+    Empty.create_agents(model, n)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return {"rate": n * steps / (time.perf_counter() - t0)}
+
+
+def city_year(n: int, cities: int, days: int) -> dict:
+    from experiments.one_run import advance
+    from model import CityModel, Parameters
+    from model.city import CitySpec
+    from scenarios import load_catalogue, load_preset
+
+    size = {"n_citizens": n, "n_enterprises": n // 20}
+    t0 = time.perf_counter()
+    if cities == 1:
+        model = load_preset("baseline").with_overrides(size).build(0)
+    else:
+        cat, params = load_catalogue(), Parameters(**size)
+        specs = [CitySpec(f"c{k}", params, cat) for k in range(cities)]
+        model = CityModel(cities=specs, rng=0)
+    t1 = time.perf_counter()
+    advance(model, days)
+    t2 = time.perf_counter()
+    return {
+        "build_s": t1 - t0,
+        "run_s": t2 - t1,
+        "total_s": t2 - t0,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child(what: dict, days: int) -> dict:
+    """One measurement in a fresh one-thread process."""
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    cmd = [sys.executable, __file__, "--child", json.dumps(what), "--days", str(days)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "MISS"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="30,000 and 300,000 citizens")
+    ap.add_argument("--repeats", type=int, default=1, help="median of this many runs each")
+    ap.add_argument("--days", type=int, default=DAYS)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        what = json.loads(args.child)
+        if what["kind"] == "mesa":
+            print(json.dumps(empty_mesa_rate(MESA_AGENTS, MESA_STEPS)))
+        else:
+            print(json.dumps(city_year(what["n"], what["cities"], args.days)))
+        return
+
+    small, large = QUICK if args.quick else FULL
+    jobs = {
+        "mesa": {"kind": "mesa"},
+        "small": {"kind": "city", "n": small, "cities": 1},
+        "large": {"kind": "city", "n": large, "cities": 1},
+        "three": {"kind": "city", "n": small, "cities": 3},
+    }
+    runs: dict[str, list[dict]] = {k: [] for k in jobs}
+    for _ in range(args.repeats):  # interleaved
+        for name, what in jobs.items():
+            runs[name].append(child(what, args.days))
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
+
+    rate = med("mesa", "rate")
+    mode = "quick" if args.quick else "full"
+    print(
+        f"issue 12 targets ({mode}: {small:,} and {large:,} citizens, {args.days} days,"
+        f" median of {args.repeats}; one thread per run on a shared machine)"
+    )
+    print(f"empty Mesa agent step: {rate / 1e6:.2f} M agent-steps/s")
+    for name, n in (("small", small), ("large", large), ("three", small)):
+        label = f"{n:,} citizens" + (" x 3 cities" if name == "three" else "")
+        print(
+            f"  {label:<28} build {med(name, 'build_s'):6.2f} s  run {med(name, 'run_s'):6.2f} s"
+            f"  total {med(name, 'total_s'):6.2f} s  peak {med(name, 'peak_mib'):6.0f} MiB"
+        )
+    rows = []
+    speed = args.days * large / med("large", "total_s") / rate
+    rows.append((f"{large:,}-citizen city-year vs empty-Mesa rate", speed, ">= 6", speed >= 6))
+    t_ratio = med("large", "total_s") / med("small", "total_s")
+    rows.append(("time large / small (10x citizens)", t_ratio, "<= 10", t_ratio <= 10))
+    m_ratio = med("large", "peak_mib") / med("small", "peak_mib")
+    rows.append(("peak memory large / small", m_ratio, "<= 10", m_ratio <= 10))
+    gib_per_m = med("large", "peak_mib") / 1024 / (large / 1e6)
+    rows.append(("peak GiB per million citizens", gib_per_m, "<= 1", gib_per_m <= 1))
+    for name, n in (("small", small), ("large", large)):
+        share = med(name, "build_s") / med(name, "total_s")
+        rows.append((f"build share of a city-year, {n:,}", share, "<= 0.10", share <= 0.10))
+    three = med("three", "total_s") / med("small", "total_s")
+    rows.append((f"three cities of {small:,} / one city", three, "<= 3.2", three <= 3.2))
+    for label, value, target, ok in rows:
+        print(f"{label:<52} {value:8.2f}  target {target:<8} {verdict(ok)}")
+
+
+if __name__ == "__main__":
+    main()
