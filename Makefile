@@ -88,6 +88,7 @@ bench: $(VENV)/.test $(VENV)/.browser
 	$(PY) benchmarks/cities_year.py
 	$(PY) benchmarks/runner_speed.py
 	$(PY) benchmarks/dashboard_speed.py
+	$(PY) benchmarks/dashboard_browser.py
 	$(PY) benchmarks/cli_startup.py
 
 clean:

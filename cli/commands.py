@@ -361,6 +361,13 @@ def calibrate(
         int | None,
         typer.Option("--trials", min=1, max=100_000, help="Trials (default: the spec's)"),
     ] = None,
+    report_only: Annotated[
+        bool,
+        typer.Option(
+            "--report-only",
+            help="Run nothing: print the stored check and rewrite report.html from DIR's files",
+        ),
+    ] = False,
 ) -> None:
     """Fit the spec's free parameters to its targets on a historical timeline (Optuna point fit,
     or ABC-SMC posterior; both resume after a kill), test on the held-out targets and write
@@ -379,6 +386,12 @@ def calibrate(
     def bar(label: str) -> Any:
         return run_progress(label, failures=False)
 
+    if report_only:
+        check, path, posterior, frame = cal.stored_results(chosen, out)
+        write_report(out / "report.html", chosen, check, path, posterior=posterior, trials=frame)
+        print_calibration_check(chosen, check, path)
+        sys.stderr.write(f"report.html rewritten in {out} from its stored results\n")
+        return
     with cal.calibration_folder(chosen, out, fresh), make_evaluator(workers, scheduler) as ev:
         posterior = frame = None
         if chosen.method == "abc":
@@ -421,16 +434,28 @@ def calibrate(
         check.to_csv(out / "holdout.csv", index=False)
         write_parquet(out / "path.parquet", path)
         write_report(out / "report.html", chosen, check, path, posterior=posterior, trials=frame)
+    print_calibration_check(chosen, check, path)
+    sys.stderr.write(
+        f"calibrated.toml, holdout.csv, path.parquet and report.html written to {out}\n"
+    )
+
+
+def print_calibration_check(chosen: Any, check: Any, path: Any) -> None:
+    """The targets against the model's intervals, the path's shape and the held-out coverage."""
+    from cli.show import out_console
+    from experiments.calibration import shape_check
+
     out_console.print(check.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+    shape = shape_check(chosen, path)
+    if len(shape):
+        out_console.print("start-up days in the half-year before and after each dated reform:")
+        out_console.print(shape.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
     held = check[check["set"] == "held out"]
     if len(held):
         out_console.print(
             f"held-out coverage of the 90% interval: {int(held['covered'].sum())} of {len(held)}"
             f" ({held['covered'].mean():.0%})"
         )
-    sys.stderr.write(
-        f"calibrated.toml, holdout.csv, path.parquet and report.html written to {out}\n"
-    )
 
 
 def counted(update: Any) -> Any:

@@ -705,6 +705,56 @@ def _check(
     return _compare(spec, chosen, ordered, level), path
 
 
+def stored_results(
+    spec: CalibrationSpec, out: Path
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """A finished calibration's check, path and posterior (abc) or trials (optuna), read back
+    from `out` (nothing is run); a folder without them is a FolderError naming what is missing."""
+    wanted = ["holdout.csv", "path.parquet"]
+    wanted.append("posterior.parquet" if spec.method == "abc" else "trials.parquet")
+    missing = [name for name in wanted if not (out / name).is_file()]
+    if missing:
+        raise FolderError(
+            f"{out}: no finished calibration here ({', '.join(missing)} missing); run it first"
+        )
+    check = pd.read_csv(out / "holdout.csv")
+    path = pd.read_parquet(out / "path.parquet")
+    fitted = pd.read_parquet(out / wanted[2])
+    return (check, path, fitted, None) if spec.method == "abc" else (check, path, None, fitted)
+
+
+SHAPE_DAYS = 180  # the predicted path's shape: start-up days in the half-years around a reform
+
+
+def shape_check(spec: CalibrationSpec, path: pd.DataFrame) -> pd.DataFrame:
+    """Does the predicted path fall after each dated reform? Per reform date of the timeline: the
+    median over runs of the mean start-up days of the path's points in the half-year before and
+    in the half-year after (from the date on), and whether it fell."""
+    from scenarios import load_preset
+
+    starts: dict[int, list[str]] = {}
+    for item in load_preset(spec.preset).policy:
+        starts.setdefault(item.start, []).append(item.to_dict()["type"])
+    rows = []
+    for day, kinds in sorted(starts.items()):
+        before = path[(path["day"] < day) & (path["day"] >= day - SHAPE_DAYS)]
+        after = path[(path["day"] >= day) & (path["day"] < day + SHAPE_DAYS)]
+        if before.empty or after.empty:
+            continue
+        b = before.groupby("run")["start_business_days"].mean().median()
+        a = after.groupby("run")["start_business_days"].mean().median()
+        rows.append(
+            {
+                "date": spec.day_zero + dt.timedelta(days=day),
+                "reforms": ", ".join(dict.fromkeys(kinds)),
+                "days before": float(b),
+                "days after": float(a),
+                "fell": bool(a < b),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _numbered_check(item: tuple[int, tuple]) -> tuple[int, dict[str, Any]]:
     k, args = item
     return k, _check_run(args)

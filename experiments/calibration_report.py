@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.atomic import write_text
-from experiments.calibration import CalibrationSpec, bounds, targets
+from experiments.calibration import CalibrationSpec, bounds, shape_check, targets
 from experiments.report import figure_png, plt
 
 # A parameter is "pinned" when its posterior spread is under half its prior's (a uniform prior
@@ -211,15 +211,9 @@ def write_report(
         _table(check.rename(columns={"low": "5%", "high": "95%", "model": "model mean"})),
         "<h2>The predicted path</h2>",
         f'<img src="data:image/png;base64,{path_figure(spec, check, runs)}">',
-        _table(
-            pd.DataFrame(
-                [
-                    (spec.day_zero + dt.timedelta(days=day), kinds.replace("_", " "))
-                    for day, kinds in reform_starts(spec.preset)
-                ],
-                columns=["date", "reforms switched on (dashed lines)"],
-            )
-        ),
+        "<p>The shape: the model's start-up days (median over runs) in the half-year before each"
+        " dated reform and in the half-year from it.</p>",
+        _table(shape_check(spec, runs)),
         "<p>Each run's start-up time is the median over the start-ups begun in a"
         f" {spec.window_days}-day window from the date (the time a firm starting then takes, as"
         " Doing Business measures it). Dashed lines: dated reforms of the timeline.</p>",

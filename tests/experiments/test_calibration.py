@@ -76,7 +76,7 @@ def test_a_spec_loads_with_declared_ranges_filled_in(tmp_path) -> None:
         (("trials = 2", "trials = 0"), "trials"),
         (('fit = ["DB2006"]', "fit = []"), "fit"),
         (("seeds = 1", "seedz = 1"), "seedz"),
-        (("time (days)\"]", "tme (days)\"]"), "no measure of .*tme"),
+        (('time (days)"]', 'tme (days)"]'), "no measure of .*tme"),
     ],
 )
 def test_a_bad_spec_is_one_clear_line(tmp_path, change, message) -> None:
@@ -156,6 +156,18 @@ def test_govsim_calibrate_runs_and_reports_held_out_coverage(tmp_path) -> None:
     check = pd.read_csv(out / "holdout.csv")
     assert set(check["set"]) == {"fit", "held out"}
     assert (out / "trials.parquet").exists() and (out / "calibrated.toml").exists()
+    assert "before and after each dated reform" in r.stdout
+    # the report and the check are read back without running anything
+    (out / "report.html").unlink()
+    again = subprocess.run(
+        [sys.executable, "-m", "cli", "calibrate", str(spec), "--out", str(out), "--report-only"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "held-out coverage of the 90% interval" in again.stdout
+    assert "Held-out coverage" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_the_abc_distance_is_the_root_of_the_loss() -> None:
