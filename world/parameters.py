@@ -510,8 +510,9 @@ class Parameters(DeclaredParameters):
         "Time constant with which servants' sense of the chance of detection follows the"
         " chance in force (reports, action on them, superiors' checks)",
     )
+    # Calibrated: the Shanghai posterior mean (scenarios/parameter_sets/shanghai_db2006_2014.toml)
     incomplete_docs_prob: float = _p(
-        0.1,
+        0.06691,
         0.0,
         1.0,
         "probability",
@@ -519,8 +520,9 @@ class Parameters(DeclaredParameters):
         f" {REFERENCE_DOCUMENTS} documents, a requester who has not read published"
         " requirements, a servant of skill 0.5)",
     )
+    # Calibrated: the Shanghai posterior mean (scenarios/parameter_sets/shanghai_db2006_2014.toml)
     doc_return_days: float = _p(
-        2.0, 0.0, 60.0, "days", "Days to gather missing documents and come back"
+        4.893, 0.0, 60.0, "days", "Days to gather missing documents and come back"
     )
     published_rules_use: float = _p(
         0.6,
@@ -530,8 +532,9 @@ class Parameters(DeclaredParameters):
         "Share of requesters who read the published requirements and fees before a case once"
         " they are published: they bring complete documents and know a demand is not a fee",
     )
+    # Calibrated: the Shanghai posterior mean (scenarios/parameter_sets/shanghai_db2006_2014.toml)
     bounce_prob: float = _p(
-        0.1, 0.0, 0.9, "probability", "Chance a visit is sent on to another office (推)"
+        0.06995, 0.0, 0.9, "probability", "Chance a visit is sent on to another office (推)"
     )
     bounce_triage_share: float = _p(
         0.25,
@@ -540,8 +543,13 @@ class Parameters(DeclaredParameters):
         "share",
         "Share of an approval's counter work spent on a visit that is sent on elsewhere",
     )
+    # Calibrated: the Shanghai posterior mean (scenarios/parameter_sets/shanghai_db2006_2014.toml)
     rent_delay_days: float = _p(
-        5.0, 0.0, 120.0, "working days", "Delay imposed when an informal demand is refused (卡、拖)"
+        9.425,
+        0.0,
+        120.0,
+        "working days",
+        "Delay imposed when an informal demand is refused (卡、拖)",
     )
     bribe_hours: float = _p(
         10.0, 0.0, 1000.0, "hours", "Size of an informal payment in hours of the requester's time"

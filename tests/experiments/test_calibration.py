@@ -342,3 +342,19 @@ def test_the_shipped_specs_load_and_find_their_targets() -> None:
         spec = load_spec(root / name)
         assert len(targets(spec, spec.fit)) == fit, name
         assert len(targets(spec, spec.holdout)) == held, name
+
+
+@pytest.mark.slow
+def test_govsim_calibrate_runs_on_a_dask_cluster(tmp_path) -> None:
+    spec = _spec(tmp_path, SPEC.replace("trials = 2", "trials = 1"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cli", "calibrate", str(spec), "--out", str(out)]
+    r = subprocess.run(
+        [*command, "--scheduler", "local", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_parquet(out / "trials.parquet")) == 1
+    assert len(list((out / "checks").glob("run-*.json"))) == 2  # holdout_seeds

@@ -55,3 +55,23 @@ def test_unknown_name_without_close_match_has_no_suggestion() -> None:
     with pytest.raises(ParameterError) as info:
         Parameters.build({"zzzz": 1})
     assert "did you mean" not in str(info.value)
+
+
+def test_the_defaults_are_the_shipped_calibration() -> None:
+    """govsim's defaults of the calibrated parameters are the Shanghai posterior mean, shipped as
+    a parameter set (scenarios/parameter_sets/; docs/validation.md §5): the two cannot drift."""
+    import tomllib
+
+    from scenarios.paths import PARAMETER_SET_DIR
+
+    path = PARAMETER_SET_DIR / "shanghai_db2006_2014.toml"
+    calibrated = tomllib.loads(path.read_text(encoding="utf-8"))["parameters"]
+    assert set(calibrated) == {
+        "doc_return_days",
+        "incomplete_docs_prob",
+        "bounce_prob",
+        "rent_delay_days",
+    }
+    defaults = Parameters()
+    for name, value in calibrated.items():
+        assert getattr(defaults, name) == value, name
