@@ -118,12 +118,13 @@ def test_a_bad_facts_file_names_its_line(facts: Path) -> None:
 # on 3 seeds. Each passes with room at full size (docs/validation.md §4); the quick city is
 # a fifth of the default and the 95 % interval of 3 seeds is wide, so only facts whose mean sits
 # well inside its range are here: a miss is a change of the model's behaviour, not chance.
+# zhejiang_one_trip_share is not: the share falls with the city's size (0.99 at 10,000 citizens,
+# 0.94 at the preset's 50,000), so the quick size cannot answer it.
 REDUCED = (
     "baseline_start_procedures",
     "full_reform_start_procedures",
     "full_reform_start_days",
     "full_reform_one_trip",
-    "zhejiang_one_trip_share",
     "one_stop_registration_days_cut",
     "transparency_document_returns",
 )
