@@ -532,8 +532,12 @@ def experiment_summarize(
     reference: ReferenceOpt = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON records on stdout")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every preset and outcome in one table")
+    ] = False,
 ) -> None:
-    """Mean, sd and 95% CI per preset and outcome, and the paired difference to a reference."""
+    """Each reform's clear effects against the reference (mean, 95% CI, paired by seed); the
+    full table with --full, every number with --csv or --json."""
     _check_result_folder(folder)
     reference = _reference(folder, reference)
     table = _summary(folder, reference)
@@ -543,9 +547,19 @@ def experiment_summarize(
     if as_json:
         sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         return
-    from cli.show import out_console, summary_table
+    from cli.show import headline_lines, out_console, summary_table
 
-    out_console.print(summary_table(table, reference))
+    if full:
+        out_console.print(summary_table(table, reference))
+        return
+    for line in headline_lines(table, reference):
+        out_console.print(line, highlight=False)
+    out_console.print(
+        f"\nEvery preset and outcome: govsim experiment summarize {folder} --full (or --csv)"
+        f"\ncharts: govsim experiment report {folder}",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _reference(folder: Path, given: str | None) -> str:

@@ -25,6 +25,7 @@ import solara
 from experiments.result_folder import ResultFolder
 from experiments.statistics import bands as band_table
 from experiments.statistics import intervals
+from experiments.summary import clip_intervals
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, format_value
 from viz import state
 from viz.i18n import outcome_label, t, unit_label
@@ -137,11 +138,12 @@ def _labels(results: Results, frame: pd.DataFrame, keys: list[str]) -> list[str]
 
 
 def summary_table(results: Results, outcomes: list[str] | None = None) -> pd.DataFrame:
-    """One row per group (preset, point, city) and outcome: n, mean and the 95% interval."""
+    """One row per group (preset, point, city) and outcome: n, mean and the 95% interval
+    (clipped to what the outcome can be)."""
     table = results.outcomes
     keys = results.group_keys()
     names = [o for o in (outcomes or [o.name for o in OUTCOMES]) if o in table.columns]
-    out = intervals(table, keys, names)
+    out = clip_intervals(intervals(table, keys, names))  # in bounds, as the CLI's summary
     out.insert(0, "series", _labels(results, out, keys))
     return out[["series", "outcome", "n", "mean", "low", "high"]]
 

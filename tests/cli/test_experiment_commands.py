@@ -38,7 +38,11 @@ def test_cli_run_summarize_report(tmp_path: Path) -> None:
     r = govsim("experiment", "summarize", str(out), "--json")
     assert len(json.loads(r.stdout)) == 12
     r = govsim("experiment", "summarize", str(out))
-    assert "one_stop" in r.stdout and "95% CI" in r.stdout
+    assert "one_stop (bounce_prob=0.05) against baseline" in r.stdout, r.stdout
+    assert "95% intervals" in r.stdout and "--full" in r.stdout
+    assert "satisfaction_citizens" not in r.stdout  # people's words, not column names
+    r = govsim("experiment", "summarize", str(out), "--full")
+    assert "satisfaction_citizens" in r.stdout and "95% CI" in r.stdout
     r = govsim("experiment", "report", str(out))
     assert r.returncode == 0, r.stderr
     page = (out / "report.html").read_text()
