@@ -596,6 +596,7 @@ def experiment_report(
     """Write report.html (charts with uncertainty bands, paired differences, the table)."""
     _check_result_folder(folder)
     reference = _reference(folder, reference)
+    sys.stderr.write(f"writing the report of {folder}: charts and tables against {reference}…\n")
     from experiments.report import write_report
 
     try:  # the report summarises the folder itself: one reading, one audit

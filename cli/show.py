@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -307,14 +309,84 @@ def day_progress(label: str, total: int) -> tuple[Progress, Callable[[int, int],
     return progress, lambda done, _total: progress.update(task, completed=done)
 
 
+PLAIN_EVERY_SECONDS = 30.0  # without a terminal: a line at least this often while runs go on
+PLAIN_EVERY_SHARE = 0.1  # ... and whenever another tenth of the runs is done
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class PlainProgress:
+    """Progress for a log, a pipe or CI (no terminal, so no bar): one plain line on stderr when
+    another tenth of the runs is done and at least every `every` seconds while they go on (a
+    background timer), with the time so far and an estimate of the time left."""
+
+    def __init__(self, label: str, failures: bool, every: float = PLAIN_EVERY_SECONDS) -> None:
+        self.label, self.failures, self.every = label, failures, every
+        self.start = time.monotonic()
+        self.state: tuple[int, int, int] | None = None
+        self.first_done: int | None = None
+        self.shown_tenth = -1
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.timer = threading.Thread(target=self._tick, daemon=True)
+
+    def update(self, done: int, total: int, failed: int) -> None:
+        with self.lock:
+            first = self.state is None
+            self.state = (done, total, failed)
+            if first:
+                self.first_done = done
+                self.timer.start()
+            tenth = int(done / total / PLAIN_EVERY_SHARE) if total else 0
+            if tenth > self.shown_tenth:
+                self.shown_tenth = tenth
+                self._print()
+
+    def _tick(self) -> None:
+        while not self.stop.wait(self.every):
+            with self.lock:
+                self._print()
+
+    def _print(self) -> None:
+        assert self.state is not None
+        done, total, failed = self.state
+        elapsed = time.monotonic() - self.start
+        share = f" ({done / total:.0%})" if total else ""
+        parts = [f"{self.label}: {done} of {total} runs{share}"]
+        if self.failures:
+            parts.append(f"{failed} failed")
+        parts.append(f"{_duration(elapsed)} so far")
+        new = done - (self.first_done or 0)
+        if new > 0 and done < total:
+            parts.append(f"about {_duration(elapsed / new * (total - done))} left")
+        sys.stderr.write(", ".join(parts) + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.timer.is_alive():
+            self.timer.join()
+
+
 @contextmanager
 def run_progress(label: str, failures: bool = True) -> Iterator[Callable[[int, int, int], None]]:
     """A bar over the runs of an experiment, with the failures counted (unless `failures` is
     False: a run that fails stops the command); yields its update.
 
     It appears with the first report of progress (after the folder and design are checked), so
-    a refusal is the only thing on the screen, and it is gone when the block ends.
+    a refusal is the only thing on the screen, and it is gone when the block ends. Without a
+    terminal (a log, a pipe, CI) it prints plain lines instead (`PlainProgress`).
     """
+    if not err_console.is_terminal:
+        plain = PlainProgress(label, failures)
+        try:
+            yield plain.update
+        finally:
+            plain.close()
+        return
     failed = [TextColumn("{task.fields[failed]} failed")] if failures else []
     progress = Progress(
         TextColumn(f"[bold]{label}[/]"),

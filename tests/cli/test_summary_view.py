@@ -119,3 +119,23 @@ def test_bounded_intervals_stay_in_bounds() -> None:
     clipped = clip_intervals(frame)
     assert clipped["low"].tolist() == [0.0, 0.9, 0.0, -50.0]
     assert clipped["high"].tolist() == [0.01, 1.0, 3.0, 10.0]
+
+
+def test_plain_progress_without_a_terminal(capsys) -> None:
+    import time
+
+    from cli.show import PlainProgress
+
+    progress = PlainProgress("std", failures=True, every=0.05)
+    progress.update(0, 40, 0)
+    progress.update(1, 40, 0)  # not yet another tenth: nothing new
+    time.sleep(0.2)  # ...but the timer prints while a long run goes on
+    progress.update(4, 40, 1)  # a tenth
+    progress.update(40, 40, 1)
+    progress.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("std: 0 of 40 runs (0%), 0 failed, 0s so far")
+    assert any(line.startswith("std: 1 of 40 runs (2%)") and "left" in line for line in lines)
+    assert any(line.startswith("std: 4 of 40 runs (10%), 1 failed") for line in lines)
+    assert lines[-1].startswith("std: 40 of 40 runs (100%), 1 failed")
+    assert "left" not in lines[-1]
