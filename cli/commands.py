@@ -664,4 +664,11 @@ def experiment_sensitivity(
         raise UserError(str(exc)) from None
     write_indices(indices, method, folder)
     out_console.print(indices_table(indices, method))
-    out_console.print(f"indices.csv and indices.png written to {folder}/")
+    from experiments.sensitivity import sample_warnings
+
+    for warning in sample_warnings(indices, method, design.sensitivity.samples):
+        sys.stderr.write(f"govsim: warning: {warning}\n")
+    out_console.print(
+        f"indices.csv and indices.png written to {folder}/ (the runs: runs.parquet and"
+        " outcomes.parquet there)"
+    )
