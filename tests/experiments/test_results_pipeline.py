@@ -87,4 +87,5 @@ def test_results_page_bands_are_the_shared_bands(folder: Path) -> None:
 def test_report_reads_the_same_folder(folder: Path) -> None:
     page = write_report(folder, "baseline").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") >= 2
+    assert "<th>point</th>" not in page and "<th>city</th>" not in page  # constant columns
     assert f"{len(PRESETS) * REPLICATES} runs (0 failed)" in page
