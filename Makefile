@@ -26,6 +26,7 @@ $(VENV)/bin/activate:
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.core: $(VENV)/bin/activate pyproject.toml
+	@echo "installing govsim and its dependencies into $(VENV) (a few minutes the first time)..."
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
@@ -37,6 +38,7 @@ $(VENV)/.test: $(VENV)/.core
 # assets plus the vega@5 / vega-lite@5 / vega-embed@6 names its charts ask for
 # (../shared/SOLARA_OFFLINE.md). Rebuilt whenever the environment is.
 $(VENV)/.assets: $(VENV)/.core viz/offline_assets.py
+	@echo "preparing the dashboard's offline front-end files (solara's assets, vega, vega-lite)..."
 	$(PY) -m viz.offline_assets
 	@touch $@
 

@@ -557,8 +557,12 @@ def experiment_summarize(
     reference: ReferenceOpt = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON records on stdout")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every preset and outcome in one table")
+    ] = False,
 ) -> None:
-    """Mean, sd and 95% CI per preset and outcome, and the paired difference to a reference."""
+    """Each reform's clear effects against the reference (mean, 95% CI, paired by seed); the
+    full table with --full, every number with --csv or --json."""
     _check_result_folder(folder)
     reference = _reference(folder, reference)
     table = _summary(folder, reference)
@@ -568,9 +572,19 @@ def experiment_summarize(
     if as_json:
         sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
         return
-    from cli.show import out_console, summary_table
+    from cli.show import headline_lines, out_console, summary_table
 
-    out_console.print(summary_table(table, reference))
+    if full:
+        out_console.print(summary_table(table, reference))
+        return
+    for line in headline_lines(table, reference):
+        out_console.print(line, highlight=False)
+    out_console.print(
+        f"\nEvery preset and outcome: govsim experiment summarize {folder} --full (or --csv)"
+        f"\ncharts: govsim experiment report {folder}",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _reference(folder: Path, given: str | None) -> str:
@@ -607,6 +621,7 @@ def experiment_report(
     """Write report.html (charts with uncertainty bands, paired differences, the table)."""
     _check_result_folder(folder)
     reference = _reference(folder, reference)
+    sys.stderr.write(f"writing the report of {folder}: charts and tables against {reference}…\n")
     from experiments.report import write_report
 
     try:  # the report summarises the folder itself: one reading, one audit
@@ -674,4 +689,11 @@ def experiment_sensitivity(
         raise UserError(str(exc)) from None
     write_indices(indices, method, folder)
     out_console.print(indices_table(indices, method))
-    out_console.print(f"indices.csv and indices.png written to {folder}/")
+    from experiments.sensitivity import sample_warnings
+
+    for warning in sample_warnings(indices, method, design.sensitivity.samples):
+        sys.stderr.write(f"govsim: warning: {warning}\n")
+    out_console.print(
+        f"indices.csv and indices.png written to {folder}/ (the runs: runs.parquet and"
+        " outcomes.parquet there)"
+    )

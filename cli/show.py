@@ -3,17 +3,21 @@ progress bars. Imported only by the commands that print them."""
 
 from __future__ import annotations
 
+import math
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from model.outcomes import OUTCOMES, format_value
+from model.outcomes import OUTCOMES, WHOLE_UNITS, format_value
 
 # Tables are wide: when printing to a file or a pipe, do not squeeze them into 80 columns.
 out_console = Console(width=None if sys.stdout.isatty() else 140)
@@ -63,19 +67,200 @@ def city_table(result: Any) -> Table:
     return table
 
 
+WIDTH = 100  # the summary's lines fit in this many columns
+VERDICTS = {1: ("better", "green"), -1: ("worse", "red")}
+
+
+def _decimals(x: float, digits: int) -> int:
+    """Decimals that show `x` with `digits` significant figures (none for large numbers)."""
+    if not math.isfinite(x) or x == 0:
+        return 0
+    return max(0, min(6, digits - 1 - math.floor(math.log10(abs(x)))))
+
+
+def _num(x: float, decimals: int, sign: bool = False) -> str:
+    if not math.isfinite(x):
+        return "—"
+    text = f"{x:{'+' if sign else ''},.{decimals}f}"
+    if sign and float(text.replace(",", "")) == 0:
+        text = f"{0:.{decimals}f}"  # no "+0" or "-0.0"
+    return text.replace("-", "−")
+
+
+def _is_percent(unit: str) -> bool:
+    return unit == "share"
+
+
+def level_text(mean: float, low: float, high: float, unit: str) -> str:
+    """A level as a person reads it: shares as percentages, three significant figures
+    otherwise (whole numbers for counts and money), with its interval and unit."""
+    if _is_percent(unit):
+        mean, low, high = 100 * mean, 100 * low, 100 * high
+        d = _decimals(mean, 2)
+        interval = f" [{_num(low, d)}, {_num(high, d)}]" if math.isfinite(low) else ""
+        return f"{_num(mean, d)}%{interval}"
+    d = 0 if unit in WHOLE_UNITS else _decimals(mean, 3)
+    interval = f" [{_num(low, d)}, {_num(high, d)}]" if math.isfinite(low) else ""
+    return f"{_num(mean, d)}{interval} {_unit_text(unit)}"
+
+
+def _unit_text(unit: str) -> str:
+    return "(0-1)" if unit == "0-1" else unit
+
+
+def change_text(diff: float, low: float, high: float, unit: str, reference: float) -> str:
+    """A paired difference: two significant figures (no more than its interval supports), the
+    unit (percentage points for shares) and, for other units, the change in per cent."""
+    scale = 100 if _is_percent(unit) else 1
+    diff, low, high = scale * diff, scale * low, scale * high
+    half = (high - low) / 2 if math.isfinite(low) and math.isfinite(high) else math.nan
+    d = _decimals(diff, 2) if diff else _decimals(half, 2)
+    if math.isfinite(half) and half > 0:
+        d = min(d, _decimals(half, 2))
+    interval = f" [{_num(low, d, True)}, {_num(high, d, True)}]" if math.isfinite(half) else ""
+    unit_text = "pp" if _is_percent(unit) else _unit_text(unit)
+    text = f"{_num(diff, d, True)}{interval} {unit_text}"
+    if not _is_percent(unit) and unit != "0-1" and reference and math.isfinite(reference):
+        relative = 100 * diff / scale / reference
+        text += f" ({_num(relative, 0 if abs(relative) >= 1 or not relative else 1, True)}%)"
+    return text
+
+
+def verdict(direction: str, diff: float, low: float, high: float) -> int:
+    """+1 clearly better, -1 clearly worse, 0 no clear change (the interval holds 0, or none)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high:
+        return 0
+    if direction == "neutral":
+        return 0
+    up = diff > 0
+    return 1 if up == (direction == "higher") else -1
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` cut or padded to `width` terminal columns (CJK characters take two)."""
+    while cell_len(text) > width:
+        text = text[:-2] + "…"
+    return text + " " * (width - cell_len(text))
+
+
+def _group_names(table: Any) -> dict[tuple, str]:
+    """(point, city) -> what distinguishes the group: the sweep values and the city, when the
+    experiment has more than one of them ('' otherwise)."""
+    from experiments.summary import sweep_columns
+
+    sweep = sweep_columns(table)
+    groups = table.drop_duplicates(["point", "city"])
+    several_points = groups["point"].nunique() > 1
+    several_cities = groups["city"].nunique() > 1
+    names = {}
+    for r in groups.to_dict("records"):
+        parts = []
+        if several_points:
+            parts.append(", ".join(f"{k}={r[k]:.4g}" for k in sweep) or f"point {r['point']}")
+        if several_cities:
+            parts.append(f"city {r['city']}")
+        names[(r["point"], r["city"])] = "; ".join(parts)
+    return names
+
+
+def _from_to(before: float, after: float, unit: str) -> str:
+    """'40% → 69%', '10.4 → 9.88 days': the reference's level and the reform's."""
+    first = level_text(before, math.nan, math.nan, unit)
+    second = level_text(after, math.nan, math.nan, unit)
+    unit_part = "" if _is_percent(unit) else f" {_unit_text(unit)}"
+    return f"{first.removesuffix(unit_part)} → {second}"
+
+
+def _wrapped(head: str, text: str, indent: int = 4) -> list[str]:
+    """`head` + `text` in lines of at most WIDTH columns, continued `indent` columns in."""
+    lines, line = [], head
+    for word in text.split(" "):
+        if cell_len(line) + 1 + cell_len(word) > WIDTH and line.strip():
+            lines.append(line.rstrip())
+            line = " " * indent
+        line += word + " "
+    return [*lines, line.rstrip()]
+
+
+def headline_lines(table: Any, reference: str) -> list[str]:
+    """What a policymaker asks of an experiment, in lines of at most WIDTH columns (rich
+    markup): the reference's levels, then per reform its clear effects against the reference
+    (better first), and the outcomes it does not clearly change."""
+    from viz.i18n import outcome_label
+
+    n = int(table["n"].max()) if len(table) else 0
+    reforms = [p for p in dict.fromkeys(table["preset"]) if p != reference]
+    lines = [
+        escape(
+            f"{len(reforms)} reform(s) against {reference}: means over {n} replicates with 95%"
+            " intervals; changes paired by seed."
+        ),
+        "[green]better[/] or [red]worse[/]: the change's interval excludes 0;"
+        " ▲▼ its direction; pp: percentage points.",
+    ]
+    label_width = 28
+    for (point, city), group_name in _group_names(table).items():
+        group = table[(table["point"] == point) & (table["city"] == city)]
+        suffix = escape(f" ({group_name})" if group_name else "")
+        ref = group[group["preset"] == reference]
+        ref_mean = dict(zip(ref["outcome"], ref["mean"], strict=True))
+        lines += ["", f"[bold]{escape(reference)}[/]{suffix}, the reference:"]
+        for r in ref.itertuples():
+            label = _pad(outcome_label(r.outcome, "en"), label_width + 9)
+            level = level_text(r.mean, r.ci_low, r.ci_high, r.unit)
+            lines.append(escape(f"  {label}  {level}"))
+        for preset in reforms:
+            rows = group[group["preset"] == preset]
+            if rows.empty:
+                continue
+            scored = [
+                (verdict(r.better, r.diff, r.diff_low, r.diff_high), r) for r in rows.itertuples()
+            ]
+            better = sum(v > 0 for v, _ in scored)
+            worse = sum(v < 0 for v, _ in scored)
+            lines += [
+                "",
+                f"[bold]{escape(preset)}[/]{suffix} against {escape(reference)}:"
+                f" [green]{better} better[/], [red]{worse} worse[/]",
+            ]
+            for v, r in sorted((x for x in scored if x[0]), key=lambda x: -x[0]):
+                word, colour = VERDICTS[v]
+                arrow = "▲" if r.diff > 0 else "▼"
+                before = ref_mean.get(r.outcome, math.nan)
+                change = change_text(r.diff, r.diff_low, r.diff_high, r.unit, before)
+                levels = _from_to(before, r.mean, r.unit)
+                label = _pad(outcome_label(r.outcome, "en"), label_width)
+                head = f"  [{colour}]{word:<6} {arrow}[/] {escape(label)}  "
+                if cell_len(f"  {word:<6} {arrow} {label}  {change:<35}  {levels}") <= WIDTH:
+                    lines.append(head + escape(f"{change:<35}  {levels}"))
+                else:
+                    lines.append(head + escape(change))
+                    lines.append(" " * (label_width + 13) + escape(levels))
+            unclear = [outcome_label(r.outcome, "en") for v, r in scored if not v]
+            if unclear:
+                lines += [escape(x) for x in _wrapped("  no clear change: ", ", ".join(unclear))]
+    return lines
+
+
 def summary_table(table: Any, reference: str) -> Table:
-    """The summary for a person: value with CI, and difference with CI, per outcome."""
+    """The full summary (--full): every preset and outcome, its level and paired change; the
+    sweep point and city only when the experiment has more than one."""
+    names = _group_names(table)
+    several = any(names.values())
     shown = Table(title=f"Summary (95% CI over replicates; differences paired against {reference})")
-    for col in ("preset", "point", "city", "outcome", "mean [95% CI]", "diff [95% CI]"):
+    columns = ["preset", *(["group"] if several else []), "outcome", "mean [95% CI]"]
+    columns += ["change [95% CI]", "better if"]
+    for col in columns:
         shown.add_column(col, justify="right" if "[" in col else "left")
     for r in table.itertuples():
-        value = f"{r.mean:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"
+        value = level_text(r.mean, r.ci_low, r.ci_high, r.unit)
         diff = (
             ""
             if r.preset == reference
-            else f"{r.diff:+.4g} [{r.diff_low:+.4g}, {r.diff_high:+.4g}]"
+            else change_text(r.diff, r.diff_low, r.diff_high, r.unit, math.nan)
         )
-        shown.add_row(r.preset, str(r.point), r.city, r.outcome, value, diff)
+        group = [names[(r.point, r.city)]] if several else []
+        shown.add_row(r.preset, *group, r.outcome, value, diff, ARROWS[r.better])
     return shown
 
 
@@ -124,14 +309,84 @@ def day_progress(label: str, total: int) -> tuple[Progress, Callable[[int, int],
     return progress, lambda done, _total: progress.update(task, completed=done)
 
 
+PLAIN_EVERY_SECONDS = 30.0  # without a terminal: a line at least this often while runs go on
+PLAIN_EVERY_SHARE = 0.1  # ... and whenever another tenth of the runs is done
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class PlainProgress:
+    """Progress for a log, a pipe or CI (no terminal, so no bar): one plain line on stderr when
+    another tenth of the runs is done and at least every `every` seconds while they go on (a
+    background timer), with the time so far and an estimate of the time left."""
+
+    def __init__(self, label: str, failures: bool, every: float = PLAIN_EVERY_SECONDS) -> None:
+        self.label, self.failures, self.every = label, failures, every
+        self.start = time.monotonic()
+        self.state: tuple[int, int, int] | None = None
+        self.first_done: int | None = None
+        self.shown_tenth = -1
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.timer = threading.Thread(target=self._tick, daemon=True)
+
+    def update(self, done: int, total: int, failed: int) -> None:
+        with self.lock:
+            first = self.state is None
+            self.state = (done, total, failed)
+            if first:
+                self.first_done = done
+                self.timer.start()
+            tenth = int(done / total / PLAIN_EVERY_SHARE) if total else 0
+            if tenth > self.shown_tenth:
+                self.shown_tenth = tenth
+                self._print()
+
+    def _tick(self) -> None:
+        while not self.stop.wait(self.every):
+            with self.lock:
+                self._print()
+
+    def _print(self) -> None:
+        assert self.state is not None
+        done, total, failed = self.state
+        elapsed = time.monotonic() - self.start
+        share = f" ({done / total:.0%})" if total else ""
+        parts = [f"{self.label}: {done} of {total} runs{share}"]
+        if self.failures:
+            parts.append(f"{failed} failed")
+        parts.append(f"{_duration(elapsed)} so far")
+        new = done - (self.first_done or 0)
+        if new > 0 and done < total:
+            parts.append(f"about {_duration(elapsed / new * (total - done))} left")
+        sys.stderr.write(", ".join(parts) + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.timer.is_alive():
+            self.timer.join()
+
+
 @contextmanager
 def run_progress(label: str, failures: bool = True) -> Iterator[Callable[[int, int, int], None]]:
     """A bar over the runs of an experiment, with the failures counted (unless `failures` is
     False: a run that fails stops the command); yields its update.
 
     It appears with the first report of progress (after the folder and design are checked), so
-    a refusal is the only thing on the screen, and it is gone when the block ends.
+    a refusal is the only thing on the screen, and it is gone when the block ends. Without a
+    terminal (a log, a pipe, CI) it prints plain lines instead (`PlainProgress`).
     """
+    if not err_console.is_terminal:
+        plain = PlainProgress(label, failures)
+        try:
+            yield plain.update
+        finally:
+            plain.close()
+        return
     failed = [TextColumn("{task.fields[failed]} failed")] if failures else []
     progress = Progress(
         TextColumn(f"[bold]{label}[/]"),

@@ -50,6 +50,9 @@ INDEX_COLUMNS = {
 }
 AXIS_TITLES = {"morris": "mu* (mean absolute elementary effect)", "sobol": "Sobol index"}
 MAX_LISTED = 5  # run ids named in a message about failed or missing runs
+# Below these base samples (N) the indices are mostly noise: Sobol estimates need N in the
+# hundreds (Saltelli et al. 2010 use 500-1000s), Morris screening some 10-20 trajectories.
+ENOUGH_SAMPLES = {"sobol": 256, "morris": 10}
 
 
 def problem(spec: ExperimentSpec) -> dict[str, Any]:
@@ -235,3 +238,32 @@ def write_indices(indices: pd.DataFrame, method: str, folder: str | Path) -> lis
     csv = folder / "indices.csv"
     indices.to_csv(csv, index=False)
     return [csv, plot(indices, method, folder / "indices.png")]
+
+
+def sample_warnings(indices: pd.DataFrame, method: str, samples: int) -> list[str]:
+    """Why the indices cannot be read as they stand: too small a sample, and what it shows
+    (Sobol first-order indices above 1, below 0, or above the total index, beyond their
+    confidence intervals). Empty when there is nothing to say."""
+    out = []
+    enough = ENOUGH_SAMPLES[method]
+    if samples < enough:
+        out.append(
+            f"samples = {samples} is too small for {method} indices to mean much (use at least"
+            f" {enough}); read them as a rough screening at best"
+        )
+    if method == "sobol" and len(indices):
+        s1, st, conf = indices["S1"], indices["ST"], indices["S1_conf"].fillna(0)
+        odd = {
+            "S1 above 1": s1 - conf > 1,
+            "negative S1": s1 + conf < 0,
+            "S1 above ST": s1 - conf > st + indices["ST_conf"].fillna(0),
+        }
+        found = [f"{name} ({int(mask.sum())} of {len(indices)})" for name, mask in odd.items()
+                 if mask.any()]  # fmt: skip
+        if found:
+            out.append(
+                "impossible indices, a sign of too small a sample: "
+                + ", ".join(found)
+                + "; raise `samples` in the [sensitivity] table"
+            )
+    return out

@@ -38,6 +38,11 @@ logger = logging.getLogger("govsim.dashboard")
 solara.lab.on_kernel_start(on_session_start)
 
 
+# Mesa's page tabs ("PAGE 0") mean nothing with one page of views: hidden.
+VIEWS_CSS = ".govsim-views .v-tabs{display:none}"
+MIN_CHARTS_PX = 760  # two charts side by side, each wide enough for its plot and legend
+
+
 @solara.component
 def Dashboard():
     """The live dashboard: scenario card, controls and parameters, charts, lesson panel."""
@@ -104,15 +109,24 @@ def Dashboard():
         if model is None:
             return
         faded = {"opacity": "0.4", "pointer-events": "none"} if building else {}
-        with solara.Column(style={"width": "100%", **faded}):
+        solara.Style(VIEWS_CSS)
+        with solara.Column(style={"width": "100%", **faded}, classes=["govsim-views"]):
             StatusLine(model)
             views = ComponentsView([guarded(v) for v in components_for(model)], model).key(
                 f"views-{generation}"
             )
-            if lesson:  # the lesson beside the charts, at a width its text can be read in
-                with solara.Row(style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
-                    solara.Column(children=[views], style={"flex": "1 1 auto", "min-width": "0"})
-                    with solara.Column(style={"flex": "0 0 300px", "width": "300px"}):
+            if lesson:  # the lesson beside the charts, at a width its text can be read in;
+                # when the charts would be narrower than MIN_CHARTS_PX, the lesson goes above
+                # them (wrap-reverse puts the second line first)
+                with solara.Row(
+                    style={"flex-wrap": "wrap-reverse", "align-items": "flex-end"},
+                    classes=["govsim-lesson-row"],
+                ):
+                    solara.Column(
+                        children=[views],
+                        style={"flex": f"1000 1 {MIN_CHARTS_PX}px", "min-width": "0"},
+                    )
+                    with solara.Column(style={"flex": "1 0 300px", "max-width": "100%"}):
                         LessonPanel(model, player)
             else:
                 solara.Column(children=[views])

@@ -8,6 +8,7 @@ has both.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LANGUAGES = ("en", "zh")
@@ -20,19 +21,31 @@ UI: dict[str, tuple[str, str]] = {
     "nav_results": ("Experiment results", "实验结果"),
     "scenario": ("Scenario", "情景"),
     "preset": ("Preset", "预设情景"),
-    "lesson": ("Teaching mode: lesson", "教学模式:课程"),
+    "lesson": ("Teaching mode: lesson", "教学模式：课程"),
     "no_lesson": ("— no lesson —", "— 不选课程 —"),
-    "compare": ("Compare with baseline (no reforms, same seed)", "与基线比较(无改革,同一随机种子)"),
+    "compare": (
+        "Compare with baseline (no reforms, same seed)",
+        "与基线比较（无改革，同一随机种子）",
+    ),
     "all_parameters": ("Show every parameter", "显示全部参数"),
-    "seed": ("Seed (a whole number)", "随机种子(整数)"),
-    "reform_on": ("{label}: on", "{label}:实施"),
-    "reform_start": ("{label}: start day", "{label}:开始日"),
-    "reform_intensity": ("{label}: intensity", "{label}:力度"),
+    "seed": ("Seed (a whole number)", "随机种子（整数）"),
+    "reform_on": ("{label}: on", "{label}：实施"),
+    "reform_start": ("{label}: start day", "{label}：开始日"),
+    "reform_intensity": ("{label}: intensity", "{label}：力度"),
     "reforms_in": ("Reforms below apply to city “{city}”", "以下改革作用于城市“{city}”"),
     "apply_hint": (
         "Change the settings in the sidebar, then press RESET to rebuild the city.",
-        "在侧栏修改设置后,按“重置”重建城市。",
+        "在侧栏修改设置后，按“重置”重建城市。",
     ),
+    "setup_changed": (
+        "Changed from the preset, since the last Reset: ",
+        "相对预设的改动（上次重置后）：",
+    ),
+    "setup_reform": (
+        "{label} from day {start}, intensity {intensity:g}",
+        "{label}，第 {start} 天起，力度 {intensity:g}",
+    ),
+    "setup_seed": ("seed {seed}", "随机种子 {seed}"),
     "controls": ("Controls", "运行控制"),
     "parameters": ("Model parameters", "模型参数"),
     "step": ("Step", "单步"),
@@ -42,26 +55,26 @@ UI: dict[str, tuple[str, str]] = {
     "building": ("Building the city…", "正在构建城市……"),
     "play_error": (
         "The run stopped on an error (in the server log)",
-        "运行因错误而停止(详见服务器日志)",
+        "运行因错误而停止（详见服务器日志）",
     ),
     "view_error": (
         "This chart could not be drawn (in the server log)",
-        "此图表无法绘制(详见服务器日志)",
+        "此图表无法绘制（详见服务器日志）",
     ),
     "build_error": (
         "The city could not be built (in the server log)",
-        "无法构建城市(详见服务器日志)",
+        "无法构建城市（详见服务器日志）",
     ),
     "day_of": ("Day {day} of {days}", "第 {day} 天 / 共 {days} 天"),
-    "input_error": ("Input not used", "输入无效,已忽略"),
-    "baseline_note": ("dashed: baseline without reforms", "虚线:无改革的基线"),
+    "input_error": ("Input not used", "输入无效，已忽略"),
+    "baseline_note": ("dashed: baseline without reforms", "虚线：无改革的基线"),
     "run_note": ("press Step or ▶ to run the model", "按“单步”或 ▶ 运行模型"),
     "no_data": ("no data yet", "暂无数据"),
     "day": ("Day", "天"),
     "value": ("Value", "数值"),
     "series": ("Series", "序列"),
     "city": ("City", "城市"),
-    "baseline_suffix": ("(baseline)", "(基线)"),
+    "baseline_suffix": ("(baseline)", "（基线）"),
     # charts
     "chart_satisfaction": ("Satisfaction of citizens and enterprises", "市民与企业满意度"),
     "chart_four": ("The four satisfactions (四满意)", "四满意"),
@@ -69,36 +82,39 @@ UI: dict[str, tuple[str, str]] = {
     "chart_trips": ("Trips per case", "每件跑腿次数"),
     "chart_procedures": ("Procedures (approvals) per case", "每件审批环节数"),
     "chart_queues": ("Queue at each office today", "今日各部门排队人次"),
-    "chart_informal": ("Informal payments (吃拿卡要)", "非正式支付(吃拿卡要)"),
-    "chart_skill": ("Civil servants: skill and courtesy", "公务员:业务能力与服务态度"),
+    "chart_informal": ("Informal payments (吃拿卡要)", "非正式支付（吃拿卡要）"),
+    "chart_skill": ("Civil servants: skill and courtesy", "公务员：业务能力与服务态度"),
     "chart_cities_firms": ("Firms per city", "各城市企业数"),
     "chart_cities_residents": ("Residents per city", "各城市居民数"),
     "chart_cities_competitiveness": ("Competitiveness per city", "各城市竞争力指数"),
     "chart_network": ("Networks", "网络"),
     "network_offices": (
         "Offices (linked when a service needs both; colour: skill, size: queue)",
-        "政府部门(同一事项涉及则相连;颜色:能力,大小:排队)",
+        "政府部门（同一事项涉及则相连；颜色：能力，大小：排队）",
     ),
     "network_citizens": (
         "Citizens' ties: a sample of {n} (colour: satisfaction)",
-        "市民社会网络:{n} 人样本(颜色:满意度)",
+        "市民社交网络：{n} 人样本（颜色：满意度）",
     ),
     "satisfaction": ("Satisfaction", "满意度"),
+    "share_of_cases": ("Share of finished cases", "占办结件数的比例"),
+    "mean_level": ("Mean level", "平均水平"),
+    "baseline_legend": ("baseline (no reforms)", "基线（无改革）"),
     "skill": ("Skill", "业务能力"),
     "queue": ("Queue", "排队"),
     "office": ("Office", "部门"),
     "visits_waiting": ("Visits waiting", "排队人次"),
-    "start_business": ("Starting a business (Doing Business)", "开办企业(世界银行营商环境指标)"),
+    "start_business": ("Starting a business (Doing Business)", "开办企业（世界银行营商环境指标）"),
     "start_procedures": ("procedures", "个环节"),
-    "start_days": ("days (median)", "天(中位数)"),
+    "start_days": ("days (median)", "天（中位数）"),
     "this_run": ("This run", "本次模拟"),
     "baseline": ("Baseline", "基线"),
-    "db_reference": ("Doing Business, China (Shanghai)", "营商环境报告,中国(上海)"),
+    "db_reference": ("Doing Business, China (Shanghai)", "营商环境报告，中国（上海）"),
     "db_line": (
         "{report}: {procedures} procedures, {days} days",
-        "{report}:{procedures} 个环节,{days} 天",
+        "{report}：{procedures} 个环节，{days} 天",
     ),
-    "not_yet": ("— (no start-up finished yet)", "—(尚无企业开办完成)"),
+    "not_yet": ("— (no start-up finished yet)", "—（尚无企业开办完成）"),
     # lessons
     "lesson_step": ("Step {i} of {n}", "第 {i} 步 / 共 {n} 步"),
     "lesson_next": ("Next", "下一步"),
@@ -108,25 +124,28 @@ UI: dict[str, tuple[str, str]] = {
     "lesson_finish": ("Finish the lesson", "结束课程"),
     "lesson_done": (
         "Lesson complete. Pick another lesson, or keep exploring.",
-        "课程结束。可选择其他课程,或继续探索。",
+        "课程结束。可选择其他课程，或继续探索。",
     ),
     "lesson_restart": ("Start again", "重新开始"),
     # results page
     "results_title": ("Experiment results", "实验结果"),
     "results_folder": (
         "Result folder (from govsim experiment run)",
-        "结果文件夹(govsim experiment run 的输出)",
+        "结果文件夹（govsim experiment run 的输出）",
     ),
     "results_open": ("Open", "打开"),
     "results_recent": ("or pick one under results/", "或从 results/ 中选择"),
     "results_runs": (
         "{ok} successful runs, {failed} failed; presets: {presets}",
-        "成功运行 {ok} 次,失败 {failed} 次;预设情景:{presets}",
+        "成功运行 {ok} 次，失败 {failed} 次；预设情景：{presets}",
     ),
-    "results_table": ("Summary: mean (95% confidence interval)", "汇总:均值(95% 置信区间)"),
+    "results_table": ("Summary: mean (95% confidence interval)", "汇总：均值（95% 置信区间）"),
     "results_every": ("Show every outcome", "显示全部指标"),
     "results_outcome": ("Outcome", "结果指标"),
-    "results_charts": ("Outcomes over time: mean and 95% band", "结果随时间变化:均值与 95% 置信带"),
+    "results_charts": (
+        "Outcomes over time: mean and 95% band",
+        "结果随时间变化：均值与 95% 置信带",
+    ),
     "results_choose": ("Outcomes to chart", "要绘制的指标"),
     "results_none": (
         "Type the path of a result folder and press Open.",
@@ -301,6 +320,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "days_per_case_citizens": ("Days per case, citizens", "市民每件办理天数"),
     "days_per_case_enterprises": ("Days per case, enterprises", "企业每件办理天数"),
     "trips_per_case": ("Trips per case", "每件跑腿次数"),
+    "one_trip_share": ("Done in at most one trip", "最多跑一次的比例"),
     "procedures_per_case": ("Procedures per case", "每件审批环节数"),
     "hours_queued_per_case": ("Hours queued per case", "每件排队小时数"),
     "hours_queued_citizens": ("Hours queued, citizens", "市民每件排队小时数"),
@@ -351,6 +371,75 @@ SERIES: dict[str, tuple[str, str]] = {
 }
 
 
+# Preset names in Chinese (English shows the preset's own name, as the command line does); a
+# preset file of one's own shows its name.
+PRESETS_ZH: dict[str, str] = {
+    "baseline": "基线：传统机关",
+    "feedback": "征求意见、有错必纠",
+    "fewer_approvals": "取消不必要的审批",
+    "first_contact": "首接责任制",
+    "full_reform": "全面改革",
+    "green_channel": "绿色通道",
+    "lean_staffing": "机构精简、人员精干",
+    "learning": "学习型组织",
+    "one_stop": "行政服务中心、一站式服务",
+    "online_24_7": "热线网络、全天候服务",
+    "parallel_approval": "并联审批",
+    "reengineering": "流程再造",
+    "reform_midway": "年中转为全面改革",
+    "service_standards": "创三优一满意",
+    "shanghai_2005_2020": "上海企业开办改革（2005—2020年）",
+    "symmetric_cities": "两座相同的城市（对照）",
+    "three_cities": "三座城市、三条改革路径",
+    "transparency": "阳光工程、政策透明",
+    "two_cities": "两座城市：改革者与落后者",
+}
+
+# City names of the several-city presets in Chinese.
+CITIES_ZH: dict[str, str] = {
+    "reformer": "改革者",
+    "laggard": "落后者",
+    "east": "东城",
+    "west": "西城",
+    "one_stop_first": "先建一站式服务中心",
+    "transparency_first": "先推阳光工程",
+    "learning_first": "先建学习型组织",
+    "city": "本市",
+}
+
+
+def preset_label(name: str, lang: str) -> str:
+    """A preset's name as shown: its Chinese name in Chinese, else its own name."""
+    return PRESETS_ZH.get(name, name) if lang == "zh" else name
+
+
+def city_label(name: str, lang: str) -> str:
+    """A city's name as shown: its Chinese name in Chinese, else its own name."""
+    return CITIES_ZH.get(name, name) if lang == "zh" else name
+
+
+# Chinese text takes full-width punctuation: ，。：；（）！？ rather than , . : ; ( ) ! ?
+FULL_WIDTH = str.maketrans(",.:;()!?", "，。：；（）！？")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def zh_punctuation(text: str) -> str:
+    """`text` (Chinese) with its half-width punctuation made full-width, except inside {fields}
+    and between two ASCII letters or digits (0.5, a.b, 10:30). Text without Chinese characters
+    is returned unchanged. Names written elsewhere (presets, reforms, offices) pass through here
+    when shown in Chinese; the strings of this module and lessons.toml are written this way."""
+    if not _CJK.search(text):
+        return text
+    out, depth = [], 0
+    for i, ch in enumerate(text):
+        depth += (ch == "{") - (ch == "}")
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        between_ascii = prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()
+        out.append(ch if depth or between_ascii else ch.translate(FULL_WIDTH))
+    return "".join(out)
+
+
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "zh" else pair[0]
 
@@ -366,10 +455,10 @@ def unit_label(unit: str, lang: str) -> str:
 
 
 def parameter_label(name: str, unit: str, lang: str) -> str:
-    """'Citizens (persons)' / '市民人数(人)'."""
+    """'Citizens (persons)' / '市民人数（人）'."""
     label = _pick(PARAMETERS[name], lang)
     u = unit_label(unit, lang)
-    return f"{label}({u})" if lang == "zh" else f"{label} ({u})"
+    return f"{label}（{u}）" if lang == "zh" else f"{label} ({u})"
 
 
 def outcome_label(name: str, lang: str) -> str:
@@ -383,14 +472,16 @@ def series_label(name: str, lang: str) -> str:
 
 def policy_label(cls: Any, lang: str) -> str:
     """A reform's name from its own declaration (Intervention.label_en / label_zh)."""
-    return cls.label_zh if lang == "zh" else cls.label_en
+    return zh_punctuation(cls.label_zh) if lang == "zh" else cls.label_en
 
 
 def office_label(spec: Any, lang: str) -> str:
     """An office's name from the service catalogue."""
-    return spec.name_zh if lang == "zh" else spec.name_en
+    return zh_punctuation(spec.name_zh) if lang == "zh" else spec.name_en
 
 
 def preset_description(preset: Any, lang: str) -> str:
     """A preset's own one-line description, in Chinese when the preset gives one."""
-    return preset.description_zh if lang == "zh" and preset.description_zh else preset.description
+    if lang == "zh" and preset.description_zh:
+        return zh_punctuation(preset.description_zh)
+    return preset.description

@@ -6,7 +6,7 @@ full versions). We build a folder of symlinks to every bundled entry plus those 
 point `SOLARA_ASSETS_PROXY_CACHE_DIR` at it; the venv itself is left untouched
 (see ../shared/SOLARA_OFFLINE.md).
 
-    python -m viz.offline_assets          # build (or refresh) the folder and print its path
+    python -m viz.offline_assets          # build (or refresh) the folder and say where it is
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def main() -> None:
     gaps = missing(path)
     if gaps:
         raise SystemExit(f"offline assets incomplete in {path}: {', '.join(gaps)}")
-    print(path)
+    print(f"the dashboard's offline front-end files are ready in {path}")
 
 
 if __name__ == "__main__":

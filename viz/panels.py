@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
 import solara
-from mesa.visualization.solara_viz import UserInputs, split_model_params
+from mesa.visualization.solara_viz import split_model_params
 from mesa.visualization.utils import force_update, update_counter
 
 from scenarios import preset_names
 from viz import state
 from viz.controls import policy_city
 from viz.dashboard_model import DashboardModel
-from viz.i18n import LANGUAGE_NAMES, LANGUAGES, preset_description, t
+from viz.i18n import LANGUAGE_NAMES, LANGUAGES, city_label, preset_description, preset_label, t
 from viz.lessons import LESSONS
 from viz.player import CurrentModel, Player
 
@@ -72,12 +73,13 @@ def ScenarioCard():
     titles = {LESSONS[k].title(lang): k for k in LESSONS}
     none = t("no_lesson", lang)
     current_lesson = state.lesson.value
+    presets = {preset_label(name, lang): name for name in preset_names()}
     with solara.Card(t("scenario", lang), classes=["govsim-scenario"]):
         solara.Select(
             label=t("preset", lang),
-            value=state.preset.value,
-            values=preset_names(),
-            on_value=lambda name: load_scenario(name),
+            value=preset_label(state.preset.value, lang),
+            values=list(presets),
+            on_value=lambda label: load_scenario(presets.get(label, label)),
         )
         solara.Select(
             label=t("lesson", lang),
@@ -101,17 +103,29 @@ def StatusLine(model: DashboardModel):
     city = policy_city(m.config)
     with solara.Column(gap="2px", classes=["govsim-status"], style={"padding": "0 12px"}):
         if m.lesson:  # the lesson changes its preset: name the lesson, not the preset's text
-            text = f"{LESSONS[m.lesson].title(lang)} ({m.preset_name})"
+            name = preset_label(m.preset_name, lang)
+            title = LESSONS[m.lesson].title(lang)
+            text = f"{title}（{name}）" if lang == "zh" else f"{title} ({name})"
         else:
-            text = f"{m.preset_name}: {preset_description(m.config, lang)}"
+            name = preset_label(m.preset_name, lang)
+            colon = "：" if lang == "zh" else ": "
+            text = f"{name}{colon}{preset_description(m.config, lang)}"
         day = max(m.day + 1, 0)
         solara.Text(
             f"{text} — {t('day_of', lang, day=day, days=m.days)}",
             style={"font-size": "15px", "font-weight": "500"},
         )
+        changes = setup_changes(m, lang)
+        if changes:
+            sep = "；" if lang == "zh" else "; "
+            solara.Text(
+                t("setup_changed", lang) + sep.join(changes),
+                style={"font-size": "13px", "color": "#1f4e79"},
+                classes=["govsim-setup"],
+            )
         hint = t("apply_hint", lang)
         if city:
-            hint += " " + t("reforms_in", lang, city=city)
+            hint += " " + t("reforms_in", lang, city=city_label(city, lang))
         solara.Text(hint, style={"font-size": "13px", "color": "#666"})
         for error in m.errors:
             solara.Warning(f"{t('input_error', lang)}: {error}", dense=True)
@@ -262,13 +276,73 @@ def PlayControls(
         solara.Error(error.value, classes=["govsim-play-error"])
 
 
+def slider_text(value: Any, step: float) -> str:
+    """A slider's value as its label shows it: as many decimals as its step has."""
+    if step >= 1:
+        return f"{round(float(value)):,}"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{float(value):.{decimals}f}"
+
+
 @solara.component
 def ParameterCard(params: dict[str, Any], controls: solara.Reactive[dict[str, Any]]) -> None:
-    """The parameter controls (Mesa's inputs); what they say is kept in `controls` for Reset."""
+    """The parameter controls; what they say is kept in `controls` for Reset. A slider's label
+    shows its value (Mesa's inputs show it only while dragging)."""
+    lang = state.language.value
     user, fixed = split_model_params(params)
 
     def initial() -> None:
         controls.set({**fixed, **{k: v.get("value") for k, v in user.items()}})
 
     solara.use_effect(initial, [])
-    UserInputs(user, on_change=lambda name, value: controls.set({**controls.value, name: value}))
+    colon = "：" if lang == "zh" else ": "
+    for name, options in user.items():
+        value = controls.value.get(name, options.get("value"))
+
+        def change(new: Any, name: str = name) -> None:
+            controls.set({**controls.value, name: new})
+
+        kind, label = options.get("type"), options.get("label", name)
+        if kind in ("SliderInt", "SliderFloat"):
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            slider(
+                f"{label}{colon}{slider_text(value, options['step'])}",
+                value=value,
+                on_value=change,
+                min=options["min"],
+                max=options["max"],
+                step=options["step"],
+            )
+        elif kind == "Checkbox":
+            solara.Checkbox(label=label, value=value, on_value=change)
+        else:
+            solara.InputText(label=label, value=value, on_value=change)
+
+
+def setup_changes(model: DashboardModel, lang: str) -> list[str]:
+    """What the running city's setup changes from its preset (or lesson): reforms switched on or
+    off or moved, parameters set, the seed; empty when it is the preset as it is."""
+    from viz.dashboard_model import first_city_policy, session_preset
+    from viz.i18n import parameter_label, policy_label
+    from world.parameters import Parameters
+
+    base = session_preset(model.preset_name, model.lesson)
+    before = {i.key: i for i in first_city_policy(base)}
+    after = {i.key: i for i in first_city_policy(model.config)}
+    out = []
+    for key, i in after.items():
+        label = policy_label(type(i), lang)
+        detail = t("setup_reform", lang, label=label, start=i.start, intensity=i.intensity)
+        if key not in before:
+            out.append("+ " + detail)
+        elif (i.start, i.intensity) != (before[key].start, before[key].intensity):
+            out.append(detail)
+    out += ["− " + policy_label(type(i), lang) for key, i in before.items() if key not in after]
+    for name in Parameters.model_fields:
+        now, was = getattr(model.config.parameters, name), getattr(base.parameters, name)
+        if now != was:
+            info = Parameters.info(name)
+            out.append(f"{parameter_label(name, info.unit, lang)} = {now:g}")
+    if model.seed:
+        out.append(t("setup_seed", lang, seed=model.seed))
+    return out

@@ -25,11 +25,12 @@ import solara
 from experiments.result_folder import ResultFolder
 from experiments.statistics import bands as band_table
 from experiments.statistics import intervals
+from experiments.summary import clip_intervals
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, format_value
 from viz import state
-from viz.i18n import outcome_label, t, unit_label
+from viz.i18n import city_label, outcome_label, preset_label, t, unit_label
 from viz.panels import AppBarLinks
-from viz.specs import band_chart
+from viz.specs import band_chart, localised
 from viz.vega_widget import Chart
 
 BOUNDED_UNITS = ("share", "0-1")  # outcomes that live in [0, 1]: their bands are clipped there
@@ -137,11 +138,12 @@ def _labels(results: Results, frame: pd.DataFrame, keys: list[str]) -> list[str]
 
 
 def summary_table(results: Results, outcomes: list[str] | None = None) -> pd.DataFrame:
-    """One row per group (preset, point, city) and outcome: n, mean and the 95% interval."""
+    """One row per group (preset, point, city) and outcome: n, mean and the 95% interval
+    (clipped to what the outcome can be)."""
     table = results.outcomes
     keys = results.group_keys()
     names = [o for o in (outcomes or [o.name for o in OUTCOMES]) if o in table.columns]
-    out = intervals(table, keys, names)
+    out = clip_intervals(intervals(table, keys, names))  # in bounds, as the CLI's summary
     out.insert(0, "series", _labels(results, out, keys))
     return out[["series", "outcome", "n", "mean", "low", "high"]]
 
@@ -165,21 +167,29 @@ def bands(results: Results, outcome: str) -> pd.DataFrame:
     return out.sort_values(["series", "day"], kind="stable").reset_index(drop=True)
 
 
+def series_text(label: str, lang: str) -> str:
+    """A group's label ('one_stop', 'two_cities · reformer') in the page's language."""
+    preset, *rest = label.split(" · ")
+    return " · ".join([preset_label(preset, lang), *(city_label(r, lang) for r in rest)])
+
+
 def table_html(summary: pd.DataFrame, lang: str) -> str:
     """The summary as an HTML table: outcomes down, groups across, 'mean [low, high]'."""
     series = list(dict.fromkeys(summary["series"]))
-    head = "".join(f"<th>{html.escape(s)}</th>" for s in series)
+    head = "".join(f"<th>{html.escape(series_text(s, lang))}</th>" for s in series)
     body = []
     for name, part in summary.groupby("outcome", sort=False):
         o = OUTCOME_BY_NAME[name]
         better = t(f"better_{o.direction}", lang)
         unit = unit_label(o.unit, lang)
         label = (
-            f"{outcome_label(name, lang)}({unit})"
+            f"{outcome_label(name, lang)}（{unit}）"
             if lang == "zh"
             else f"{outcome_label(name, lang)} ({unit})"
         )
         cells = []
+        # the declaration's description is English: a tooltip in English mode only
+        tip = f" title='{html.escape(o.description)}'" if lang == "en" else ""
         by = part.set_index("series")
         for s in series:
             r = by.loc[s]
@@ -187,14 +197,14 @@ def table_html(summary: pd.DataFrame, lang: str) -> str:
             ci = f" [{low}, {high}]" if math.isfinite(r["low"]) else ""
             cells.append(f"<td>{format_value(r['mean'], o.unit)}<span class='ci'>{ci}</span></td>")
         body.append(
-            f"<tr><th title='{html.escape(o.description)}'>{html.escape(label)}"
+            f"<tr><th{tip}>{html.escape(label)}"
             f"<div class='better'>{html.escape(better)}</div></th>{''.join(cells)}</tr>"
         )
     style = (
         "<style>.govsim-summary{border-collapse:collapse;font-size:13px}"
         ".govsim-summary td,.govsim-summary th{border-bottom:1px solid #ddd;padding:4px 10px;"
         "text-align:right;vertical-align:top}.govsim-summary tbody th{text-align:left;"
-        "font-weight:500}.govsim-summary .ci{color:#777;font-size:11px}"
+        "min-width:9em;font-weight:500}.govsim-summary .ci{color:#777;font-size:11px}"
         ".govsim-summary .better{color:#999;font-size:10px;font-weight:400}</style>"
     )
     return (
@@ -206,6 +216,7 @@ def table_html(summary: pd.DataFrame, lang: str) -> str:
 
 def band_spec(results: Results, outcome: str, lang: str) -> dict[str, Any]:
     frame = bands(results, outcome)
+    frame["series"] = [series_text(s, lang) for s in frame["series"]]
     o = OUTCOME_BY_NAME[outcome]
     return band_chart(
         frame.to_dict("records"),
@@ -267,8 +278,9 @@ def ResultsPage():
                 color="primary",
             )
         if recent:
-            solara.Select(
+            solara.Select(  # the folders' own names
                 t("results_recent", lang),
+                classes=["govsim-user-text"],
                 value=opened if opened in recent else None,
                 values=recent,
                 on_value=pick,
@@ -280,11 +292,17 @@ def ResultsPage():
             solara.Error(f"{t('results_error', lang)}: {results}")
             return
         ok = len(results.ok_runs)
-        presets = ", ".join(dict.fromkeys(results.runs["preset"].astype(str)))
-        if results.description:
-            solara.Text(results.description, style={"font-size": "16px"})
+        sep = "、" if lang == "zh" else ", "
+        presets = sep.join(
+            preset_label(p, lang) for p in dict.fromkeys(results.runs["preset"].astype(str))
+        )
+        if results.description:  # the experiment file's own words, as written
+            solara.Text(
+                results.description, style={"font-size": "16px"}, classes=["govsim-user-text"]
+            )
         solara.Text(
             t("results_runs", lang, ok=ok, failed=len(results.runs) - ok, presets=presets),
+            classes=["govsim-runs-line"],
             style={"color": "#555"},
         )
         names = [o.name for o in OUTCOMES if o.name in results.outcomes.columns]
@@ -307,4 +325,4 @@ def ResultsPage():
         for i in range(0, len(picked), 2):
             with solara.Columns([1, 1]):
                 for name in picked[i : i + 2]:
-                    Chart(band_spec(results, name, lang), mark=name, name=name)
+                    Chart(localised(band_spec(results, name, lang), lang), mark=name, name=name)

@@ -18,6 +18,23 @@ FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sa
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
+EMBED_ZH = {  # vega-embed's menu texts
+    "CLICK_TO_VIEW_ACTIONS": "点击查看操作",
+    "PNG_ACTION": "保存为 PNG",
+    "SVG_ACTION": "保存为 SVG",
+    "SOURCE_ACTION": "查看源代码",
+    "COMPILED_ACTION": "查看编译结果",
+    "EDITOR_ACTION": "在编辑器中打开",
+}
+
+
+def localised(spec: dict[str, Any], lang: str) -> dict[str, Any]:
+    """`spec` with vega-embed's chart menu in `lang` (its texts are English otherwise)."""
+    if lang != "zh":
+        return spec
+    return {**spec, "usermeta": {"embedOptions": {"i18n": EMBED_ZH}}}
+
+
 def _config() -> dict[str, Any]:
     return {
         "font": FONT,
@@ -28,7 +45,7 @@ def _config() -> dict[str, Any]:
             "titleFontSize": 11,
             "orient": "bottom",
             "columns": 2,
-            "labelLimit": 190,
+            "labelLimit": 130,  # two columns fit a chart a third of a laptop screen wide
             "symbolType": "stroke",
             "symbolOpacity": 1,
             "symbolStrokeWidth": 2.5,
@@ -75,12 +92,34 @@ def line_chart(
     y_domain: Sequence[float] | None = None,
     height: int = 190,
     legend: bool = True,
+    run_label: str = "this run",
+    baseline_label: str = "baseline (no reforms)",
+    dash_legend: bool | None = None,
 ) -> dict[str, Any]:
     """Lines of `value` against `day` coloured by `series`; rows with kind 'baseline' are drawn
-    faint and dashed in the same colour, so the reform's effect shows at a glance."""
+    faint and dashed in the same colour (with a legend entry saying so), so the reform's effect
+    shows at a glance."""
     colour = {**_colour("series", series_order), "sort": list(series_order)}
     if not legend:
         colour["legend"] = None
+    has_baseline = any(r.get("kind") == "baseline" for r in rows)
+    dash = {  # solid: this run; dashed: the baseline, with its own legend entry
+        "field": "kind",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": ["run", "baseline"], "range": [[1, 0], BASELINE_DASH]},
+        "legend": {
+            "labelExpr": f"datum.label === 'baseline' ? {baseline_label!r} : {run_label!r}",
+            "symbolType": "stroke",
+            "symbolStrokeColor": "#555",
+            "symbolDash": None,
+            "columns": 2,
+            "orient": "top",  # above the plot: beside the colour legend it would squeeze it
+            "labelLimit": 220,
+        }
+        if (legend if dash_legend is None else dash_legend)
+        else None,
+    }
     x = {
         "field": "day",
         "type": "quantitative",
@@ -101,6 +140,7 @@ def line_chart(
                 "x": x,
                 "y": y,
                 "color": colour,
+                **({"strokeDash": dash} if has_baseline else {}),
                 "tooltip": [
                     {"field": "series", "type": "nominal", "title": y_title},
                     {"field": "day", "type": "quantitative", "title": x_title},
@@ -109,17 +149,12 @@ def line_chart(
             },
         }
     ]
-    if any(r.get("kind") == "baseline" for r in rows):
+    if has_baseline:
         layers.append(
             {
                 "transform": [{"filter": "datum.kind === 'baseline'"}],
-                "mark": {
-                    "type": "line",
-                    "strokeDash": BASELINE_DASH,
-                    "opacity": BASELINE_OPACITY,
-                    "strokeWidth": 1.5,
-                },
-                "encoding": {"x": x, "y": y, "color": colour},
+                "mark": {"type": "line", "opacity": BASELINE_OPACITY, "strokeWidth": 1.5},
+                "encoding": {"x": x, "y": y, "color": colour, "strokeDash": dash},
             }
         )
     if not rows:

@@ -17,12 +17,12 @@ import numpy as np
 import solara
 from mesa.visualization.utils import update_counter
 
-from model.outcomes import DOING_BUSINESS_REFERENCES, format_value
+from model.outcomes import DOING_BUSINESS_REFERENCES, OUTCOME_BY_NAME, format_value
 from viz import state
 from viz.dashboard_model import DashboardModel
-from viz.i18n import office_label, series_label, t
+from viz.i18n import city_label, office_label, series_label, t, unit_label
 from viz.network_view import cached_citizen_sample, cached_office_layout
-from viz.specs import bar_chart, line_chart, network_chart
+from viz.specs import bar_chart, line_chart, localised, network_chart
 from viz.vega_widget import Chart
 
 logger = logging.getLogger("govsim.dashboard")
@@ -31,8 +31,9 @@ MAX_POINTS = 150  # per series: longer runs are thinned (a 30-day trailing windo
 
 
 def _vega(spec: dict[str, Any], model: DashboardModel, name: str) -> Any:
-    """The chart, marked with the day it shows (tests and the benchmark wait for the mark)."""
-    return Chart(spec, mark=f"day {model.day + 1}", name=name)
+    """The chart, marked with the day it shows (tests and the benchmark wait for the mark); its
+    menu ("…": save as PNG or SVG) in the page's language."""
+    return Chart(localised(spec, state.language.value), mark=f"day {model.day + 1}", name=name)
 
 
 def _frames(model: DashboardModel) -> list[tuple[str, Any]]:
@@ -55,9 +56,9 @@ def series_rows(
 
     def series_name(name: str, city: str) -> str:
         if by_city_only:
-            return city
+            return city_label(city, lang)
         label = series_label(name, lang)
-        return f"{label} · {city}" if multi else label
+        return f"{label} · {city_label(city, lang)}" if multi else label
 
     order = [series_name(name, city) for city in names for name in outcomes]
     rows: list[dict[str, Any]] = []
@@ -83,6 +84,12 @@ def _subtitle(model: DashboardModel, lang: str) -> str | None:
     if state.compare.value and model.compares:
         return t("baseline_note", lang)
     return None
+
+
+def _y_title(key: str, outcomes: Sequence[str], lang: str) -> str:
+    """An axis title with the outcomes' unit: 'Satisfaction (share)' / '满意度（比例）'."""
+    unit = unit_label(OUTCOME_BY_NAME[outcomes[0]].unit, lang)
+    return f"{t(key, lang)}（{unit}）" if lang == "zh" else f"{t(key, lang)} ({unit})"
 
 
 def _line(
@@ -114,6 +121,9 @@ def _line(
             empty_text=t("run_note", lang),
             y_domain=y_domain,
             height=height,
+            run_label=t("this_run", lang),
+            baseline_label=t("baseline_legend", lang),
+            dash_legend=last,
         ),
         model,
         "+".join(outcomes),
@@ -131,7 +141,7 @@ def _stacked(
                 model,
                 [name],
                 key,
-                "",
+                unit_label(OUTCOME_BY_NAME[name].unit, state.language.value),
                 height=62,
                 by_city_only=by_city_only,
                 subtitle=i == 0,
@@ -146,7 +156,13 @@ def SatisfactionView(model: DashboardModel):
     update_counter.get()
     lang = state.language.value
     outcomes = ["satisfaction_citizens", "satisfaction_enterprises"]
-    return _line(model, outcomes, "chart_satisfaction", t("satisfaction", lang), y_domain=[0, 1])
+    return _line(
+        model,
+        outcomes,
+        "chart_satisfaction",
+        _y_title("satisfaction", outcomes, lang),
+        y_domain=[0, 1],
+    )
 
 
 @solara.component
@@ -160,7 +176,9 @@ def FourSatisfactionsView(model: DashboardModel):
         "satisfaction_peers",
         "satisfaction_superiors",
     ]
-    return _line(model, outcomes, "chart_four", t("satisfaction", lang), y_domain=[0, 1])
+    return _line(
+        model, outcomes, "chart_four", _y_title("satisfaction", outcomes, lang), y_domain=[0, 1]
+    )
 
 
 @solara.component
@@ -187,7 +205,7 @@ def QueueView(model: DashboardModel):
     labels = {k: office_label(s, lang) for k, s in specs.items()}
     kinds = ["run", "baseline"] if state.compare.value and model.compares else ["run"]
     rows = [
-        {"category": labels[k], "group": c, "value": q, "kind": kind}
+        {"category": labels[k], "group": city_label(c, lang), "value": q, "kind": kind}
         for kind in kinds
         for c, k, q in model.office_queues(baseline=kind == "baseline")
     ]
@@ -195,10 +213,10 @@ def QueueView(model: DashboardModel):
         rows,
         title=t("chart_queues", lang),
         subtitle=_subtitle(model, lang),
-        x_title=t("visits_waiting", lang),
+        x_title=_y_title("visits_waiting", ["queue_length"], lang),
         y_title="",
         category_order=list(labels.values()),
-        group_order=[c.name for c in cities],
+        group_order=[city_label(c.name, lang) for c in cities],
         height=260,
     )
     return _vega(spec, model, "office_queues")
@@ -210,15 +228,18 @@ def InformalPaymentsView(model: DashboardModel):
     update_counter.get()
     lang = state.language.value
     outcomes = ["informal_payment_rate", "informal_demand_rate"]
-    return _line(model, outcomes, "chart_informal", t("value", lang))
+    return _line(model, outcomes, "chart_informal", _y_title("share_of_cases", outcomes, lang))
 
 
 @solara.component
 def SkillView(model: DashboardModel):
     """Civil servants' mean skill and courtesy."""
     update_counter.get()
+    lang = state.language.value
     outcomes = ["civil_servant_skill", "civil_servant_courtesy"]
-    return _line(model, outcomes, "chart_skill", "0-1", y_domain=[0, 1])
+    return _line(
+        model, outcomes, "chart_skill", _y_title("mean_level", outcomes, lang), y_domain=[0, 1]
+    )
 
 
 @solara.component
@@ -318,8 +339,9 @@ def StartBusinessView(model: DashboardModel):
         shown = format_value(value, "days")
         extra = ""
         if base is not None:
+            colon = "：" if lang == "zh" else ": "
             extra = (
-                f'<div style="font-size:13px;color:#777">{html.escape(t("baseline", lang))}: '
+                f'<div style="font-size:13px;color:#777">{html.escape(t("baseline", lang))}{colon}'
                 f"{format_value(base, 'days')}</div>"
             )
         return (
@@ -333,7 +355,7 @@ def StartBusinessView(model: DashboardModel):
         for r, (p, d) in DOING_BUSINESS_REFERENCES.items()
     )
     city = model.sim.cities[0].name
-    where = f" · {html.escape(city)}" if len(model.sim.cities) > 1 else ""
+    where = f" · {html.escape(city_label(city, lang))}" if len(model.sim.cities) > 1 else ""
     note = (
         ""
         if math.isfinite(days)

@@ -30,6 +30,8 @@ def test_cli_run_summarize_report(tmp_path: Path) -> None:
     r = govsim("experiment", "run", str(spec), "--out", str(out), "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert "8 runs: 0 already done, 8 run now (0 failed)" in r.stderr
+    # no terminal here: plain progress lines instead of a bar
+    assert "spec: 0 of 8 runs (0%), 0 failed" in r.stderr and "spec: 8 of 8 runs (100%)" in r.stderr
     r = govsim("experiment", "summarize", str(out), "--csv")
     assert r.returncode == 0, r.stderr
     csv = pd.read_csv(io.StringIO(r.stdout))
@@ -38,9 +40,14 @@ def test_cli_run_summarize_report(tmp_path: Path) -> None:
     r = govsim("experiment", "summarize", str(out), "--json")
     assert len(json.loads(r.stdout)) == 12
     r = govsim("experiment", "summarize", str(out))
-    assert "one_stop" in r.stdout and "95% CI" in r.stdout
+    assert "one_stop (bounce_prob=0.05) against baseline" in r.stdout, r.stdout
+    assert "95% intervals" in r.stdout and "--full" in r.stdout
+    assert "satisfaction_citizens" not in r.stdout  # people's words, not column names
+    r = govsim("experiment", "summarize", str(out), "--full")
+    assert "satisfaction_citizens" in r.stdout and "95% CI" in r.stdout
     r = govsim("experiment", "report", str(out))
     assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith(f"writing the report of {out}")
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 2 and "<table" in page
     assert "http" not in page.split("<body>")[1]  # self-contained

@@ -13,7 +13,7 @@ from experiments.design import load_spec
 from experiments.evaluators import SerialEvaluator
 from experiments.report import write_report
 from experiments.runner import run_experiment
-from experiments.summary import summarize
+from experiments.summary import outcome_bounds, summarize
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME
 from viz import results
 
@@ -65,6 +65,11 @@ def test_results_page_and_summarize_give_the_same_numbers(folder: Path) -> None:
                 err_msg=f"{preset} {outcome}",
             )
     assert np.isfinite(cli["ci_low"]).any()  # real intervals, not NaN everywhere
+    # intervals stay within what each outcome can be (a share near 0 is not below 0)
+    for r in cli.itertuples():
+        low, high = outcome_bounds(r.outcome)
+        assert low <= r.ci_low <= r.ci_high <= high or np.isnan(r.ci_low), r
+        assert low - 1e-12 <= r.mean - r.diff + r.diff_low or np.isnan(r.diff_low), r
 
 
 def test_results_page_bands_are_the_shared_bands(folder: Path) -> None:
@@ -82,4 +87,5 @@ def test_results_page_bands_are_the_shared_bands(folder: Path) -> None:
 def test_report_reads_the_same_folder(folder: Path) -> None:
     page = write_report(folder, "baseline").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") >= 2
+    assert "<th>point</th>" not in page and "<th>city</th>" not in page  # constant columns
     assert f"{len(PRESETS) * REPLICATES} runs (0 failed)" in page

@@ -114,8 +114,8 @@ def test_language_switch_shows_chinese(page, server, tmp_path):
         "预设情景",
         "仪表盘",
         "实验结果",
-        "与基线比较(无改革,同一随机种子)",
-        "行政服务中心(一站式服务):实施",
+        "与基线比较（无改革，同一随机种子）",
+        "行政服务中心（一站式服务）：实施",
     ):
         page.get_by_text(text, exact=True).filter(visible=True).first.wait_for()
     wanted = ["市民与企业满意度", "四满意", "每件跑腿次数", "今日各部门排队人次"]

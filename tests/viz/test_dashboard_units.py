@@ -46,9 +46,14 @@ def test_every_parameter_unit_and_outcome_has_english_and_chinese_labels():
 def test_labels_follow_the_language():
     assert i18n.t("chart_trips", "en") == "Trips per case"
     assert i18n.t("chart_trips", "zh") == "每件跑腿次数"
-    assert i18n.parameter_label("n_citizens", "persons", "zh") == "市民人数(人)"
+    assert i18n.preset_label("one_stop", "zh") == "行政服务中心、一站式服务"
+    assert i18n.preset_label("one_stop", "en") == "one_stop"
+    assert i18n.preset_label("my_own.toml", "zh") == "my_own.toml"
+    assert i18n.parameter_label("n_citizens", "persons", "zh") == "市民人数（人）"
     assert i18n.parameter_label("n_citizens", "persons", "en") == "Citizens (persons)"
-    assert i18n.policy_label(REGISTRY["one_stop"], "zh") == REGISTRY["one_stop"].label_zh
+    assert i18n.policy_label(REGISTRY["one_stop"], "zh") == i18n.zh_punctuation(
+        REGISTRY["one_stop"].label_zh
+    )  # its own name, with full-width punctuation
 
 
 # --- controls from the declaration -------------------------------------------------------------
@@ -206,8 +211,12 @@ def test_line_chart_draws_the_baseline_faint_and_dashed():
         rows, title="T", y_title="y", x_title="day", days=10, series_order=["A"]
     )
     run, base = spec["layer"]
-    assert base["mark"]["strokeDash"] and base["mark"]["opacity"] < 1
-    assert "strokeDash" not in run["mark"]
+    assert base["mark"]["opacity"] < 1
+    dash = base["encoding"]["strokeDash"]
+    assert dash == run["encoding"]["strokeDash"]  # one scale: solid run, dashed baseline
+    assert dash["scale"]["domain"] == ["run", "baseline"]
+    assert dash["scale"]["range"][1] == specs.BASELINE_DASH
+    assert "baseline (no reforms)" in dash["legend"]["labelExpr"]  # a legend entry says so
     assert spec["data"]["values"][2]["value"] is None  # NaN is a gap, not invalid JSON
 
 
@@ -248,7 +257,7 @@ def test_summary_and_bands_are_t_intervals(tmp_path):
         stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)), rel=1e-12
     )
     html_table = results.table_html(table, "zh")
-    assert "每件跑腿次数" in html_table and "one_stop" in html_table
+    assert "每件跑腿次数" in html_table and "行政服务中心、一站式服务" in html_table
 
 
 def test_a_folder_of_parts_needs_the_manifest_that_says_which_runs_belong(tmp_path):
@@ -346,3 +355,21 @@ def test_server_binds_to_loopback_in_production_mode():
     assert args[args.index("--port") + 1] == "8765"
     assert "--production" in args and "--no-check-version" in args
     assert Path(args[1]).name == "app.py" and Path(args[1]).is_file()
+
+
+def test_chinese_text_takes_full_width_punctuation():
+    """Every Chinese string of viz/i18n.py and viz/lessons.toml is written with ，。：；（）！？
+    (zh_punctuation changes nothing), and names from elsewhere are converted when shown."""
+    zh = [pair[1] for table in (i18n.UI, i18n.PARAMETERS, i18n.OUTCOMES, i18n.SERIES)
+          for pair in table.values()]  # fmt: skip
+    zh += list(i18n.UNITS.values()) + list(i18n.PRESETS_ZH.values())
+    for lesson in lessons.LESSONS.values():
+        zh += [lesson.title("zh"), lesson.question("zh"), *(s.text("zh") for s in lesson.steps)]
+    wrong = [s for s in zh if i18n.zh_punctuation(s) != s]
+    assert wrong == []
+    assert (
+        i18n.zh_punctuation("行政服务中心(一站式服务):实施") == "行政服务中心（一站式服务）：实施"
+    )
+    assert i18n.zh_punctuation("{label}:实施，0.5 倍, a.b") == "{label}：实施，0.5 倍， a.b"
+    assert i18n.zh_punctuation("plain English (no change).") == "plain English (no change)."
+    assert "市民社交网络" in i18n.t("network_citizens", "zh", n=3)
