@@ -14,12 +14,13 @@ def optimise_command(
     """Search (or resume), then write the front, the package presets and the report."""
     from experiments import optimise as opt
     from experiments.evaluators import make_evaluator
+    from experiments.optimise_report import write_results
 
     spec = opt.load_spec(spec_path)
     with opt.design_folder(spec, out, fresh), make_evaluator(workers, scheduler) as ev:
         with trial_bar() as update:
             study = opt.optimise(spec, out, ev, update)
-        front, hv = opt.write_results(spec, out, study)
+        front, hv = write_results(spec, out, study)
     print_front(spec, front, hv)
     sys.stderr.write(
         f"pareto.parquet, trials.parquet, packages/ ({len(front)} presets) and report.html"

@@ -117,15 +117,7 @@ class States(BaseModel):
     @classmethod
     def _uncertain(cls, value: dict) -> dict:
         for name, given in value.items():
-            try:
-                parameter_range(name, given)
-            except ParameterError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-            role = param_info(name).role
-            if role != "uncertainty":
-                raise ValueError(
-                    f"{name} is a {role}, not an uncertainty: states vary what nobody controls"
-                )
+            check_uncertain(name, given)
         return value
 
     @model_validator(mode="after")
@@ -181,20 +173,64 @@ class DesignSpec(BaseModel):
     @classmethod
     def _reforms(cls, value: dict) -> dict:
         for key in value:
-            if key not in REGISTRY:
-                raise ValueError(unknown_name_message("reform", key, REGISTRY))
+            check_reform(key)
         return value
 
     @field_validator("objectives")
     @classmethod
     def _outcomes(cls, value: dict) -> dict:
         for name, objective in value.items():
-            if name not in OUTCOME_BY_NAME:
-                raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
-            declared = OUTCOME_BY_NAME[name].direction
-            if objective.direction == "declared" and declared == "neutral":
-                raise ValueError(f"{name} has no declared direction: say 'min' or 'max'")
+            check_outcome(name, objective.direction)
         return value
+
+
+def check_reform(key: str) -> None:
+    if key not in REGISTRY:
+        raise ValueError(unknown_name_message("reform", key, REGISTRY))
+
+
+def check_outcome(name: str, given: Any) -> None:
+    if name not in OUTCOME_BY_NAME:
+        raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+    if given in (None, "declared") and OUTCOME_BY_NAME[name].direction == "neutral":
+        raise ValueError(f"{name} has no declared direction: say 'min' or 'max'")
+
+
+def check_uncertain(name: str, given: Any) -> None:
+    try:
+        parameter_range(name, given)
+    except ParameterError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    role = param_info(name).role
+    if role != "uncertainty":
+        raise ValueError(
+            f"{name} is a {role}, not an uncertainty: states vary what nobody controls"
+        )
+
+
+def _precheck(data: dict) -> tuple[tuple, str] | None:
+    """Problems with a table's own keys, located at the key (pydantic would point at the table):
+    an unknown reform or outcome, an uncertain parameter that is not one."""
+    tables = (
+        ("levers", data.get("levers"), lambda k, v: check_reform(k)),
+        (
+            "objectives",
+            data.get("objectives"),
+            lambda k, v: check_outcome(k, v if isinstance(v, str) else (v or {}).get("direction")),
+        ),
+    )
+    states = data.get("states")
+    params = states.get("parameters") if isinstance(states, dict) else None
+    for where, table, check in (*tables, (("states", "parameters"), params, check_uncertain)):
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            try:
+                check(key, value)
+            except ValueError as exc:
+                loc = (*where, key) if isinstance(where, tuple) else (where, key)
+                return loc, str(exc)
+    return None
 
 
 def load_spec(path: str | Path) -> DesignSpec:
@@ -210,6 +246,9 @@ def load_spec(path: str | Path) -> DesignSpec:
         dotted = ".".join(str(p) for p in loc)
         return ParameterError(f"{where}: {dotted or 'spec'}: {message}")
 
+    early = _precheck(data)
+    if early is not None:
+        raise fail(*early)
     try:
         spec = DesignSpec(**data)
     except ValidationError as exc:
@@ -844,20 +883,3 @@ def write_packages(problem: Problem, front: pd.DataFrame, folder: Path) -> list[
         write_text(path, package_preset_text(problem, row, k))
         paths.append(path)
     return paths
-
-
-def write_results(spec: DesignSpec, out: Path, study: Any) -> tuple[pd.DataFrame, float]:
-    """trials.parquet, pareto.parquet, one preset per Pareto package and report.html; returns
-    the front and its hypervolume."""
-    from experiments.atomic import write_parquet
-    from experiments.optimise_report import write_report
-
-    problem = resolve(spec)
-    trials = trials_frame(spec, study)
-    front = pareto_frame(spec, trials)
-    hv = hypervolume(spec, study, trials)
-    write_parquet(out / "trials.parquet", trials)
-    write_parquet(out / "pareto.parquet", front)
-    files = write_packages(problem, front, out / "packages")
-    write_report(out / "report.html", problem, trials, front, files, hv)
-    return front, hv

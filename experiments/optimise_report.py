@@ -8,12 +8,22 @@ import html
 import itertools
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from experiments.atomic import write_text
-from experiments.optimise import Problem, direction
+from experiments.atomic import write_parquet, write_text
+from experiments.optimise import (
+    DesignSpec,
+    Problem,
+    direction,
+    hypervolume,
+    pareto_frame,
+    resolve,
+    trials_frame,
+    write_packages,
+)
 from experiments.report import figure_png, plt
 from model.outcomes import OUTCOME_BY_NAME, format_value
 
@@ -179,3 +189,17 @@ def write_report(
     else:
         parts.append("<p><b>No package within budget was simulated.</b></p>")
     write_text(path, "\n".join(parts) + "\n")
+
+
+def write_results(spec: DesignSpec, out: Path, study: Any) -> tuple[pd.DataFrame, float]:
+    """trials.parquet, pareto.parquet, one preset per Pareto package and report.html; returns
+    the front and its hypervolume."""
+    problem = resolve(spec)
+    trials = trials_frame(spec, study)
+    front = pareto_frame(spec, trials)
+    hv = hypervolume(spec, study, trials)
+    write_parquet(out / "trials.parquet", trials)
+    write_parquet(out / "pareto.parquet", front)
+    files = write_packages(problem, front, out / "packages")
+    write_report(out / "report.html", problem, trials, front, files, hv)
+    return front, hv
