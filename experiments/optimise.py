@@ -605,6 +605,9 @@ def optimise(
         # Killed mid-trial: the same package is asked again, and finds its finished runs stored.
         study.enqueue_trial(stale.params, skip_if_exists=False)
         study.tell(stale.number, state=TrialState.FAIL)
+    if not study.trials:
+        for params in starting_packages(problem):
+            study.enqueue_trial(params)
     outcomes = list(spec.objectives)
     runs_per_trial = len(problem.states) * len(problem.seeds)
     batch_size = max(1, math.ceil(2 * evaluator.workers / runs_per_trial))
@@ -690,6 +693,35 @@ def optimise(
     fix_reference(spec, study, final=True)
     report()
     return study
+
+
+def _params(spec: DesignSpec, on: set[str]) -> dict[str, Any]:
+    """A trial's parameters for the package of the reforms `on`, each at its highest intensity
+    (on the search's grid) and earliest start."""
+    params: dict[str, Any] = {}
+    for key, lever in spec.levers.items():
+        params[key] = key in on
+        lo, hi = lever.intensity
+        if hi > lo:
+            step = spec.intensity_step if hi - lo >= spec.intensity_step else None
+            top = lo + math.floor((hi - lo) / step + 1e-9) * step if step else hi
+            params[f"{key}.intensity"] = round(top, 10)
+        if lever.start is not None and lever.start[1] > lever.start[0]:
+            params[f"{key}.start"] = lever.start[0]
+    return params
+
+
+def starting_packages(problem: Problem) -> list[dict[str, Any]]:
+    """The first packages asked, before NSGA-II's random ones: no reform (the status quo, always
+    affordable), then each reform alone that the budget affords, up to a population. A budget
+    that few random packages meet would otherwise leave the first generation all infeasible."""
+    spec = problem.spec
+    chosen = [_params(spec, set())]
+    for key in spec.levers:
+        params = _params(spec, {key})
+        if package_cost(problem, package_of(params, spec)) <= problem.budget:
+            chosen.append(params)
+    return chosen[: min(spec.population, spec.trials)]
 
 
 def _numbered(item: tuple) -> tuple:
