@@ -440,6 +440,27 @@ def calibrate(
     )
 
 
+@app.command()
+def optimise(
+    spec: Annotated[
+        Path, typer.Argument(help="Design spec (TOML), e.g. experiments/design_example.toml")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the study, the front, presets and report")
+    ],
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    fresh: FreshOpt = False,
+) -> None:
+    """Search for the Pareto-best reform packages under a budget (NSGA-II, resumes after a
+    kill); write pareto.parquet, one preset per package in packages/ and report.html."""
+    from cli.optimise_command import optimise_command
+
+    check_out_given(out)
+    check_scheduler(scheduler)
+    optimise_command(spec, out, workers, scheduler, fresh)
+
+
 def print_calibration_check(chosen: Any, check: Any, path: Any) -> None:
     """The targets against the model's intervals, the path's shape and the held-out coverage."""
     from cli.show import out_console

@@ -1,0 +1,917 @@
+"""Policy design: the best reform packages under a budget, robust over uncertain states of the
+world (`govsim optimise SPEC --out DIR`).
+
+A design spec (TOML) names a base preset and the city's size; the levers (which reforms may be
+switched on, each with an intensity range and optionally a start-day range); the reform budget
+over the horizon (set-up plus running costs, as the interventions declare them per 10,000
+residents); the objectives (outcomes, each minimised or maximised: by default the outcome's
+declared direction) and how each is made robust over the states of the world (the mean, the
+worst, or a percentile); the states (the reference state, or a Latin hypercube sample of named
+uncertain parameters); and the seeds each package is run on (common random numbers: every
+package meets the same seeds in the same states).
+
+The search is Optuna's NSGA-II sampler (Deb et al. 2002), stored in `DIR/study.sqlite`. Every
+run is stored in `DIR/runs/` as it finishes, and a trial that a kill interrupted is asked again
+with the same package on resumption, so a killed optimisation loses no finished run. A package
+over budget is never simulated: it is told to the sampler as infeasible (constrained
+domination), so the search learns the budget without paying for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from experiments.atomic import write_json, write_text
+from experiments.design import parameter_range
+from experiments.evaluators import Evaluator, WorkerLost
+from experiments.manifest import code_fingerprint, fingerprint_difference, preset_fingerprint
+from experiments.manifest import versions as package_versions
+from experiments.result_folder import FolderError, ResultStore
+from model.outcomes import OUTCOME_BY_NAME
+from scenarios.toml_files import line_of, read_toml
+from world.errors import ParameterError, first_problem, unknown_name_message
+from world.interventions import REGISTRY, build_intervention
+from world.parameters import COST_UNIT_RESIDENTS, param_info
+
+STUDY = "design"
+ROBUSTNESS = re.compile(r"^(mean|worst|p(\d{1,2}))$")
+INTERVAL = (5.0, 95.0)  # an objective's interval: these percentiles over every state and seed
+STATE_SEED_OFFSET = 0  # the seeds of every package: 0, 1, ... (common random numbers)
+
+
+class Lever(BaseModel):
+    """One reform the search may switch on: its intensity range and, optionally, its start day
+    range (without one it starts on day 0)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intensity: tuple[float, float] = (0.5, 1.0)
+    start: tuple[int, int] | None = None
+
+    @field_validator("intensity")
+    @classmethod
+    def _intensity(cls, value: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = value
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError("give [low, high] with 0 <= low <= high <= 1")
+        if hi == 0.0:
+            raise ValueError("an intensity of 0 is the reform switched off; give a high above 0")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError("give [first, last] start days with 0 <= first <= last")
+        return value
+
+
+class Objective(BaseModel):
+    """An outcome to minimise or maximise, and how its values over the states become one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    direction: Literal["min", "max", "declared"] = "declared"
+    robustness: str = "mean"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        return {"direction": data} if isinstance(data, str) else data
+
+    @field_validator("robustness")
+    @classmethod
+    def _robustness(cls, value: str) -> str:
+        if not ROBUSTNESS.match(value):
+            raise ValueError(
+                f"robustness {value!r}: give 'mean', 'worst' or a percentile 'pNN' (p90: the"
+                " value met or beaten in 90% of the states)"
+            )
+        return value
+
+
+class States(BaseModel):
+    """The states of the world: the reference state (sample = 0), or a Latin hypercube sample of
+    `sample` values of the named uncertain parameters within their ranges."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sample: int = Field(0, ge=0, le=1000)
+    seed: int = Field(0, ge=0)
+    parameters: dict[str, list[float] | str] = Field(default_factory=dict)
+
+    @field_validator("parameters")
+    @classmethod
+    def _uncertain(cls, value: dict) -> dict:
+        for name, given in value.items():
+            check_uncertain(name, given)
+        return value
+
+    @model_validator(mode="after")
+    def _sampled(self) -> States:
+        if self.sample and not self.parameters:
+            raise ValueError("a sample of states needs [states.parameters] to vary")
+        if self.parameters and not self.sample:
+            raise ValueError("give sample = N (states to draw) with [states.parameters]")
+        return self
+
+
+class Budget(BaseModel):
+    """The reform budget over the horizon: set-up costs plus running costs, for the whole city
+    (cny) or per 10,000 residents (per_10k_residents)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cny: float | None = Field(None, gt=0)
+    per_10k_residents: float | None = Field(None, gt=0)
+    fund_holds_budget: bool = Field(
+        True,
+        description="The reform fund starts with the budget (reform_reserve), so a package"
+        " within budget is not held back for want of money",
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> Budget:
+        if (self.cny is None) == (self.per_10k_residents is None):
+            raise ValueError("give the budget as exactly one of cny or per_10k_residents")
+        return self
+
+
+class DesignSpec(BaseModel):
+    """A policy design problem, as its TOML file says it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str = Field(min_length=1)
+    preset: str = "baseline"
+    days: int | None = Field(None, ge=1, le=36_500, description="Horizon (default: the preset's)")
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    levers: dict[str, Lever] = Field(min_length=1)
+    budget: Budget
+    objectives: dict[str, Objective] = Field(min_length=1)
+    states: States = States()
+    seeds: int = Field(2, ge=1, le=100)
+    trials: int = Field(60, ge=1, le=100_000)
+    population: int = Field(12, ge=2, le=10_000, description="NSGA-II population size")
+    intensity_step: float = Field(0.05, gt=0, le=1)
+    sampler_seed: int = 0
+
+    @field_validator("levers")
+    @classmethod
+    def _reforms(cls, value: dict) -> dict:
+        for key in value:
+            check_reform(key)
+        return value
+
+    @field_validator("objectives")
+    @classmethod
+    def _outcomes(cls, value: dict) -> dict:
+        for name, objective in value.items():
+            check_outcome(name, objective.direction)
+        return value
+
+
+def check_reform(key: str) -> None:
+    if key not in REGISTRY:
+        raise ValueError(unknown_name_message("reform", key, REGISTRY))
+
+
+def check_outcome(name: str, given: Any) -> None:
+    if name not in OUTCOME_BY_NAME:
+        raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+    if given in (None, "declared") and OUTCOME_BY_NAME[name].direction == "neutral":
+        raise ValueError(f"{name} has no declared direction: say 'min' or 'max'")
+
+
+def check_uncertain(name: str, given: Any) -> None:
+    try:
+        parameter_range(name, given)
+    except ParameterError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    role = param_info(name).role
+    if role != "uncertainty":
+        raise ValueError(
+            f"{name} is a {role}, not an uncertainty: states vary what nobody controls"
+        )
+
+
+def _precheck(data: dict) -> tuple[tuple, str] | None:
+    """Problems with a table's own keys, located at the key (pydantic would point at the table):
+    an unknown reform or outcome, an uncertain parameter that is not one."""
+    tables = (
+        ("levers", data.get("levers"), lambda k, v: check_reform(k)),
+        (
+            "objectives",
+            data.get("objectives"),
+            lambda k, v: check_outcome(k, v if isinstance(v, str) else (v or {}).get("direction")),
+        ),
+    )
+    states = data.get("states")
+    params = states.get("parameters") if isinstance(states, dict) else None
+    for where, table, check in (*tables, (("states", "parameters"), params, check_uncertain)):
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            try:
+                check(key, value)
+            except ValueError as exc:
+                loc = (*where, key) if isinstance(where, tuple) else (where, key)
+                return loc, str(exc)
+    return None
+
+
+def load_spec(path: str | Path) -> DesignSpec:
+    """Read and validate a design spec; any problem is one ParameterError line with file:line."""
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"{path}: no such design spec")
+    text, data = read_toml(path, ParameterError)
+
+    def fail(loc: tuple, message: str) -> ParameterError:
+        line = line_of(text, loc)
+        where = f"{path}:{line}" if line else str(path)
+        dotted = ".".join(str(p) for p in loc)
+        return ParameterError(f"{where}: {dotted or 'spec'}: {message}")
+
+    early = _precheck(data)
+    if early is not None:
+        raise fail(*early)
+    try:
+        spec = DesignSpec(**data)
+    except ValidationError as exc:
+        problem = first_problem(exc)
+        raise fail(problem.loc, problem.message) from None
+    from scenarios import load_preset
+
+    try:
+        preset = load_preset(spec.preset)
+    except Exception as exc:
+        raise fail(("preset",), str(exc)) from None
+    if preset.cities:
+        raise fail(("preset",), "a design optimises one city: give a one-city preset")
+    for name, value in spec.overrides.items():
+        try:
+            preset = preset.with_overrides({name: value}, "overrides")
+        except ParameterError as exc:
+            raise fail(("overrides", name), str(exc)) from None
+    days = spec.days or preset.days
+    had = {i.key for i in preset.policy}
+    for key, lever in spec.levers.items():
+        if key in had:
+            raise fail(
+                ("levers", key), f"the preset {spec.preset!r} already has {key!r} in its policy"
+            )
+        if lever.start is not None and lever.start[1] >= days:
+            raise fail(("levers", key, "start"), f"start days must be before day {days}")
+    return spec
+
+
+# ---- the problem, resolved --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A spec made concrete: the resolved base preset, horizon, states, seeds and budget."""
+
+    spec: DesignSpec
+    days: int
+    residents: int
+    budget: float  # CNY for the whole city over the horizon
+    states: tuple[dict[str, Any], ...]
+    seeds: tuple[int, ...]
+    overrides: dict[str, Any]  # the city's overrides, the fund included
+
+    @property
+    def scale(self) -> float:
+        return self.residents / COST_UNIT_RESIDENTS
+
+    def sign(self, name: str) -> float:
+        """+1 for an objective minimised, -1 for one maximised."""
+        return 1.0 if direction(self.spec, name) == "min" else -1.0
+
+
+def direction(spec: DesignSpec, name: str) -> str:
+    """'min' or 'max': the spec's, or the outcome's declared direction."""
+    given = spec.objectives[name].direction
+    if given != "declared":
+        return given
+    return "min" if OUTCOME_BY_NAME[name].direction == "lower" else "max"
+
+
+def resolve(spec: DesignSpec) -> Problem:
+    from scenarios import load_preset
+
+    preset = load_preset(spec.preset).with_overrides(spec.overrides, "overrides")
+    residents = int(preset.parameters.n_citizens)
+    scale = residents / COST_UNIT_RESIDENTS
+    b = spec.budget
+    budget = b.cny if b.cny is not None else b.per_10k_residents * scale
+    overrides = dict(spec.overrides)
+    if b.fund_holds_budget:
+        overrides["reform_reserve"] = budget / scale
+    return Problem(
+        spec,
+        spec.days or preset.days,
+        residents,
+        float(budget),
+        sample_states(spec.states),
+        tuple(range(STATE_SEED_OFFSET, STATE_SEED_OFFSET + spec.seeds)),
+        overrides,
+    )
+
+
+def sample_states(states: States) -> tuple[dict[str, Any], ...]:
+    """The states of the world: ({},) for the reference state, else a Latin hypercube sample."""
+    if not states.sample:
+        return ({},)
+    from scipy.stats import qmc
+
+    names = list(states.parameters)
+    ranges = [parameter_range(n, states.parameters[n]) for n in names]
+    unit = qmc.LatinHypercube(d=len(names), seed=states.seed).random(states.sample)
+    out = []
+    for row in unit:
+        state = {}
+        for name, (lo, hi), u in zip(names, ranges, row, strict=True):
+            value = lo + u * (hi - lo)
+            state[name] = round(value) if param_info(name).type is int else float(f"{value:.4g}")
+        out.append(state)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A choice of reforms: (key, intensity, start) of each switched on, in the spec's order."""
+
+    reforms: tuple[tuple[str, float, int], ...]
+
+    def policy(self) -> list[dict[str, Any]]:
+        return [{"type": k, "start": s, "intensity": i} for k, i, s in self.reforms]
+
+    def label(self) -> str:
+        if not self.reforms:
+            return "no reform"
+        return ", ".join(
+            f"{k} {i:.2f}" + (f" from day {s}" if s else "") for k, i, s in self.reforms
+        )
+
+
+def package_cost(problem: Problem, package: Package) -> float:
+    """Set-up plus running costs over the horizon, CNY for the whole city (as the government
+    pays them: costs are declared per 10,000 residents; intensity does not change them)."""
+    total = 0.0
+    for entry in package.policy():
+        reform = build_intervention(entry)
+        if reform.start >= problem.days:
+            continue
+        total += reform.setup_cost + reform.daily_cost * (problem.days - reform.start)
+    return total * problem.scale
+
+
+def suggest(trial: Any, spec: DesignSpec) -> Package:
+    """The package a trial asks for (every lever's dimensions are always suggested, so the
+    search space is the same for every trial, as NSGA-II wants)."""
+    chosen = []
+    for key, lever in spec.levers.items():
+        on = trial.suggest_categorical(key, [False, True])
+        lo, hi = lever.intensity
+        if hi > lo:
+            step = spec.intensity_step if hi - lo >= spec.intensity_step else None
+            intensity = trial.suggest_float(f"{key}.intensity", lo, hi, step=step)
+        else:
+            intensity = hi
+        start = 0
+        if lever.start is not None and lever.start[1] > lever.start[0]:
+            start = trial.suggest_int(f"{key}.start", lever.start[0], lever.start[1])
+        elif lever.start is not None:
+            start = lever.start[0]
+        if on:
+            chosen.append((key, round(float(intensity), 4), int(start)))
+    return Package(tuple(chosen))
+
+
+def package_of(params: dict[str, Any], spec: DesignSpec) -> Package:
+    """The package of a stored trial's parameters."""
+    chosen = []
+    for key, lever in spec.levers.items():
+        if not params.get(key, False):
+            continue
+        intensity = params.get(f"{key}.intensity", lever.intensity[1])
+        start = params.get(f"{key}.start", lever.start[0] if lever.start else 0)
+        chosen.append((key, round(float(intensity), 4), int(start)))
+    return Package(tuple(chosen))
+
+
+# ---- runs -------------------------------------------------------------------------------------
+
+
+def run_key(package: Package, state: dict[str, Any], seed: int) -> str:
+    text = json.dumps([package.policy(), sorted(state.items()), seed], sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:20]
+
+
+def simulate_package(item: tuple) -> tuple[str, dict[str, Any]]:
+    """One run of a package in one state on one seed: the objectives' outcomes and how many
+    reform events the fund held back."""
+    key, preset_name, overrides, policy, days, seed, outcomes = item
+    from agents.government import FUND_SHORT
+    from experiments.one_run import advance
+    from scenarios import load_preset
+
+    preset = load_preset(preset_name).with_overrides(overrides, "design")
+    preset = replace(preset, policy=(*preset.policy, *(build_intervention(p) for p in policy)))
+    model = preset.build(seed)
+    advance(model, days)
+    summary = model.summary()
+    short = sum(
+        what in FUND_SHORT for city in model.cities for _, _, what in city.government.events
+    )
+    values = {name: _finite(summary.get(name)) for name in outcomes}
+    return key, {"values": values, "fund_short": short}
+
+
+def _finite(value: Any) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else float(value)
+
+
+def robust(values: np.ndarray, measure: str, sign: float) -> float:
+    """One value from the per-state values: the mean, the worst, or the pNN percentile (the
+    value met or beaten in NN% of the states)."""
+    if measure == "mean":
+        return float(np.mean(values))
+    if measure == "worst":
+        return float(np.max(values) if sign > 0 else np.min(values))
+    q = float(ROBUSTNESS.match(measure).group(2))
+    return float(np.percentile(values, q if sign > 0 else 100 - q))
+
+
+def evaluate(problem: Problem, runs: dict[tuple[int, int], dict]) -> dict[str, float] | None:
+    """A package's objectives from its runs (by (state, seed)): per state the mean over seeds,
+    then the robustness measure over states; with an interval over every state and seed. None
+    when an outcome could not be measured in some state."""
+    attrs: dict[str, float] = {}
+    for name, objective in problem.spec.objectives.items():
+        per_state = []
+        every = []
+        for s in range(len(problem.states)):
+            got = [runs[(s, seed)]["values"][name] for seed in problem.seeds]
+            got = [v for v in got if v is not None]
+            if not got:
+                return None
+            per_state.append(float(np.mean(got)))
+            every += got
+        arr = np.array(per_state)
+        attrs[name] = robust(arr, objective.robustness, problem.sign(name))
+        attrs[f"{name}.mean"] = float(np.mean(every))
+        attrs[f"{name}.low"], attrs[f"{name}.high"] = (
+            float(v) for v in np.percentile(every, INTERVAL)
+        )
+    attrs["fund_short"] = float(sum(r["fund_short"] for r in runs.values()))
+    return attrs
+
+
+# ---- the folder -------------------------------------------------------------------------------
+
+FINGERPRINT = "optimise.json"
+RUNS = "runs"
+OUTPUTS = (FINGERPRINT, "study.sqlite", RUNS, "pareto.parquet", "trials.parquet")
+OUTPUTS += ("packages", "report.html")
+BUDGET_FIELDS = ("description", "trials")
+
+
+def fingerprint(spec: DesignSpec) -> dict[str, Any]:
+    """What made an optimisation's stored trials: code, spec (bar its trial budget), preset."""
+    from scenarios import load_preset
+
+    made = {
+        "govsim": package_versions()["govsim"],
+        "code": code_fingerprint(),
+        "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET_FIELDS},
+        "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
+    }
+    return json.loads(json.dumps(made, default=str))
+
+
+@contextmanager
+def design_folder(spec: DesignSpec, out: Path, fresh: bool = False) -> Iterator[None]:
+    """Hold `out` for one optimisation: one writer at a time; stored trials resume only when the
+    code, spec and preset that made them are unchanged; `fresh` deletes them first."""
+    store = ResultStore(out)
+    with store.lock():
+        new = fingerprint(spec)
+        if fresh:
+            for name in OUTPUTS:
+                path = out / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+        stored = [name for name in OUTPUTS if (out / name).exists()]
+        if (out / FINGERPRINT).exists():
+            try:
+                old = json.loads((out / FINGERPRINT).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = None
+            why = fingerprint_difference(old, new)
+            if why is not None:
+                raise FolderError(
+                    f"{out}: cannot resume the optimisation stored here: {why}; use --fresh to"
+                    " start over, or another --out"
+                )
+        elif stored:
+            raise FolderError(
+                f"{out}: holds optimisation files ({', '.join(stored)}) that do not say what"
+                " made them; use --fresh to start over, or another --out"
+            )
+        write_json(out / FINGERPRINT, new)
+        yield
+
+
+class DesignError(FolderError):
+    """An optimisation that cannot go on (workers keep dying)."""
+
+
+LOST_LIMIT = 5
+
+
+@dataclass
+class Progress:
+    """What the progress bar shows."""
+
+    trials: int  # trials finished (feasible or not)
+    total: int
+    simulated: int  # runs done in this session
+    reused: int  # runs found stored (a resumed optimisation)
+    hypervolume: float  # of the current front, NaN until the reference point is fixed
+
+
+def _stored_run(path: Path) -> dict | None:
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) and {"values", "fund_short"} <= set(run) else None
+
+
+def open_study(spec: DesignSpec, out: Path) -> Any:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    out.mkdir(parents=True, exist_ok=True)
+    return optuna.create_study(
+        study_name=STUDY,
+        storage=f"sqlite:///{out / 'study.sqlite'}",
+        load_if_exists=True,
+        sampler=optuna.samplers.NSGAIISampler(
+            population_size=spec.population, seed=spec.sampler_seed
+        ),
+        directions=[
+            "minimize" if direction(spec, n) == "min" else "maximize" for n in spec.objectives
+        ],
+    )
+
+
+def optimise(
+    spec: DesignSpec,
+    out: Path,
+    evaluator: Evaluator,
+    progress: Callable[[Progress], None] | None = None,
+) -> Any:
+    """Run (or resume) the NSGA-II search on `evaluator`'s workers; returns the study."""
+    import warnings
+
+    import optuna
+    from optuna.trial import TrialState
+
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    problem = resolve(spec)
+    study = open_study(spec, out)
+    runs_dir = out / RUNS
+    runs_dir.mkdir(exist_ok=True)
+    for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        # Killed mid-trial: the same package is asked again, and finds its finished runs stored.
+        study.enqueue_trial(stale.params, skip_if_exists=False)
+        study.tell(stale.number, state=TrialState.FAIL)
+    if not study.trials:
+        for params in starting_packages(problem):
+            study.enqueue_trial(params)
+    outcomes = list(spec.objectives)
+    runs_per_trial = len(problem.states) * len(problem.seeds)
+    batch_size = max(1, math.ceil(2 * evaluator.workers / runs_per_trial))
+    counts = {"simulated": 0, "reused": 0}
+    lost_in_a_row = 0
+
+    def done() -> int:
+        return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+    def report() -> None:
+        if progress is not None:
+            hv = hypervolume(spec, study)
+            progress(Progress(done(), spec.trials, counts["simulated"], counts["reused"], hv))
+
+    report()
+    while done() < spec.trials:
+        batch: dict[int, tuple[Any, Package]] = {}
+        for _ in range(min(batch_size, spec.trials - done())):
+            trial = study.ask()
+            package = suggest(trial, spec)
+            cost = package_cost(problem, package)
+            trial.set_user_attr("cost", cost)
+            trial.set_user_attr("package", package.label())
+            trial.set_constraint("budget", (cost - problem.budget) / problem.budget)
+            if cost > problem.budget * (1 + 1e-9):
+                # Over budget: infeasible whatever it achieves; never simulated.
+                trial.set_user_attr("simulated", False)
+                study.tell(trial, [0.0] * len(outcomes))
+                continue
+            trial.set_user_attr("simulated", True)
+            batch[trial.number] = (trial, package)
+        found: dict[int, dict[tuple[int, int], dict]] = {n: {} for n in batch}
+        jobs = []
+        for number, (_, package) in batch.items():
+            for s, state in enumerate(problem.states):
+                for seed in problem.seeds:
+                    key = run_key(package, state, seed)
+                    stored = _stored_run(runs_dir / f"{key}.json")
+                    if stored is not None:
+                        found[number][(s, seed)] = stored
+                        counts["reused"] += 1
+                        continue
+                    item = (
+                        key,
+                        spec.preset,
+                        {**problem.overrides, **state},
+                        package.policy(),
+                        problem.days,
+                        seed,
+                        outcomes,
+                    )
+                    jobs.append(((number, s, seed), item))
+        failed: set[int] = set()
+        for result in evaluator.map_unordered(_numbered, jobs):
+            if isinstance(result, WorkerLost):
+                failed.add(result.item[0][0])
+                lost_in_a_row += 1
+                if lost_in_a_row >= LOST_LIMIT:
+                    raise DesignError(
+                        f"{lost_in_a_row} runs in a row lost their worker process ({result.reason})"
+                    )
+                continue
+            lost_in_a_row = 0
+            (number, s, seed), (key, run) = result
+            write_json(runs_dir / f"{key}.json", run)
+            counts["simulated"] += 1
+            found[number][(s, seed)] = run
+            if progress is not None:
+                progress(
+                    Progress(done(), spec.trials, counts["simulated"], counts["reused"], math.nan)
+                )
+        for number, (trial, _) in batch.items():
+            attrs = None if number in failed else evaluate(problem, found[number])
+            if attrs is None:
+                trial.set_user_attr("failed", "a worker died, or an outcome was not measured")
+                study.tell(trial, state=TrialState.FAIL)
+                continue
+            for name, value in attrs.items():
+                trial.set_user_attr(name, value)
+            study.tell(trial, [attrs[name] for name in outcomes])
+        fix_reference(spec, study)
+        report()
+    fix_reference(spec, study, final=True)
+    report()
+    return study
+
+
+def _params(spec: DesignSpec, on: set[str]) -> dict[str, Any]:
+    """A trial's parameters for the package of the reforms `on`, each at its highest intensity
+    (on the search's grid) and earliest start."""
+    params: dict[str, Any] = {}
+    for key, lever in spec.levers.items():
+        params[key] = key in on
+        lo, hi = lever.intensity
+        if hi > lo:
+            step = spec.intensity_step if hi - lo >= spec.intensity_step else None
+            top = lo + math.floor((hi - lo) / step + 1e-9) * step if step else hi
+            params[f"{key}.intensity"] = round(top, 10)
+        if lever.start is not None and lever.start[1] > lever.start[0]:
+            params[f"{key}.start"] = lever.start[0]
+    return params
+
+
+def starting_packages(problem: Problem) -> list[dict[str, Any]]:
+    """The first packages asked, before NSGA-II's random ones: no reform (the status quo, always
+    affordable), then each reform alone that the budget affords, up to a population. A budget
+    that few random packages meet would otherwise leave the first generation all infeasible."""
+    spec = problem.spec
+    chosen = [_params(spec, set())]
+    for key in spec.levers:
+        params = _params(spec, {key})
+        if package_cost(problem, package_of(params, spec)) <= problem.budget:
+            chosen.append(params)
+    return chosen[: min(spec.population, spec.trials)]
+
+
+def _numbered(item: tuple) -> tuple:
+    tag, args = item
+    return tag, simulate_package(args)
+
+
+# ---- the front --------------------------------------------------------------------------------
+
+
+def trials_frame(spec: DesignSpec, study: Any) -> pd.DataFrame:
+    """Every finished trial: its package, cost, feasibility and objective values."""
+    from optuna.trial import TrialState
+
+    rows = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        package = package_of(t.params, spec)
+        row: dict[str, Any] = {
+            "trial": t.number,
+            "package": package.label(),
+            "cost": t.user_attrs.get("cost", math.nan),
+            "feasible": all(v <= 0 for v in t.constraints.values()),
+            "simulated": bool(t.user_attrs.get("simulated", False)),
+        }
+        chosen = {k: (i, s) for k, i, s in package.reforms}
+        for key in spec.levers:
+            row[key] = key in chosen
+            row[f"{key}.intensity"] = chosen[key][0] if key in chosen else 0.0
+            row[f"{key}.start"] = chosen[key][1] if key in chosen else -1
+        for name in spec.objectives:
+            for suffix in ("", ".mean", ".low", ".high"):
+                row[name + suffix] = t.user_attrs.get(name + suffix, math.nan)
+        row["fund_short"] = t.user_attrs.get("fund_short", math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _losses(spec: DesignSpec, frame: pd.DataFrame) -> np.ndarray:
+    """Objective values as losses (maximised objectives negated)."""
+    signs = np.array([1.0 if direction(spec, n) == "min" else -1.0 for n in spec.objectives])
+    return frame[list(spec.objectives)].to_numpy(dtype=float) * signs
+
+
+def nondominated(losses: np.ndarray) -> np.ndarray:
+    """Mask of the rows no other row dominates (ties: the first of equal rows is kept)."""
+    n = len(losses)
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        others = np.delete(np.arange(n), i)
+        le = np.all(losses[others] <= losses[i], axis=1)
+        lt = np.any(losses[others] < losses[i], axis=1)
+        if np.any(le & lt):
+            keep[i] = False
+        else:
+            same = others[np.all(losses[others] == losses[i], axis=1)]
+            if np.any(same < i):
+                keep[i] = False
+    return keep
+
+
+def pareto_frame(spec: DesignSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """The Pareto packages: feasible, simulated trials that no other such trial dominates."""
+    ok = frame[frame["feasible"] & frame["simulated"]] if len(frame) else frame
+    if ok.empty:
+        return ok
+    ok = ok.dropna(subset=list(spec.objectives))
+    # The same package asked twice counts once.
+    ok = ok.drop_duplicates(subset="package", keep="first")
+    front = ok[nondominated(_losses(spec, ok))]
+    first = next(iter(spec.objectives))
+    ascending = direction(spec, first) == "min"
+    return front.sort_values(first, ascending=ascending, kind="stable").reset_index(drop=True)
+
+
+REFERENCE = "hv_reference"
+REFERENCE_MARGIN = 0.1
+
+
+def fix_reference(spec: DesignSpec, study: Any, final: bool = False) -> None:
+    """Fix the hypervolume's reference point once a population of feasible packages is known
+    (or at the end): per objective, the worst of them plus a tenth of their range. Stored in the
+    study, so a resumed optimisation measures convergence against the same point."""
+    if REFERENCE in study.user_attrs:
+        return
+    frame = trials_frame(spec, study)
+    ok = frame[frame["feasible"] & frame["simulated"]] if len(frame) else frame
+    if len(ok) < (1 if final else spec.population):
+        return
+    losses = _losses(spec, ok.dropna(subset=list(spec.objectives)))
+    if not len(losses):
+        return
+    worst, best = losses.max(axis=0), losses.min(axis=0)
+    span = np.where(worst > best, worst - best, np.maximum(np.abs(worst), 1.0))
+    study.set_user_attr(
+        REFERENCE, {"point": (worst + REFERENCE_MARGIN * span).tolist(), "scale": span.tolist()}
+    )
+
+
+def hypervolume(spec: DesignSpec, study: Any, frame: pd.DataFrame | None = None) -> float:
+    """The hypervolume of the current front (losses scaled by the reference's spans, so each
+    objective counts alike), against the fixed reference point; NaN before it is fixed."""
+    ref = study.user_attrs.get(REFERENCE)
+    if ref is None:
+        return math.nan
+    frame = trials_frame(spec, study) if frame is None else frame
+    front = pareto_frame(spec, frame)
+    if front.empty:
+        return 0.0
+    point, scale = np.array(ref["point"]), np.array(ref["scale"])
+    losses = _losses(spec, front) / scale
+    r = point / scale
+    inside = losses[np.all(losses < r, axis=1)]
+    if not len(inside):
+        return 0.0
+    from optuna._hypervolume import compute_hypervolume  # exact (WFG); pinned optuna
+
+    return float(compute_hypervolume(inside, r))
+
+
+# ---- the packages as presets ------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value} in TOML")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ValueError(f"cannot write {value!r} in TOML")
+
+
+def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
+    """A preset that `govsim run FILE` accepts: the base preset's parameters that differ from
+    the defaults, the spec's overrides (and the fund), the base policy and the package."""
+    from scenarios import load_preset
+    from world.parameters import Parameters
+
+    spec = problem.spec
+    base = load_preset(spec.preset)
+    preset = base.with_overrides(problem.overrides, "design")
+    defaults = Parameters().model_dump()
+    params = {k: v for k, v in preset.parameters.model_dump().items() if defaults.get(k) != v}
+    package = package_of(
+        {k: row[k] for k in spec.levers}
+        | {f"{k}.intensity": row[f"{k}.intensity"] for k in spec.levers}
+        | {f"{k}.start": row[f"{k}.start"] for k in spec.levers},
+        spec,
+    )
+    objectives = "; ".join(
+        f"{n} {row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]" for n in spec.objectives
+    )
+    lines = [
+        f"# Pareto package {number} of `govsim optimise` ({spec.description});"
+        f" trial {int(row['trial'])}",
+        f"# reform cost over {problem.days} days: {row['cost']:,.0f} CNY of a budget of"
+        f" {problem.budget:,.0f} CNY ({problem.residents:,} residents)",
+        f"# objectives ({len(problem.states)} state(s) x {len(problem.seeds)} seed(s),"
+        f" 5-95% interval): {objectives}",
+        "# The reference state of the world; explore others with govsim run FILE --set NAME=VALUE",
+        f"description = {_toml_value(f'Pareto package {number}: {package.label()}')}",
+        f"days = {problem.days}",
+    ]
+    if base.source is not None:
+        _, data = read_toml(base.source)
+        if "catalogue" in data:
+            catalogue = (base.source.parent / data["catalogue"]).resolve()
+            lines.append(f"catalogue = {_toml_value(str(catalogue))}")
+    lines += ["", "[parameters]", *(f"{k} = {_toml_value(v)}" for k, v in sorted(params.items()))]
+    entries = [i.to_dict() for i in base.policy] + package.policy()
+    for entry in entries:
+        lines += ["", "[[policy]]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+def write_packages(problem: Problem, front: pd.DataFrame, folder: Path) -> list[Path]:
+    """One preset per Pareto package in `folder` (earlier ones removed)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    paths = []
+    for k, (_, row) in enumerate(front.iterrows(), start=1):
+        path = folder / f"package_{k:02d}.toml"
+        write_text(path, package_preset_text(problem, row, k))
+        paths.append(path)
+    return paths
