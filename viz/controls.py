@@ -8,12 +8,12 @@ is typed twice. A parameter whose range is too wide for a slider gets a text box
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from scenarios import Preset
 from viz.dashboard_model import control_name, reform_defaults
 from viz.i18n import parameter_label, policy_label, t
+from viz.sliders import slider_step, uses_slider
 from world.parameters import ParameterInfo, Parameters
 
 # Shown unless "show every parameter" is ticked: what a policymaker or a class changes first.
@@ -29,26 +29,6 @@ KEY_PARAMETERS = (
     "expectation_drift",
     "pay_propensity_enterprise",
 )
-SLIDER_STEPS = 100  # a slider moves in steps of 1/100 of its range (rounded to a nice number)
-MAX_SLIDER_SPAN = 20.0  # a range wider than this many times the default gets a text box
-
-
-def _nice_step(span: float) -> float:
-    """1, 2 or 5 times a power of ten, near span / SLIDER_STEPS."""
-    raw = span / SLIDER_STEPS
-    power = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 5, 10):
-        if raw <= m * power:
-            return m * power
-    return 10 * power
-
-
-def uses_slider(info: ParameterInfo) -> bool:
-    """A slider when the declared range is finite and not too wide for the default."""
-    if info.low is None or info.high is None:
-        return False
-    scale = max(abs(float(info.default)), 1.0 if info.type is int else 0.05)
-    return (info.high - info.low) <= MAX_SLIDER_SPAN * scale
 
 
 def parameter_control(info: ParameterInfo, value: Any, lang: str) -> dict[str, Any]:
@@ -65,7 +45,7 @@ def parameter_control(info: ParameterInfo, value: Any, lang: str) -> dict[str, A
             "step": 1,
             "label": label,
         }
-    step = _nice_step(info.high - info.low)
+    step = slider_step(info)
     return {
         "type": "SliderFloat",
         "value": float(value),

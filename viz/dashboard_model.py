@@ -20,6 +20,7 @@ import pandas as pd
 from model.simulation import CityModel
 from scenarios import Preset, load_preset
 from viz.lessons import LESSONS
+from viz.sliders import slider_step
 from world.errors import ParameterError
 from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import Parameters
@@ -148,7 +149,11 @@ class DashboardModel(mesa.Model):
             info = Parameters.info(name)
             try:
                 value = info.coerce(raw)
-                if value == getattr(shared, name):
+                current = getattr(shared, name)
+                step = slider_step(info)
+                # A slider cannot show a value between its steps (a calibrated 0.06995 shows as
+                # 0.07): left where the preset put it, it keeps the preset's exact value.
+                if value == current or (step is not None and abs(value - current) < step / 2):
                     continue
                 shared.with_overrides({name: value})
             except ParameterError as exc:

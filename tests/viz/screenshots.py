@@ -4,7 +4,7 @@
 
 Starts the dashboard (tests.viz.browser.Server), drives Debian's chromium at 1400x1050 and writes
 dashboard.png (full_reform against its baseline, day 150), dashboard_zh.png (the same in
-Chinese), lesson.png (the one-stop lesson at day 120) and, given the result folder of an
+Chinese), lesson.png (the one-stop lesson at day 180) and, given the result folder of an
 experiment (e.g. results/standard from `make run`), results.png (its results page, 1400x1500).
 """
 
@@ -70,7 +70,7 @@ def main(results: Path | None) -> None:
             choose(page, "Teaching mode: lesson", "One-stop service: fewer trips")
             panel = page.locator(".govsim-lesson")
             panel.get_by_text("Step 1 of 3").wait_for()
-            for day in (60, 120):
+            for day in (60, 180):
                 panel.get_by_role("button", name=f"Run to day {day}").click()
                 wait_day(page, day, timeout=120)
                 panel.get_by_role("button", name="Next").click()
