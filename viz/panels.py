@@ -108,8 +108,7 @@ def StatusLine(model: DashboardModel):
             text = f"{title}（{name}）" if lang == "zh" else f"{title} ({name})"
         else:
             name = preset_label(m.preset_name, lang)
-            colon = "：" if lang == "zh" else ": "
-            text = f"{name}{colon}{preset_description(m.config, lang)}"
+            text = named_description(name, preset_description(m.config, lang), lang)
         day = max(m.day + 1, 0)
         solara.Text(
             f"{text} — {t('day_of', lang, day=day, days=m.days)}",
@@ -346,3 +345,11 @@ def setup_changes(model: DashboardModel, lang: str) -> list[str]:
     if model.seed:
         out.append(t("setup_seed", lang, seed=model.seed))
     return out
+
+
+def named_description(name: str, described: str, lang: str) -> str:
+    """A preset's name and its description, without the name twice when the description
+    already starts with it (全面改革：全面改革：… was shown)."""
+    if described.startswith(name):
+        return described
+    return f"{name}{'：' if lang == 'zh' else ': '}{described}"

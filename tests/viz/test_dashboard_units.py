@@ -373,3 +373,15 @@ def test_chinese_text_takes_full_width_punctuation():
     assert i18n.zh_punctuation("{label}:实施，0.5 倍, a.b") == "{label}：实施，0.5 倍， a.b"
     assert i18n.zh_punctuation("plain English (no change).") == "plain English (no change)."
     assert "市民社交网络" in i18n.t("network_citizens", "zh", n=3)
+
+
+def test_the_status_line_names_a_preset_once():
+    from viz.panels import named_description
+
+    assert named_description("全面改革", "全面改革：文中各项改革同时实施", "zh") == (
+        "全面改革：文中各项改革同时实施"
+    )
+    assert named_description("一站式", "行政服务中心", "zh") == "一站式：行政服务中心"
+    assert named_description("baseline", "The traditional office", "en") == (
+        "baseline: The traditional office"
+    )
