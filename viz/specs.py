@@ -28,6 +28,9 @@ EMBED_ZH = {  # vega-embed's menu texts
 }
 
 
+FIRST_MONTH = 30  # days: the x-axis spans at least this much, then grows with the run
+
+
 def localised(spec: dict[str, Any], lang: str) -> dict[str, Any]:
     """`spec` with vega-embed's chart menu in `lang` (its texts are English otherwise)."""
     if lang != "zh":
@@ -124,7 +127,9 @@ def line_chart(
         "field": "day",
         "type": "quantitative",
         "title": x_title or None,
-        "scale": {"domain": [0, max(days - 1, 1)], "nice": False},
+        # the axis follows the run (the days drawn so far, at least the first month) instead
+        # of squeezing the first weeks into the left edge of the whole horizon
+        "scale": {"domain": {"unionWith": [0, min(FIRST_MONTH, max(days - 1, 1))]}, "nice": False},
     }
     y: dict[str, Any] = {"field": "value", "type": "quantitative", "title": y_title}
     if y_domain is not None:
