@@ -461,6 +461,38 @@ def optimise(
     optimise_command(spec, out, workers, scheduler, fresh)
 
 
+@app.command()
+def discover(
+    folder: Annotated[Path, typer.Argument(help="Result folder of an experiment with a sweep")],
+    outcome: Annotated[str, typer.Option("--outcome", help="The outcome to explain")],
+    threshold: Annotated[float, typer.Option("--threshold", help="The outcome's threshold")],
+    cases: Annotated[
+        str, typer.Option("--cases", help="above or below: the runs of interest")
+    ] = "above",
+    preset: Annotated[str | None, typer.Option("--preset", help="Preset to analyse")] = None,
+    boxes: Annotated[int, typer.Option("--boxes", min=1, max=10, help="Boxes at most")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", help="Default FOLDER/discover-X")] = None,
+) -> None:
+    """Scenario discovery (PRIM): the swept conditions under which the outcome ends above (or
+    below) the threshold; writes boxes.csv, boxes.txt, trajectory.csv and trajectory.png."""
+    if cases not in ("above", "below"):
+        raise UserError(f"--cases must be above or below, got {cases!r}")
+    _check_result_folder(folder)
+    from cli.show import out_console
+    from experiments.discover import discover as run_prim
+
+    found = run_prim(folder, outcome, threshold, cases, preset, boxes, out=out)
+    out_console.print(
+        f"{found.cases} of {found.runs} runs have {outcome} {cases} {threshold:g};"
+        f" {len(found.boxes)} box(es)",
+        markup=False,
+        highlight=False,
+    )
+    for k, (en, zh) in enumerate(zip(found.english, found.chinese, strict=True), start=1):
+        out_console.print(f"box {k}: {en}\n       {zh}", markup=False, highlight=False)
+    sys.stderr.write(f"boxes and the peeling trajectory written to {found.folder}\n")
+
+
 def print_calibration_check(chosen: Any, check: Any, path: Any) -> None:
     """The targets against the model's intervals, the path's shape and the held-out coverage."""
     from cli.show import out_console

@@ -1,0 +1,259 @@
+"""Does `govsim optimise` find the exact Pareto front? (optimiser against enumeration)
+
+Run: `python benchmarks/optimiser_front.py [--reforms 9] [--citizens 2000] [--days 180]
+[--seeds 2] [--share 0.10] [--repeats 3] [--workers 2] [--simulate] [--fresh]`.
+
+The problem is small enough to enumerate: `--reforms` on/off levers (the first K of REFORMS, each
+at intensity 1 from day 0), a city of `--citizens` residents for `--days` days, `--seeds` common
+seeds, the reference state of the world, two objectives (citizens' satisfaction, maximised; cost
+per case, minimised: reforms please citizens but cost money), and a budget that affords every
+package (so the front is about the objectives, not the constraint). Every one of the 2^K packages
+is evaluated once, with the optimiser's own code (`simulate_package` for each run, `evaluate` for
+the package's objectives), and stored in `results/benchmarks/optimiser_front/`
+(`exhaustive.parquet`, one row per package; `exact_front.parquet`; the runs, reused by the next
+call unless `--fresh`).
+
+Then the optimiser (`experiments.optimise.optimise`, NSGA-II) runs on the same spec with
+`trials` = `--share` x 2^K, `--repeats` times with sampler seeds 0, 1, ... Its run folder is
+seeded with the enumeration's runs (the same run key: package, state, seed), so the optimiser
+reads exactly the simulations the enumeration made rather than making them again; `--simulate`
+makes it simulate its own instead (slower; the values must then agree, which the script checks
+either way). Printed per repeat: the hypervolume ratio (the optimiser's front over the exact
+front, both against the same reference point: the worst value over all packages plus a tenth of
+the range, each objective scaled by its range) and the evaluation share (distinct packages the
+optimiser evaluated / 2^K; trials asked / 2^K too). The target is a ratio of at least 0.98 with
+a share of at most 0.10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.evaluators import make_evaluator
+from experiments.optimise import (
+    DesignSpec,
+    Package,
+    _losses,
+    _numbered,
+    evaluate,
+    nondominated,
+    optimise,
+    package_cost,
+    pareto_frame,
+    resolve,
+    run_key,
+    trials_frame,
+)
+
+REFORMS = (
+    "fewer_approvals",
+    "transparency",
+    "first_contact",
+    "parallel_approval",
+    "service_standards",
+    "online_24_7",
+    "reengineering",
+    "one_stop",
+    "feedback",
+    "learning",
+)
+OBJECTIVES = {"satisfaction_citizens": "max", "cost_per_case": "min"}
+CACHE = Path("results/benchmarks/optimiser_front")
+TARGET_RATIO, TARGET_SHARE = 0.98, 0.10
+
+
+def make_spec(
+    k: int, citizens: int, days: int, seeds: int, trials: int, population: int, sampler_seed: int
+) -> DesignSpec:
+    """The enumerable problem as a design spec (budget: exactly what every reform at once costs)."""
+    levers = {key: {"intensity": (1.0, 1.0)} for key in REFORMS[:k]}
+    base = {
+        "description": f"benchmark: {k} on/off reforms, {citizens} residents, {days} days",
+        "preset": "baseline",
+        "days": days,
+        "overrides": {"n_citizens": citizens, "n_enterprises": max(10, citizens // 20)},
+        "levers": levers,
+        "objectives": OBJECTIVES,
+        "seeds": seeds,
+        "trials": trials,
+        "population": population,
+        "sampler_seed": sampler_seed,
+    }
+    probe = DesignSpec(**base, budget={"cny": 1.0})
+    problem = resolve(probe)
+    everything = Package(tuple((key, 1.0, 0) for key in levers))
+    budget = math.ceil(package_cost(problem, everything)) + 1.0
+    return DesignSpec(**base, budget={"cny": budget})
+
+
+def all_packages(spec: DesignSpec) -> list[Package]:
+    keys = list(spec.levers)
+    return [
+        Package(tuple((key, 1.0, 0) for key, on in zip(keys, mask, strict=True) if on))
+        for mask in itertools.product([False, True], repeat=len(keys))
+    ]
+
+
+def enumerate_front(spec: DesignSpec, cache: Path, workers: int) -> pd.DataFrame:
+    """Every package's objectives (the runs are stored in cache/runs and reused)."""
+    import json
+
+    from experiments.atomic import write_json
+
+    problem = resolve(spec)
+    outcomes = list(spec.objectives)
+    runs_dir = cache / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    packages = all_packages(spec)
+    found: dict[int, dict] = {n: {} for n in range(len(packages))}
+    jobs = []
+    for n, package in enumerate(packages):
+        for s, state in enumerate(problem.states):
+            for seed in problem.seeds:
+                key = run_key(package, state, seed)
+                path = runs_dir / f"{key}.json"
+                if path.exists():
+                    found[n][(s, seed)] = json.loads(path.read_text(encoding="utf-8"))
+                    continue
+                item = (
+                    key,
+                    spec.preset,
+                    {**problem.overrides, **state},
+                    package.policy(),
+                    problem.days,
+                    seed,
+                    outcomes,
+                )
+                jobs.append(((n, s, seed), item))
+    if jobs:
+        print(f"enumerating: {len(jobs)} runs to simulate on {workers} worker(s) ...", flush=True)
+    with make_evaluator(workers, None) as ev:
+        for done, result in enumerate(ev.map_unordered(_numbered, jobs), start=1):
+            (n, s, seed), (key, run) = result
+            write_json(runs_dir / f"{key}.json", run)
+            found[n][(s, seed)] = run
+            if done % 200 == 0:
+                print(f"  {done}/{len(jobs)} runs", flush=True)
+    rows = []
+    for n, package in enumerate(packages):
+        attrs = evaluate(problem, found[n])
+        if attrs is None:
+            raise SystemExit(f"package {package.label()}: an objective was not measured")
+        chosen = {key for key, _, _ in package.reforms}
+        row = {"package": package.label(), "cost": package_cost(problem, package)}
+        row |= {key: key in chosen for key in spec.levers}
+        row |= {name: attrs[name] for name in outcomes}
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame.to_parquet(cache / "exhaustive.parquet", index=False)
+    return frame
+
+
+def reference(spec: DesignSpec, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The reference point and scale, from every package: worst + a tenth of the range."""
+    losses = _losses(spec, frame)
+    worst, best = losses.max(axis=0), losses.min(axis=0)
+    span = np.where(worst > best, worst - best, 1.0)
+    return worst + 0.1 * span, span
+
+
+def hypervolume_of(spec: DesignSpec, frame: pd.DataFrame, point: np.ndarray, span: np.ndarray):
+    from optuna._hypervolume import compute_hypervolume
+
+    losses = _losses(spec, frame) / span
+    r = point / span
+    losses = losses[nondominated(losses)]
+    inside = losses[np.all(losses < r, axis=1)]
+    return float(compute_hypervolume(inside, r)) if len(inside) else 0.0
+
+
+def run_optimiser(spec: DesignSpec, cache: Path, workers: int, simulate: bool) -> pd.DataFrame:
+    """The optimiser's trials on `spec` (in a throw-away folder, seeded with the enumeration's
+    runs unless `simulate`)."""
+    with tempfile.TemporaryDirectory(prefix="optimiser_front_") as tmp:
+        out = Path(tmp)
+        if not simulate:
+            shutil.copytree(cache / "runs", out / "runs")
+        with make_evaluator(workers, None) as ev:
+            study = optimise(spec, out, ev)
+        return trials_frame(spec, study)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reforms", type=int, default=9, help="K: 2^K packages (2..10)")
+    parser.add_argument("--citizens", type=int, default=2000)
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--share", type=float, default=TARGET_SHARE)
+    parser.add_argument("--population", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3, help="sampler seeds 0..R-1")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--simulate", action="store_true", help="the optimiser simulates anew")
+    parser.add_argument("--fresh", action="store_true", help="forget the cached enumeration")
+    args = parser.parse_args()
+    if not 2 <= args.reforms <= len(REFORMS):
+        raise SystemExit(f"--reforms: give 2..{len(REFORMS)}")
+    n = 2**args.reforms
+    trials = max(1, math.floor(args.share * n))
+    spec = make_spec(args.reforms, args.citizens, args.days, args.seeds, trials, args.population, 0)
+    cache = CACHE / f"k{args.reforms}_c{args.citizens}_d{args.days}_s{args.seeds}"
+    if args.fresh and cache.exists():
+        shutil.rmtree(cache)
+
+    start = time.perf_counter()
+    exact = enumerate_front(spec, cache, args.workers)
+    took = time.perf_counter() - start
+    point, span = reference(spec, exact)
+    exact_hv = hypervolume_of(spec, exact, point, span)
+    front = exact[nondominated(_losses(spec, exact))]
+    front.to_parquet(cache / "exact_front.parquet", index=False)
+    print(
+        f"exact: {n} packages x {args.seeds} seeds enumerated ({took:.0f} s; cached in {cache});"
+        f" {len(front)} on the exact front; hypervolume {exact_hv:.4f}"
+    )
+
+    by_label = exact.set_index("package")
+    ratios = []
+    for repeat in range(args.repeats):
+        spec_r = spec.model_copy(update={"sampler_seed": repeat})
+        t0 = time.perf_counter()
+        tried = run_optimiser(spec_r, cache, args.workers, args.simulate)
+        secs = time.perf_counter() - t0
+        evaluated = tried[tried["simulated"]].drop_duplicates(subset="package")
+        # The same simulations: the optimiser's values must be the enumeration's.
+        for name in spec.objectives:
+            gap = np.abs(evaluated[name].to_numpy() - by_label.loc[evaluated["package"], name])
+            if np.nanmax(gap.to_numpy()) > 1e-9:
+                raise SystemExit(f"{name}: the optimiser's values differ from the enumeration's")
+        found = pareto_frame(spec_r, tried)
+        hv = hypervolume_of(spec_r, found, point, span)
+        ratio = hv / exact_hv
+        ratios.append(ratio)
+        on_exact = len(set(found["package"]) & set(front["package"]))
+        share = len(evaluated) / n
+        verdict = "meets" if ratio >= TARGET_RATIO and share <= TARGET_SHARE else "MISSES"
+        print(
+            f"sampler seed {repeat}: hypervolume ratio {ratio:.4f}; evaluation share"
+            f" {share:.3f} ({len(evaluated)} distinct packages evaluated, {len(tried)} trials"
+            f" asked = {len(tried) / n:.3f} of {n}); {on_exact} of its {len(found)} front"
+            f" packages on the exact front of {len(front)}; {secs:.0f} s; {verdict} the target"
+            f" (ratio >= {TARGET_RATIO}, share <= {TARGET_SHARE})"
+        )
+    print(
+        f"hypervolume ratio over {args.repeats} sampler seed(s): mean {np.mean(ratios):.4f},"
+        f" worst {np.min(ratios):.4f}; total {time.perf_counter() - start:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

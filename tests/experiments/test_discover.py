@@ -1,0 +1,105 @@
+"""Scenario discovery (`govsim discover`): PRIM finds a planted box, and the command writes its
+boxes and sentences for a small swept experiment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.design import load_spec
+from experiments.discover import DiscoverError, discover, find_boxes
+from experiments.evaluators import SerialEvaluator
+from experiments.runner import run_experiment
+from tests.experiments.tiny_spec import write_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prim_finds_a_planted_box() -> None:
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.uniform(size=(2000, 3)), columns=["a", "b", "noise"])
+    y = ((x["a"] < 0.3) & (x["b"] > 0.6)).to_numpy()
+    boxes = find_boxes(x, y, boxes=1)
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert set(box.limits) == {"a", "b"}  # the noise is not restricted
+    assert box.limits["a"][1] == pytest.approx(0.3, abs=0.05)
+    assert box.limits["b"][0] == pytest.approx(0.6, abs=0.05)
+    assert box.density > 0.9 and box.coverage >= 0.5
+    assert box.cases == int(
+        y[(x["a"] <= box.limits["a"][1]) & (x["b"] >= box.limits["b"][0])].sum()
+    )
+
+
+def test_no_case_no_box() -> None:
+    x = pd.DataFrame({"a": np.linspace(0, 1, 50)})
+    assert find_boxes(x, np.zeros(50, dtype=bool)) == []
+
+
+SWEPT = """
+description = "tiny swept experiment"
+presets = ["baseline"]
+replicates = 1
+days = 30
+base_seed = 5
+outcomes = ["trips_per_case", "days_per_case"]
+
+[parameters]
+n_citizens = 300
+n_enterprises = 20
+
+[sweep.latin_hypercube]
+samples = 12
+seed = 1
+ranges = {bounce_prob = [0.0, 0.6], citizen_request_scale = [0.8, 1.3]}
+"""
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("swept")
+    out = tmp / "exp"
+    run_experiment(load_spec(write_spec(tmp, SWEPT)), out, SerialEvaluator())
+    return out
+
+
+def test_discover_writes_boxes_and_sentences(swept: Path) -> None:
+    values = pd.read_parquet(swept / "outcomes.parquet")["trips_per_case"]
+    threshold = float(values.median())
+    found = discover(swept, "trips_per_case", threshold, "above")
+    assert found.runs == 12 and 0 < found.cases < 12
+    assert (found.folder / "boxes.csv").exists() and (found.folder / "boxes.txt").exists()
+    boxes = pd.read_csv(found.folder / "boxes.csv")
+    assert set(boxes.columns) >= {"box", "parameter", "low", "high", "coverage", "density"}
+    text = (found.folder / "boxes.txt").read_text(encoding="utf-8")
+    for en, zh in zip(found.english, found.chinese, strict=True):
+        assert en in text and zh in text
+        assert "trips_per_case ends above" in en and "coverage" in en
+    if found.boxes:
+        assert (found.folder / "trajectory.png").exists()
+
+
+def test_discover_refuses_an_unknown_outcome(swept: Path) -> None:
+    with pytest.raises(DiscoverError, match="not an outcome of this experiment"):
+        discover(swept, "satisfaction_citizens", 0.5)
+
+
+def test_discover_command(swept: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "cli", "discover", str(swept)),
+            *("--outcome", "days_per_case", "--threshold", "0", "--cases", "above"),
+            *("--out", str(tmp_path / "d")),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "12 of 12 runs have days_per_case above 0" in done.stdout
+    assert (tmp_path / "d" / "boxes.txt").exists()
