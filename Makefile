@@ -13,12 +13,13 @@ BASE_PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: run test lint format bench bench-quick clean help
+.PHONY: run test lint format bench bench-quick bench-shanghai clean help
 help:
 	@echo "make run    - set up .venv and run the standard experiment (every reform vs baseline)"
 	@echo "make test   - set up .venv with test tools and run lint + the whole test suite"
 	@echo "make bench  - speed and memory benchmarks (benchmarks/); issue 12's scale targets first"
 	@echo "make bench-quick - issue 12's scale targets only, at 30,000 and 300,000 citizens"
+	@echo "make bench-shanghai - a 25M-resident city-year at agent weight 10 (about a minute, 2 GiB)"
 
 $(VENV)/bin/activate:
 	@if [ -z "$(BASE_PYTHON)" ]; then echo "govsim needs Python >= 3.12 (mesa 3.5 requires it); none found" >&2; exit 1; fi
@@ -85,6 +86,9 @@ test: $(VENV)/.test $(VENV)/.browser lint
 # minutes) or quick (30,000 and 300,000, about a minute).
 bench-quick: $(VENV)/.core
 	$(PY) benchmarks/scale.py --quick
+
+bench-shanghai: $(VENV)/.core
+	$(PY) benchmarks/scale.py --shanghai
 
 bench: $(VENV)/.test $(VENV)/.browser
 	$(PY) benchmarks/scale.py

@@ -86,6 +86,12 @@ def counter_speed(skill: Any, p: Parameters, training_share: float = 0.0) -> Any
     return (p.speed_at_zero_skill + skill) * (1.0 - training_share)
 
 
+def min_staff(spec: OfficeSpec, p: Parameters) -> float:
+    """The office's fewest counter staff in this run: the catalogue's minimum is for the whole
+    city, so with agent weight k (the city run at 1/k of its people) it is 1/k of it."""
+    return spec.min_staff / p.agent_weight
+
+
 class Office(mesa.Agent):
     """A department with counters: a queue, civil servants, an inbox of visits by day."""
 
@@ -101,7 +107,7 @@ class Office(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.spec = spec
-        self.staff = max(spec.min_staff, staff)  # full-time equivalents at the counters
+        self.staff = max(min_staff(spec, p), staff)  # full-time equivalents at the counters
         self.establishment = n = math.ceil(self.staff)  # civil servants on the payroll
         self.p = p
         self.skill = self._hire_skill(n, p, rng)
@@ -318,7 +324,7 @@ class Office(mesa.Agent):
         """Set the counter staff (full-time equivalents, at least the office's minimum): new
         hires are drawn as at the start and join the office's culture; cuts take the most
         recently placed posts."""
-        self.staff = max(self.spec.min_staff, staff)
+        self.staff = max(min_staff(self.spec, p), staff)
         n = math.ceil(self.staff - 1e-9)  # arithmetic: rounding guard
         have = self.establishment
         if n > have:

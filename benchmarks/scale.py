@@ -13,6 +13,10 @@ busy moment should hurt every measurement alike. The targets:
   most 1 GiB per million citizens;
 - build at most 10% of a city-year, at each size;
 - three cities at most 3.2x one city.
+
+`--shanghai` runs instead a 25,000,000-resident, 1,250,000-firm `baseline` city for a year with
+agent weight `--weight` (each agent stands for that many residents or firms; 25M/k citizen
+agents) and prints its build and run time, peak memory and a few outcomes.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ FULL = (100_000, 1_000_000)
 QUICK = (30_000, 300_000)
 DAYS = 365
 MESA_AGENTS, MESA_STEPS = 100_000, 20
+SHANGHAI = {"n_citizens": 25_000_000, "n_enterprises": 1_250_000}
+SHANGHAI_WEIGHT = 10
 
 
 def empty_mesa_rate(n: int, steps: int) -> dict:
@@ -51,14 +57,16 @@ def empty_mesa_rate(n: int, steps: int) -> dict:
     return {"rate": n * steps / (time.perf_counter() - t0)}
 
 
-def city_year(n: int, cities: int, days: int) -> dict:
+def city_year(n: int, cities: int, days: int, weight: int = 1) -> dict:
     from experiments.one_run import advance
     from model import CityModel, Parameters
     from model.city import CitySpec
     from scenarios import load_catalogue, load_preset
 
     size = {"n_citizens": n, "n_enterprises": n // 20}
-    t0 = time.perf_counter()
+    if weight != 1:
+        size["agent_weight"] = weight
+    t0, c0 = time.perf_counter(), time.process_time()
     if cities == 1:
         model = load_preset("baseline").with_overrides(size).build(0)
     else:
@@ -68,12 +76,45 @@ def city_year(n: int, cities: int, days: int) -> dict:
     t1 = time.perf_counter()
     advance(model, days)
     t2 = time.perf_counter()
-    return {
+    out = {
         "build_s": t1 - t0,
         "run_s": t2 - t1,
         "total_s": t2 - t0,
+        "cpu_s": time.process_time() - c0,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if weight != 1:
+        city = model.city
+        out["agents"] = city.citizens.n_active + city.enterprises.n_active
+        out["summary"] = {k: v for k, v in city.summary().items() if k in SHANGHAI_OUTCOMES}
+    return out
+
+
+SHANGHAI_OUTCOMES = (
+    "residents",
+    "enterprises",
+    "firm_births_per_year",
+    "cases_per_day",
+    "days_per_case",
+    "hours_queued_per_case",
+    "satisfaction_citizens",
+    "cost_per_case",
+)
+
+
+def shanghai(weight: int, days: int) -> None:
+    n = SHANGHAI["n_citizens"]
+    r = child({"kind": "city", "n": n, "cities": 1, "weight": weight}, days)
+    print(
+        f"Shanghai scale: {n:,} residents, {n // 20:,} firms, agent weight {weight}"
+        f" ({r['agents']:,} agents at the end), {days} days, one thread"
+    )
+    print(
+        f"  build {r['build_s']:.1f} s  run {r['run_s']:.1f} s  total {r['total_s']:.1f} s"
+        f"  peak {r['peak_mib']:.0f} MiB  (CPU {r['cpu_s']:.1f} s: the machine is shared)"
+    )
+    for k, v in r["summary"].items():
+        print(f"  {k:<28} {v:,.4g}")
 
 
 def child(what: dict, days: int) -> dict:
@@ -98,6 +139,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="30,000 and 300,000 citizens")
     ap.add_argument("--repeats", type=int, default=1, help="median of this many runs each")
     ap.add_argument("--days", type=int, default=DAYS)
+    ap.add_argument(
+        "--shanghai", action="store_true", help="a 25M-resident city-year with agent weights"
+    )
+    ap.add_argument(
+        "--weight", type=int, default=SHANGHAI_WEIGHT, help="agent weight of --shanghai"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -105,7 +152,11 @@ def main() -> None:
         if what["kind"] == "mesa":
             print(json.dumps(empty_mesa_rate(MESA_AGENTS, MESA_STEPS)))
         else:
-            print(json.dumps(city_year(what["n"], what["cities"], args.days)))
+            out = city_year(what["n"], what["cities"], args.days, what.get("weight", 1))
+            print(json.dumps(out))
+        return
+    if args.shanghai:
+        shanghai(args.weight, args.days)
         return
 
     small, large = QUICK if args.quick else FULL

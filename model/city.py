@@ -17,11 +17,11 @@ import numpy as np
 from agents.citizen import Citizen
 from agents.enterprise import Enterprise, profit
 from agents.government import CityGovernment
-from agents.office import Office, counter_speed
+from agents.office import Office, counter_speed, min_staff
 from agents.requesters import Requester, RequesterPool
 from model.case import CITIZEN, ENTERPRISE
 from model.caseflow import CaseFlow, Placement, document_return_probability
-from model.day_record import DayRecord
+from model.day_record import LEVELS, TALLY_NAMES, DayRecord
 from model.ledger import Ledger
 from model.networks import SocialNetwork
 from model.outcomes import OUTCOMES, series_value, summary_value
@@ -75,7 +75,10 @@ class City:
         self.model = model
         self.index = index
         self.name = spec.name
-        self.p = p = spec.parameters
+        # Run in agents: with agent weight k each agent stands for k residents or firms; the
+        # ledger books counts multiplied back by k (`close_day`).
+        self.p = p = spec.parameters.agent_scale()
+        self.weight = p.agent_weight
         catalogue = spec.catalogue
         streams = dict(zip(STREAMS, rngs, strict=True))
         self._streams = streams
@@ -201,7 +204,7 @@ class City:
             per_day = office.work_arrived / working
             speed = counter_speed(float(office.skill.mean()), p)
             need = per_day / (speed * p.opening_hours * p.staffing_utilisation)
-            need = max(office.spec.min_staff, need)
+            need = max(min_staff(office.spec, p), need)
             if abs(need - office.staff) > p.staff_review_tolerance * office.staff:
                 office.resize(need, p, rng)
             office.work_arrived = 0.0
@@ -401,8 +404,21 @@ class City:
             "reform_fund": self.government.reform_fund,
             **extra,
         }
+        if self.weight != 1:
+            self._weigh(today, levels)
         self.ledger.add_day(day, today, levels)
         today.clear()
+
+    def _weigh(self, today: DayRecord, levels: dict[str, float]) -> None:
+        """Counts in agents to counts in residents, firms and cases: every tally (each case
+        stands for `weight` cases) and every level that adds up over cities (firms, residents,
+        staff, queue, money) is multiplied by the weight; means and shares are left alone."""
+        k = self.weight
+        for name in TALLY_NAMES:
+            setattr(today, name, getattr(today, name) * k)
+        for r in LEVELS:
+            if r.pooled == "sum" and r.name in levels:
+                levels[r.name] *= k
 
     # --- results ----------------------------------------------------------------------------------
     def summary(self) -> dict[str, float]:

@@ -197,21 +197,27 @@ class Competition:
         inflow = np.zeros(len(self.cities))
         if span > 0:
             for k, c in enumerate(self.cities):
-                led = c.ledger
-                before = led.level["enterprises"][day - span]
+                led, k_w = c.ledger, c.weight  # the ledger books counts times the weight
+                before = led.level["enterprises"][day - span] / k_w
                 if before > 0:
                     growth[k] = (firms[k] / before - 1.0) * DAYS_PER_YEAR / span
                 lo = day - span + 1
                 today = c.today  # today's moves are not booked yet
                 firm_net = (
-                    led.tally["firm_moves_in"][lo:day].sum()
-                    - led.tally["firm_moves_out"][lo:day].sum()
+                    (
+                        led.tally["firm_moves_in"][lo:day].sum()
+                        - led.tally["firm_moves_out"][lo:day].sum()
+                    )
+                    / k_w
                     + today.firm_moves_in
                     - today.firm_moves_out
                 )
                 people_net = (
-                    led.tally["resident_moves_in"][lo:day].sum()
-                    - led.tally["resident_moves_out"][lo:day].sum()
+                    (
+                        led.tally["resident_moves_in"][lo:day].sum()
+                        - led.tally["resident_moves_out"][lo:day].sum()
+                    )
+                    / k_w
                     + today.resident_moves_in
                     - today.resident_moves_out
                 )

@@ -105,6 +105,9 @@ class CityModel(mesa.Model):
         names = [c.name for c in cities]
         if len(set(names)) != len(names):
             raise ValueError(f"city names must differ: {names}")
+        weights = {c.parameters.agent_weight for c in cities}
+        if len(weights) > 1:  # competition compares cities' agent counts
+            raise ValueError(f"cities of one model need the same agent_weight: {sorted(weights)}")
         self.region = region or RegionParameters()
         # Each city's streams are spawned in order, so the first city of any model is built and
         # run exactly as the same city alone.

@@ -161,6 +161,7 @@ UI: dict[str, tuple[str, str]] = {
 PARAMETERS: dict[str, tuple[str, str]] = {
     "n_citizens": ("Citizens", "市民人数"),
     "n_enterprises": ("Enterprises", "企业数"),
+    "agent_weight": ("Agent weight", "每个代理代表的人数"),
     "citizen_request_scale": ("Citizens' request rate", "市民办事频率倍数"),
     "enterprise_request_scale": ("Enterprises' request rate", "企业办事频率倍数"),
     "digital_access_citizens": ("Citizens online", "能上网办事的市民比例"),
@@ -267,6 +268,7 @@ PARAMETERS: dict[str, tuple[str, str]] = {
 UNITS: dict[str, str] = {
     "persons": "人",
     "firms": "家",
+    "persons per agent": "人/代理",
     "x": "倍",
     "share": "比例",
     "CNY/hour": "元/小时",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from world.errors import ParameterError, first_problem, unknown_name_message
 
@@ -104,6 +104,9 @@ REFERENCE_DOCUMENTS = 3
 INTEGRITY_SETTLING_ROUNDS = 200
 # Reform costs (and the reform reserve) are declared per this many residents.
 COST_UNIT_RESIDENTS = 10_000
+# Most citizen and enterprise agents one city may have (the old ranges of n_citizens and
+# n_enterprises): more residents need agent weights.
+MAX_AGENTS = (5_000_000, 500_000)
 # Enterprises by size class: share of firms, value of time relative to the parameter, and gross
 # margin relative to a small firm's.
 FIRM_SECTORS = ("manufacturing", "trade", "services", "construction", "technology")
@@ -128,10 +131,20 @@ class Parameters(DeclaredParameters):
 
     # --- population -------------------------------------------------------------------------
     n_citizens: int = _p(
-        50_000, 10, 5_000_000, "persons", "Citizens (市民) living in the city", "setting"
+        50_000, 10, 50_000_000, "persons", "Citizens (市民) living in the city", "setting"
     )
     n_enterprises: int = _p(
-        2_500, 1, 500_000, "firms", "Enterprises (企业) operating in the city", "setting"
+        2_500, 1, 2_500_000, "firms", "Enterprises (企业) operating in the city", "setting"
+    )
+    agent_weight: int = _p(
+        1,
+        1,
+        1000,
+        "persons per agent",
+        "Each citizen and enterprise agent stands for this many (Starsim's population scale):"
+        " the city is run at n/agent_weight agents and its counts are multiplied back;"
+        " approximate where offices are left with few staff (docs/performance.md)",
+        "setting",
     )
     citizen_request_scale: float = _p(
         1.0, 0.0, 20.0, "x", "Multiplier on the catalogue's yearly request rates for citizens"
@@ -670,6 +683,37 @@ class Parameters(DeclaredParameters):
     summary_window_days: int = _p(
         90, 1, 3650, "days", "Trailing window behind a run's summary outcomes", "measurement"
     )
+
+    @model_validator(mode="after")
+    def _agents_fit(self) -> Parameters:
+        if self.n_citizens // self.agent_weight > MAX_AGENTS[0]:
+            raise ValueError(
+                f"n_citizens / agent_weight must be at most {MAX_AGENTS[0]:,} agents:"
+                " raise agent_weight"
+            )
+        if self.n_enterprises // self.agent_weight > MAX_AGENTS[1]:
+            raise ValueError(
+                f"n_enterprises / agent_weight must be at most {MAX_AGENTS[1]:,} agents:"
+                " raise agent_weight"
+            )
+        return self
+
+    def agent_scale(self) -> Parameters:
+        """The parameters a city is run with, in agents: each agent stands for `agent_weight`
+        residents or firms, so the counts fall by that factor (at least one enterprise and 10
+        citizens) and so do the start-ups over which founders judge start-up times (news spreads
+        per start-up). Everything else is per capita, per case or per servant and unchanged;
+        staff follow from the agents' workload. The same object when the weight is 1."""
+        k = self.agent_weight
+        if k == 1:
+            return self
+        return self.model_copy(
+            update={
+                "n_citizens": max(10, round(self.n_citizens / k)),
+                "n_enterprises": max(1, round(self.n_enterprises / k)),
+                "entry_news_startups": max(1.0, self.entry_news_startups / k),
+            }
+        )
 
 
 class RegionParameters(DeclaredParameters):
