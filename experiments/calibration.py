@@ -723,6 +723,16 @@ def stored_results(
     return (check, path, fitted, None) if spec.method == "abc" else (check, path, None, fitted)
 
 
+def reform_starts(preset: str) -> list[tuple[int, str]]:
+    """Each day on which a timeline switches reforms on, with the reforms that start then."""
+    from scenarios import load_preset
+
+    starts: dict[int, list[str]] = {}
+    for item in load_preset(preset).policy:
+        starts.setdefault(item.start, []).append(item.to_dict()["type"])
+    return [(day, ", ".join(dict.fromkeys(kinds))) for day, kinds in sorted(starts.items())]
+
+
 SHAPE_DAYS = 180  # the predicted path's shape: start-up days in the half-years around a reform
 
 
@@ -730,13 +740,8 @@ def shape_check(spec: CalibrationSpec, path: pd.DataFrame) -> pd.DataFrame:
     """Does the predicted path fall after each dated reform? Per reform date of the timeline: the
     median over runs of the mean start-up days of the path's points in the half-year before and
     in the half-year after (from the date on), and whether it fell."""
-    from scenarios import load_preset
-
-    starts: dict[int, list[str]] = {}
-    for item in load_preset(spec.preset).policy:
-        starts.setdefault(item.start, []).append(item.to_dict()["type"])
     rows = []
-    for day, kinds in sorted(starts.items()):
+    for day, kinds in reform_starts(spec.preset):
         before = path[(path["day"] < day) & (path["day"] >= day - SHAPE_DAYS)]
         after = path[(path["day"] >= day) & (path["day"] < day + SHAPE_DAYS)]
         if before.empty or after.empty:
@@ -746,7 +751,7 @@ def shape_check(spec: CalibrationSpec, path: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "date": spec.day_zero + dt.timedelta(days=day),
-                "reforms": ", ".join(dict.fromkeys(kinds)),
+                "reforms": kinds,
                 "days before": float(b),
                 "days after": float(a),
                 "fell": bool(a < b),

@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from experiments.atomic import write_text
-from experiments.calibration import CalibrationSpec, bounds, shape_check, targets
+from experiments.calibration import (
+    CalibrationSpec,
+    bounds,
+    reform_starts,
+    shape_check,
+    targets,
+)
 from experiments.report import figure_png, plt
 
 # A parameter is "pinned" when its posterior spread is under half its prior's (a uniform prior
@@ -26,16 +32,6 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em aut
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
 text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .miss{color:#b00020;font-weight:bold}.ok{color:#1b7f3b}img{max-width:100%}"""
-
-
-def reform_starts(preset: str) -> list[tuple[int, str]]:
-    """Each day on which the timeline switches reforms on, with what starts then."""
-    from scenarios import load_preset
-
-    starts: dict[int, list[str]] = {}
-    for item in load_preset(preset).policy:
-        starts.setdefault(item.start, []).append(item.to_dict()["type"])
-    return [(day, ", ".join(dict.fromkeys(kinds))) for day, kinds in sorted(starts.items())]
 
 
 def _short(kinds: str) -> str:
