@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,9 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from experiments.atomic import write_json
 from experiments.design import parameter_range
 from experiments.evaluators import Evaluator, WorkerLost
-from experiments.manifest import code_fingerprint, fingerprint_difference, preset_fingerprint
+from experiments.manifest import code_fingerprint, preset_fingerprint
 from experiments.manifest import versions as package_versions
-from experiments.result_folder import FolderError, ResultStore
+from experiments.result_folder import FolderError
+from experiments.search_folder import search_folder
 from model.ledger import combine
 from scenarios.paths import TARGETS_DIR
 from scenarios.toml_files import line_of, read_toml
@@ -261,34 +261,7 @@ def calibration_folder(spec: CalibrationSpec, out: Path, fresh: bool = False) ->
     """Hold `out` for one calibration: one writer at a time; stored trials are resumed only when
     the code, spec and preset that made them are unchanged (else a FolderError in one line);
     `fresh` deletes them first."""
-    store = ResultStore(out)
-    with store.lock():
-        new = fingerprint(spec)
-        if fresh:
-            for name in OUTPUTS:
-                path = out / name
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
-        stored = [name for name in OUTPUTS if (out / name).exists()]
-        if (out / FINGERPRINT).exists():
-            try:
-                old = json.loads((out / FINGERPRINT).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                old = None
-            why = fingerprint_difference(old, new)
-            if why is not None:
-                raise FolderError(
-                    f"{out}: cannot resume the calibration stored here: {why}; use --fresh to"
-                    " start over, or another --out"
-                )
-        elif stored:
-            raise FolderError(
-                f"{out}: holds calibration files ({', '.join(stored)}) that do not say what made"
-                " them; use --fresh to start over, or another --out"
-            )
-        write_json(out / FINGERPRINT, new)
+    with search_folder(out, fingerprint(spec), FINGERPRINT, OUTPUTS, "calibration", fresh):
         yield
 
 

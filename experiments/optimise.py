@@ -37,9 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from experiments.atomic import write_json, write_text
 from experiments.design import parameter_range
 from experiments.evaluators import Evaluator, WorkerLost
-from experiments.manifest import code_fingerprint, fingerprint_difference, preset_fingerprint
+from experiments.manifest import code_fingerprint, preset_fingerprint
 from experiments.manifest import versions as package_versions
-from experiments.result_folder import FolderError, ResultStore
+from experiments.result_folder import FolderError
+from experiments.search_folder import search_folder
 from model.outcomes import OUTCOME_BY_NAME
 from scenarios.toml_files import line_of, read_toml
 from world.errors import ParameterError, first_problem, unknown_name_message
@@ -509,34 +510,7 @@ def fingerprint(spec: DesignSpec) -> dict[str, Any]:
 def design_folder(spec: DesignSpec, out: Path, fresh: bool = False) -> Iterator[None]:
     """Hold `out` for one optimisation: one writer at a time; stored trials resume only when the
     code, spec and preset that made them are unchanged; `fresh` deletes them first."""
-    store = ResultStore(out)
-    with store.lock():
-        new = fingerprint(spec)
-        if fresh:
-            for name in OUTPUTS:
-                path = out / name
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
-        stored = [name for name in OUTPUTS if (out / name).exists()]
-        if (out / FINGERPRINT).exists():
-            try:
-                old = json.loads((out / FINGERPRINT).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                old = None
-            why = fingerprint_difference(old, new)
-            if why is not None:
-                raise FolderError(
-                    f"{out}: cannot resume the optimisation stored here: {why}; use --fresh to"
-                    " start over, or another --out"
-                )
-        elif stored:
-            raise FolderError(
-                f"{out}: holds optimisation files ({', '.join(stored)}) that do not say what"
-                " made them; use --fresh to start over, or another --out"
-            )
-        write_json(out / FINGERPRINT, new)
+    with search_folder(out, fingerprint(spec), FINGERPRINT, OUTPUTS, "optimisation", fresh):
         yield
 
 

@@ -1,0 +1,56 @@
+"""The folder of a resumable search (a calibration, an optimisation): one writer at a time, and
+stored trials resumed only under the code, spec and preset that made them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from experiments.atomic import write_json
+from experiments.manifest import fingerprint_difference
+from experiments.result_folder import FolderError, ResultStore
+
+
+@contextmanager
+def search_folder(
+    out: Path,
+    made: dict[str, Any],
+    record: str,
+    outputs: tuple[str, ...],
+    what: str,
+    fresh: bool = False,
+) -> Iterator[None]:
+    """Hold `out` while a search writes there. `made` (the code, spec and preset that make its
+    runs) is recorded in `out/record`; stored `outputs` under a different record, or under none,
+    are refused in one FolderError line naming what changed; `fresh` deletes `outputs` first."""
+    with ResultStore(out).lock():
+        if fresh:
+            for name in outputs:
+                path = out / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+        stored = [name for name in outputs if (out / name).exists()]
+        if (out / record).exists():
+            try:
+                old = json.loads((out / record).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = None
+            why = fingerprint_difference(old, made)
+            if why is not None:
+                raise FolderError(
+                    f"{out}: cannot resume the {what} stored here: {why}; use --fresh to start"
+                    " over, or another --out"
+                )
+        elif stored:
+            raise FolderError(
+                f"{out}: holds {what} files ({', '.join(stored)}) that do not say what made"
+                " them; use --fresh to start over, or another --out"
+            )
+        write_json(out / record, made)
+        yield
