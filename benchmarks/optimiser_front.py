@@ -48,9 +48,9 @@ from experiments.optimise import (
     nondominated,
     optimise,
     package_cost,
+    package_runs,
     pareto_frame,
     resolve,
-    run_key,
     trials_frame,
 )
 
@@ -105,8 +105,6 @@ def all_packages(spec: DesignSpec) -> list[Package]:
 
 def enumerate_front(spec: DesignSpec, cache: Path, workers: int) -> pd.DataFrame:
     """Every package's objectives (the runs are stored in cache/runs and reused)."""
-    import json
-
     from experiments.atomic import write_json
 
     problem = resolve(spec)
@@ -114,26 +112,11 @@ def enumerate_front(spec: DesignSpec, cache: Path, workers: int) -> pd.DataFrame
     runs_dir = cache / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     packages = all_packages(spec)
-    found: dict[int, dict] = {n: {} for n in range(len(packages))}
+    found: dict[int, dict] = {}
     jobs = []
     for n, package in enumerate(packages):
-        for s, state in enumerate(problem.states):
-            for seed in problem.seeds:
-                key = run_key(package, state, seed)
-                path = runs_dir / f"{key}.json"
-                if path.exists():
-                    found[n][(s, seed)] = json.loads(path.read_text(encoding="utf-8"))
-                    continue
-                item = (
-                    key,
-                    spec.preset,
-                    {**problem.overrides, **state},
-                    package.policy(),
-                    problem.days,
-                    seed,
-                    outcomes,
-                )
-                jobs.append(((n, s, seed), item))
+        found[n], todo = package_runs(spec, problem, package, runs_dir)
+        jobs += [((n, *where), item) for where, item in todo]
     if jobs:
         print(f"enumerating: {len(jobs)} runs to simulate on {workers} worker(s) ...", flush=True)
     with make_evaluator(workers, None) as ev:

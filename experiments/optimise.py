@@ -532,6 +532,33 @@ class Progress:
     hypervolume: float  # of the current front, NaN until the reference point is fixed
 
 
+def package_runs(
+    spec: DesignSpec, problem: Any, package: Package, runs_dir: Path
+) -> tuple[dict[tuple[int, int], dict], list[tuple[tuple[int, int], tuple]]]:
+    """A package's runs on every (state, seed): those already stored in `runs_dir`, and the
+    jobs (for `_numbered`) that simulate the rest."""
+    stored: dict[tuple[int, int], dict] = {}
+    jobs = []
+    for s, state in enumerate(problem.states):
+        for seed in problem.seeds:
+            key = run_key(package, state, seed)
+            run = _stored_run(runs_dir / f"{key}.json")
+            if run is not None:
+                stored[(s, seed)] = run
+                continue
+            item = (
+                key,
+                spec.preset,
+                {**problem.overrides, **state},
+                package.policy(),
+                problem.days,
+                seed,
+                list(spec.objectives),
+            )
+            jobs.append(((s, seed), item))
+    return stored, jobs
+
+
 def _stored_run(path: Path) -> dict | None:
     try:
         run = json.loads(path.read_text(encoding="utf-8"))
@@ -613,27 +640,12 @@ def optimise(
                 continue
             trial.set_user_attr("simulated", True)
             batch[trial.number] = (trial, package)
-        found: dict[int, dict[tuple[int, int], dict]] = {n: {} for n in batch}
+        found: dict[int, dict[tuple[int, int], dict]] = {}
         jobs = []
         for number, (_, package) in batch.items():
-            for s, state in enumerate(problem.states):
-                for seed in problem.seeds:
-                    key = run_key(package, state, seed)
-                    stored = _stored_run(runs_dir / f"{key}.json")
-                    if stored is not None:
-                        found[number][(s, seed)] = stored
-                        counts["reused"] += 1
-                        continue
-                    item = (
-                        key,
-                        spec.preset,
-                        {**problem.overrides, **state},
-                        package.policy(),
-                        problem.days,
-                        seed,
-                        outcomes,
-                    )
-                    jobs.append(((number, s, seed), item))
+            found[number], todo = package_runs(spec, problem, package, runs_dir)
+            counts["reused"] += len(found[number])
+            jobs += [((number, *where), item) for where, item in todo]
         failed: set[int] = set()
         for result in evaluator.map_unordered(_numbered, jobs):
             if isinstance(result, WorkerLost):
