@@ -42,7 +42,7 @@ from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
 from model.outcomes import OUTCOME_BY_NAME
-from scenarios.toml_files import line_of, read_toml
+from scenarios.toml_files import located, read_toml
 from world.errors import ParameterError, first_problem, unknown_name_message
 from world.interventions import REGISTRY, build_intervention
 from world.parameters import COST_UNIT_RESIDENTS, param_info
@@ -242,10 +242,7 @@ def load_spec(path: str | Path) -> DesignSpec:
     text, data = read_toml(path, ParameterError)
 
     def fail(loc: tuple, message: str) -> ParameterError:
-        line = line_of(text, loc)
-        where = f"{path}:{line}" if line else str(path)
-        dotted = ".".join(str(p) for p in loc)
-        return ParameterError(f"{where}: {dotted or 'spec'}: {message}")
+        return ParameterError(f"{located(path, text, loc) if loc else f'{path}: spec'}: {message}")
 
     early = _precheck(data)
     if early is not None:

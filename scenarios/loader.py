@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from scenarios.paths import DEFAULT_CATALOGUE, parameter_set_path, preset_names, preset_path
-from scenarios.toml_files import dotted, line_of, read_toml
+from scenarios.toml_files import located, read_toml
 from world.calendar import MAX_DAYS
 from world.catalogue import Catalogue
 from world.errors import ParameterError, ScenarioError, first_problem, unknown_name_message
@@ -38,12 +38,6 @@ CITY_KEYS = ("name", "parameters", "policy")
 POOLED = "all"  # the results' name for all cities of a region together
 
 
-def _where(path: Path, text: str, key: tuple[str | int, ...]) -> str:
-    line = line_of(text, key) if key else None
-    loc = f"{path}:{line}" if line else str(path)
-    return f"{loc}: {dotted(key)}" if key else loc
-
-
 def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read and validate a service catalogue."""
     path = Path(path)
@@ -56,7 +50,7 @@ def load_catalogue(path: str | Path = DEFAULT_CATALOGUE) -> Catalogue:
         msg = problem.message
         if problem.cause is None and not problem.missing:
             msg += f" (got {problem.input!r})"
-        raise ScenarioError(f"{_where(path, text, key)}: {msg}") from None
+        raise ScenarioError(f"{located(path, text, key)}: {msg}") from None
 
 
 @dataclass(frozen=True)
@@ -138,7 +132,7 @@ def load_preset(name_or_file: str | Path) -> Preset:
         raise ScenarioError(f"{path}: a preset needs a one-line 'description'")
     days = data.get("days", 365)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
-        raise ScenarioError(f"{_where(path, text, ('days',))}: must be a whole number of days")
+        raise ScenarioError(f"{located(path, text, ('days',))}: must be a whole number of days")
 
     catalogue_file = data.get("catalogue")
     catalogue = load_catalogue(
@@ -159,7 +153,7 @@ def load_preset(name_or_file: str | Path) -> Preset:
         _known_approvals(path, text, catalogue, city.policy, ("cities", k, "policy"))
     if cities and policy:
         raise ScenarioError(
-            f"{_where(path, text, ('policy',))}: with [[cities]], give each city its own"
+            f"{located(path, text, ('policy',))}: with [[cities]], give each city its own"
             " [[cities.policy]]"
         )
     return Preset(
@@ -183,19 +177,19 @@ def _known_keys(
     for key in table:
         if key not in allowed:
             raise ScenarioError(
-                f"{_where(path, text, (*where, key))}: " + unknown_name_message(kind, key, allowed)
+                f"{located(path, text, (*where, key))}: " + unknown_name_message(kind, key, allowed)
             )
 
 
 def _parameters(path: Path, text: str, raw: Any, where: tuple, cls: type) -> Any:
     """Validate a parameter table key by key, so an error can point at its line."""
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{_where(path, text, where)}: must be a table")
+        raise ScenarioError(f"{located(path, text, where)}: must be a table")
     for name, value in raw.items():
         try:
             cls.build({name: value})
         except ParameterError as exc:
-            raise ScenarioError(f"{_where(path, text, (*where, name))}: {exc}") from None
+            raise ScenarioError(f"{located(path, text, (*where, name))}: {exc}") from None
     return cls.build(raw)
 
 
@@ -204,15 +198,15 @@ def _parameter_set(path: Path, text: str, name: Any) -> dict[str, Any]:
     parameters override it); a problem in the set's file is reported at its own line."""
     if not isinstance(name, str) or not name.strip():
         raise ScenarioError(
-            f"{_where(path, text, ('parameter_set',))}: name a parameter set (scenarios/"
+            f"{located(path, text, ('parameter_set',))}: name a parameter set (scenarios/"
             "parameter_sets) or a .toml file"
         )
     try:
         set_path = parameter_set_path(name.strip(), path.parent)
     except ScenarioError as exc:
-        raise ScenarioError(f"{_where(path, text, ('parameter_set',))}: {exc}") from None
+        raise ScenarioError(f"{located(path, text, ('parameter_set',))}: {exc}") from None
     if not set_path.is_file():
-        raise ScenarioError(f"{_where(path, text, ('parameter_set',))}: no such file {set_path}")
+        raise ScenarioError(f"{located(path, text, ('parameter_set',))}: no such file {set_path}")
     set_text, data = read_toml(set_path)
     _known_keys(set_path, set_text, data, ("parameters",), "parameter set key", ())
     raw = data.get("parameters")
@@ -224,18 +218,18 @@ def _parameter_set(path: Path, text: str, name: Any) -> dict[str, Any]:
 
 def _policy(path: Path, text: str, raw: Any, where: tuple) -> tuple[Intervention, ...]:
     if not isinstance(raw, list):
-        raise ScenarioError(f"{_where(path, text, where)}: use [[policy]] tables")
+        raise ScenarioError(f"{located(path, text, where)}: use [[policy]] tables")
     policy: list[Intervention] = []
     for i, item in enumerate(raw):
         try:
             intervention = build_intervention(item)
         except ParameterError as exc:
             bad = _first_bad_key(item)
-            raise ScenarioError(f"{_where(path, text, (*where, i, *bad))}: {exc}") from None
+            raise ScenarioError(f"{located(path, text, (*where, i, *bad))}: {exc}") from None
         for j, other in enumerate(policy):
             if other.key == intervention.key and _overlap(other, intervention):
                 raise ScenarioError(
-                    f"{_where(path, text, (*where, i))}: {intervention.key!r} overlaps the"
+                    f"{located(path, text, (*where, i))}: {intervention.key!r} overlaps the"
                     f" {intervention.key!r} of entry {j}: one policy cannot be switched on twice"
                 )
         policy.append(intervention)
@@ -251,7 +245,7 @@ def _known_approvals(
         for key in getattr(intervention, "approvals", ()):
             if key not in known:
                 raise ScenarioError(
-                    f"{_where(path, text, (*where, i, 'approvals'))}: "
+                    f"{located(path, text, (*where, i, 'approvals'))}: "
                     + unknown_name_message("approval", key, sorted(known))
                 )
 
@@ -267,27 +261,27 @@ def _cities(path: Path, text: str, raw: Any, shared: Parameters) -> tuple[CityPl
     if raw is None:
         return ()
     if not isinstance(raw, list) or not raw:
-        raise ScenarioError(f"{_where(path, text, ('cities',))}: use [[cities]] tables")
+        raise ScenarioError(f"{located(path, text, ('cities',))}: use [[cities]] tables")
     plans = []
     for i, item in enumerate(raw):
         _known_keys(path, text, item, CITY_KEYS, "city key", ("cities", i))
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise ScenarioError(f"{_where(path, text, ('cities', i))}: a city needs a 'name'")
+            raise ScenarioError(f"{located(path, text, ('cities', i))}: a city needs a 'name'")
         if name.strip().casefold() == POOLED:
             raise ScenarioError(
-                f"{_where(path, text, ('cities', i, 'name'))}: {POOLED!r} names all cities"
+                f"{located(path, text, ('cities', i, 'name'))}: {POOLED!r} names all cities"
                 " together in the results; give this city another name"
             )
         if name in [p.name for p in plans]:
-            raise ScenarioError(f"{_where(path, text, ('cities', i, 'name'))}: duplicate city")
+            raise ScenarioError(f"{located(path, text, ('cities', i, 'name'))}: duplicate city")
         own = item.get("parameters", {})
         where = ("cities", i, "parameters")
         _parameters(path, text, own, where, Parameters)
         try:
             shared.with_overrides(own)
         except ParameterError as exc:
-            raise ScenarioError(f"{_where(path, text, where)}: {exc}") from None
+            raise ScenarioError(f"{located(path, text, where)}: {exc}") from None
         policy = _policy(path, text, item.get("policy", []), ("cities", i, "policy"))
         plans.append(CityPlan(name, dict(own), policy))
     return tuple(plans)

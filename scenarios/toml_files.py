@@ -102,6 +102,14 @@ def line_of(text: str, path: Path) -> int | None:
     return None
 
 
+def located(file: FilePath, text: str, key: Path) -> str:
+    """Where a key of a TOML file is, for a one-line error: "file:line: key" ("file" alone for
+    the whole file)."""
+    line = line_of(text, key) if key else None
+    loc = f"{file}:{line}" if line else str(file)
+    return f"{loc}: {dotted(key)}" if key else loc
+
+
 def dotted(path: Path) -> str:
     """("policy", 2, "intensity") -> "policy[2].intensity"."""
     out = ""
