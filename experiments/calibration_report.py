@@ -85,9 +85,14 @@ def path_figure(spec: CalibrationSpec, check: pd.DataFrame, path: pd.DataFrame) 
     hi = by_day.quantile((1 + LEVEL) / 2).reindex(days)
     ax.fill_between(dates, lo, hi, color="#9ecae1", alpha=0.6, label=f"model, {LEVEL:.0%} of runs")
     ax.plot(dates, by_day.median().reindex(days), color="#08519c", lw=1.6, label="model, median")
+    # the targets file is read once: each edition's measured day
+    day_of = {(t.edition, t.outcome): t.day for t in targets(spec, (*spec.fit, *spec.holdout))}
     for label, marker, face in (("fit", "o", "#d95f02"), ("held out", "o", "white")):
         rows = check[check["set"] == label]
-        when = [_edition_date(spec, r) for r in rows.itertuples()]
+        when = [
+            spec.day_zero + dt.timedelta(days=day_of[(r.edition, r.outcome)])
+            for r in rows.itertuples()
+        ]
         ax.scatter(
             when,
             rows["observed"],
@@ -108,13 +113,6 @@ def path_figure(spec: CalibrationSpec, check: pd.DataFrame, path: pd.DataFrame) 
     ax.set_xlabel("date a start-up begins")
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     return figure_png(fig)
-
-
-def _edition_date(spec: CalibrationSpec, row: Any) -> dt.date:
-    for t in targets(spec, (row.edition,)):
-        if t.outcome == row.outcome:
-            return spec.day_zero + dt.timedelta(days=t.day)
-    raise ValueError(row.edition)
 
 
 def posterior_figures(spec: CalibrationSpec, posterior: pd.DataFrame) -> str:
