@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from collections.abc import Callable
@@ -119,21 +118,12 @@ def run_simulation(
 
 
 def advance(model: CityModel, days: int, progress: ProgressFn | None = None) -> None:
-    """Step a model `days` times.
-
-    The model's hundreds of thousands of long-lived objects (agents, offices) are frozen out of
-    the garbage collector's scans while it runs: they are never garbage, and re-scanning them
-    at every collection would make big (and several-city) models slower per case.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        for day in range(days):
-            model.step()
-            if progress is not None:
-                progress(day + 1, days)
-    finally:
-        gc.unfreeze()
+    """Step a model `days` times. (The model itself keeps the garbage collector's full scans of
+    its long-lived agents out of its days: model.simulation.no_full_collections.)"""
+    for day in range(days):
+        model.step()
+        if progress is not None:
+            progress(day + 1, days)
 
 
 def simulate(preset: str | Path | Preset, days: int = 365, seed: int = 0, **overrides: Any) -> dict:
