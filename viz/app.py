@@ -104,8 +104,7 @@ def Dashboard():
         with solara.Card(t("parameters", lang)):
             ParameterCard(params, controls).key(f"parameters-{generation}")
     with solara.Column(style={"width": "100%"}):
-        if building or error is not None or model is None:
-            Building(error)
+        Building(error is None and (building or model is None), error)
         if model is None:
             return
         faded = {"opacity": "0.4", "pointer-events": "none"} if building else {}
@@ -133,16 +132,23 @@ def Dashboard():
 
 
 @solara.component
-def Building(error: BaseException | None):
+def Building(active: bool, error: BaseException | None):
     """While a preset, lesson or Reset builds its city: a progress bar, not stale charts; or why
-    it could not be built (logged by `CurrentModel.build`)."""
+    it could not be built (logged by `CurrentModel.build`).
+
+    The progress bar's widgets stay on the page, hidden when idle: a build that ends (or fails)
+    within milliseconds would otherwise create and close them faster than a busy browser applies
+    the page's updates, and the browser then fails on the closed widget ("widget model not
+    found")."""
     lang = state.language.value
     if error is not None:
         solara.Error(f"{t('build_error', lang)}: {type(error).__name__}: {error}")
-        return
-    with solara.Column(classes=["govsim-building"], style={"padding": "24px"}):
+    with solara.Column(
+        classes=["govsim-building" if active else "govsim-building-idle"],
+        style={"padding": "24px"} if active else {"display": "none"},
+    ):
         solara.Text(t("building", lang), style={"font-size": "16px"})
-        solara.ProgressLinear(True)
+        solara.ProgressLinear(active)
 
 
 @solara.component

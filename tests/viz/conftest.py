@@ -58,7 +58,8 @@ def page(browser, server, tmp_path):
     pg.set_default_timeout(20_000)
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    # the stack too: a page error from the widget manager names the widget it failed on only there
+    pg.on("pageerror", lambda e: errors.append(f"page error: {e}\n{e.stack}"))
     pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     yield pg
     shot = tmp_path / "page.png"
