@@ -15,6 +15,8 @@ import solara
 from mesa.visualization.solara_viz import ComponentsView
 
 from viz import state
+from viz.building import Building
+from viz.compare_page import ComparePage
 from viz.controls import model_params
 from viz.dashboard_model import DashboardModel, session_preset
 from viz.i18n import t
@@ -132,26 +134,6 @@ def Dashboard():
 
 
 @solara.component
-def Building(active: bool, error: BaseException | None):
-    """While a preset, lesson or Reset builds its city: a progress bar, not stale charts; or why
-    it could not be built (logged by `CurrentModel.build`).
-
-    The progress bar's widgets stay on the page, hidden when idle: a build that ends (or fails)
-    within milliseconds would otherwise create and close them faster than a busy browser applies
-    the page's updates, and the browser then fails on the closed widget ("widget model not
-    found")."""
-    lang = state.language.value
-    if error is not None:
-        solara.Error(f"{t('build_error', lang)}: {type(error).__name__}: {error}")
-    with solara.Column(
-        classes=["govsim-building" if active else "govsim-building-idle"],
-        style={"padding": "24px"} if active else {"display": "none"},
-    ):
-        solara.Text(t("building", lang), style={"font-size": "16px"})
-        solara.ProgressLinear(active)
-
-
-@solara.component
 def Layout(children=[]):  # noqa: B006 (solara passes the routed page as `children`)
     """Solara's app layout, without its route tabs: each page shows `AppBarLinks` instead."""
     return solara.AppLayout(children=children, navigation=False)
@@ -160,4 +142,5 @@ def Layout(children=[]):  # noqa: B006 (solara passes the routed page as `childr
 routes = [
     solara.Route(path="/", component=Dashboard, label="Dashboard", layout=Layout),
     solara.Route(path="results", component=ResultsPage, label="Results"),
+    solara.Route(path="compare", component=ComparePage, label="Side by side"),
 ]

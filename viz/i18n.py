@@ -19,6 +19,27 @@ UI: dict[str, tuple[str, str]] = {
     "title": ("govsim — government service reform", "govsim — 政府服务改革模拟"),
     "nav_dashboard": ("Dashboard", "仪表盘"),
     "nav_results": ("Experiment results", "实验结果"),
+    "nav_compare": ("Side by side", "方案对比"),
+    "cmp_title": ("Reform packages side by side", "改革方案并排对比"),
+    "cmp_setup": ("Packages on one city and one seed", "同一城市、同一随机种子上的方案"),
+    "cmp_apply_hint": (
+        "Reset applies the preset, the seed and every package below.",
+        "点击“重置”后，预设情景、随机种子和下面各方案生效。",
+    ),
+    "cmp_package_name": ("Package name", "方案名称"),
+    "cmp_remove": ("Remove this package", "删除此方案"),
+    "cmp_add": ("Add a package", "添加方案"),
+    "cmp_outcome": ("Outcome", "结果指标"),
+    "cmp_status": (
+        "Day {day} of {days}, seed {seed}: every package runs the same city with the same "
+        "random numbers, so the lines differ only by their reforms",
+        "第 {day} 天（共 {days} 天），随机种子 {seed}：各方案运行同一城市、同一组随机数，"
+        "曲线的差别只来自改革",
+    ),
+    "cmp_table_note": (
+        "Today's values; in brackets, the difference from the first package.",
+        "当日数值；括号内为与第一个方案之差。",
+    ),
     "scenario": ("Scenario", "情景"),
     "preset": ("Preset", "预设情景"),
     "lesson": ("Teaching mode: lesson", "教学模式：课程"),

@@ -52,6 +52,8 @@ def AppBarLinks():
             solara.Button(t("nav_dashboard", lang), text=True, dark=True, classes=["govsim-nav"])
         with solara.Link("/results"):
             solara.Button(t("nav_results", lang), text=True, dark=True, classes=["govsim-nav"])
+        with solara.Link("/compare"):
+            solara.Button(t("nav_compare", lang), text=True, dark=True, classes=["govsim-nav"])
         LanguageSwitch()
 
 
