@@ -196,13 +196,19 @@ def targets_spec(cal: Calibration, outcome: str, lang: str) -> dict[str, Any]:
                     "type": "nominal",
                     "title": t("calibration_observed", lang),
                     "scale": {"domain": [fit, held], "range": ["#d95f02", "white"]},
+                    "legend": {
+                        "symbolType": "circle",
+                        "symbolStrokeColor": "#d95f02",
+                        "symbolStrokeWidth": 2,
+                        "symbolSize": 70,
+                    },
                 },
                 "tooltip": tooltip,
             },
         },
     ]
     title = f"{t('calibration_chart', lang)}: {outcome_label(outcome, lang)}"
-    subtitle = f"{t('calibration_chart_model', lang)}: {LEVEL:.0%}"
+    subtitle = t("calibration_chart_model", lang, level=f"{LEVEL:.0%}")
     return localised(_layered(data, layers, title, subtitle, 240), lang)
 
 

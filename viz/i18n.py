@@ -176,6 +176,10 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "effects_pp": ("pp", "个百分点"),
     "effects_pick": ("Reference preset", "参照预设情景"),
+    "effects_missing": (
+        "No paired differences: this folder lacks a column they pair on",
+        "无法计算配对差异：此文件夹缺少配对所需的列",
+    ),
     "kind_experiment": ("experiment", "实验"),
     "kind_calibration": ("calibration", "校准"),
     "kind_design": ("policy design", "政策设计"),
@@ -220,7 +224,10 @@ UI: dict[str, tuple[str, str]] = {
         "Observed against the model's interval",
         "观测值与模型区间",
     ),
-    "calibration_chart_model": ("model", "模型"),
+    "calibration_chart_model": (
+        "bars: the model's central {level}; lines: its mean",
+        "柱：模型的中间 {level} 区间；横线：模型均值",
+    ),
     "design_title": ("Policy design: the Pareto front", "政策设计：帕累托前沿"),
     "design_about": (
         "Base preset {preset}; {packages} packages on the Pareto front; objectives: {objectives}."

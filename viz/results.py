@@ -375,11 +375,11 @@ def PairedEffects(results: Results):
     chosen = picked.value if picked.value in presets else default
     chosen = chosen if chosen in presets else presets[0]
 
-    def table() -> pd.DataFrame | str:
+    def table() -> pd.DataFrame | Exception:
         try:
             return paired_effects(results, chosen)
-        except ValueError as exc:  # the reference has no successful run
-            return str(exc)
+        except (ValueError, KeyError) as exc:  # no successful reference run; a missing column
+            return exc
 
     effects = solara.use_memo(table, [results, chosen])
     if len(presets) < 2:
@@ -396,7 +396,10 @@ def PairedEffects(results: Results):
             values=list(labels),
             on_value=lambda label: picked.set(labels.get(label, chosen)),
         )
-    if isinstance(effects, str):
-        solara.Error(effects)
+    if isinstance(effects, KeyError):  # a folder without a column the summary pairs on
+        solara.Error(f"{t('effects_missing', lang)}: {effects}")
+        return
+    if isinstance(effects, Exception):
+        solara.Error(str(effects))
         return
     solara.HTML(tag="div", unsafe_innerHTML=effects_html(effects, chosen, lang))
