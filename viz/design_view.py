@@ -227,7 +227,9 @@ def DesignView(design: Design):
         Chart(front_spec(design, lang), mark="front", name="pareto-front")
 
     def run(path: Path) -> None:
-        load_scenario(str(path))
+        # the preset is named by its file, as short as the server's working directory allows
+        here = Path.cwd()
+        load_scenario(str(path.relative_to(here) if path.is_relative_to(here) else path))
         router.push("/")
 
     heads = [t("design_package", lang), t("design_reforms", lang), t("design_cost", lang)]
