@@ -9,6 +9,7 @@ The folder is read as `govsim calibrate --report-only` reads it: the spec from t
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -20,14 +21,23 @@ from typing import Any
 import pandas as pd
 import solara
 
-from experiments.calibration import FINGERPRINT, CalibrationSpec, stored_results
+from experiments.calibration import (
+    FINGERPRINT,
+    CalibrationSpec,
+    reform_starts,
+    stored_results,
+    targets,
+)
 from experiments.calibration_report import LEVEL
 from model.outcomes import OUTCOME_BY_NAME, format_value
-from viz.i18n import outcome_label, t, unit_label
-from viz.specs import _layered, localised
+from viz.i18n import outcome_label, policy_label, t, unit_label
+from viz.specs import _layered, clean, localised
 from viz.vega_widget import Chart
+from world.interventions import REGISTRY
 
 MARKERS = ("holdout.csv", "path.parquet")  # with calibration.json: a finished calibration
+# the observations' legend: circles, filled for fitted, open for held out
+LEGEND = {"symbolType": "circle", "symbolStrokeColor": "#d95f02", "symbolStrokeWidth": 2}
 
 
 def is_calibration(folder: Path) -> bool:
@@ -196,20 +206,117 @@ def targets_spec(cal: Calibration, outcome: str, lang: str) -> dict[str, Any]:
                     "type": "nominal",
                     "title": t("calibration_observed", lang),
                     "scale": {"domain": [fit, held], "range": ["#d95f02", "white"]},
-                    "legend": {
-                        "symbolType": "circle",
-                        "symbolStrokeColor": "#d95f02",
-                        "symbolStrokeWidth": 2,
-                        "symbolSize": 70,
-                    },
+                    "legend": LEGEND,
                 },
                 "tooltip": tooltip,
             },
         },
     ]
-    title = f"{t('calibration_chart', lang)}: {outcome_label(outcome, lang)}"
+    colon = "：" if lang == "zh" else ": "
+    title = f"{t('calibration_chart', lang)}{colon}{outcome_label(outcome, lang)}"
     subtitle = t("calibration_chart_model", lang, level=f"{LEVEL:.0%}")
     return localised(_layered(data, layers, title, subtitle, 240), lang)
+
+
+def path_spec(cal: Calibration, lang: str) -> dict[str, Any]:
+    """The predicted start-up days over the calendar (the median and central interval of the
+    runs, as the report's path figure draws them), the observations at their dates (filled when
+    fitted, open when held out) and the timeline's dated reforms within the path."""
+    spec = cal.spec
+    by_day = cal.path.groupby("day")["start_business_days"]
+    low = by_day.quantile((1 - LEVEL) / 2)
+    high = by_day.quantile((1 + LEVEL) / 2)
+    median = by_day.median()
+
+    def date(day: int) -> str:
+        return (spec.day_zero + dt.timedelta(days=int(day))).isoformat()
+
+    band = [
+        {"date": date(d), "low": clean(low[d]), "high": clean(high[d]), "median": clean(median[d])}
+        for d in sorted(median.index)
+    ]
+    chosen = targets(spec, (*spec.fit, *spec.holdout))
+    day_of = {(x.edition, x.outcome): x.day for x in chosen}
+    observed = [
+        {
+            "date": date(day_of[(r.edition, r.outcome)]),
+            "edition": str(r.edition),
+            "set": _set_label(r.set, lang),
+            "observed": float(r.observed),
+        }
+        for r in cal.check.itertuples()
+        if r.outcome == "start_business_days" and (r.edition, r.outcome) in day_of
+    ]
+    sep = "、" if lang == "zh" else ", "
+    reforms = [
+        {
+            "date": date(day),
+            "reforms": sep.join(
+                policy_label(REGISTRY[k], lang) if k in REGISTRY else k for k in kinds.split(", ")
+            ),
+        }
+        for day, kinds in reform_starts(spec.preset)
+        if day <= max(median.index, default=0)  # within the path
+    ]
+    x = {
+        "field": "date",
+        "type": "temporal",
+        "title": t("calibration_date", lang),
+        "axis": {"format": "%Y", "tickCount": "year"},
+    }
+    y_title = unit_label("days", lang)
+    fit, held = t("calibration_fit", lang), t("calibration_held_out", lang)
+    reforms_title, edition_title = t("calibration_reforms", lang), t("calibration_edition", lang)
+    layers = [
+        {
+            "data": {"values": band},
+            "mark": {"type": "area", "color": "#9ecae1", "opacity": 0.6},
+            "encoding": {
+                "x": x,
+                "y": {"field": "low", "type": "quantitative", "title": y_title},
+                "y2": {"field": "high"},
+            },
+        },
+        {
+            "data": {"values": band},
+            "mark": {"type": "line", "color": "#08519c", "strokeWidth": 1.6},
+            "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"}},
+        },
+        {
+            "data": {"values": reforms},
+            "mark": {"type": "rule", "color": "#999", "strokeDash": [4, 3]},
+            "encoding": {
+                "x": x,
+                "tooltip": [
+                    {"field": "date", "type": "temporal", "title": t("calibration_date", lang)},
+                    {"field": "reforms", "type": "nominal", "title": reforms_title},
+                ],
+            },
+        },
+        {
+            "data": {"values": observed},
+            "mark": {"type": "point", "size": 60, "strokeWidth": 2, "color": "#d95f02"},
+            "encoding": {
+                "x": x,
+                "y": {"field": "observed", "type": "quantitative"},
+                "shape": {"value": "circle"},
+                "fill": {
+                    "field": "set",
+                    "type": "nominal",
+                    "title": t("calibration_observed", lang),
+                    "scale": {"domain": [fit, held], "range": ["#d95f02", "white"]},
+                    "legend": LEGEND,
+                },
+                "tooltip": [
+                    {"field": "edition", "type": "nominal", "title": edition_title},
+                    {"field": "observed", "type": "quantitative", "format": ".3~g"},
+                ],
+            },
+        },
+    ]
+    title = t("calibration_path", lang)
+    subtitle = t("calibration_path_note", lang, level=f"{LEVEL:.0%}")
+    return localised(_layered(None, layers, title, subtitle, 260), lang)
 
 
 @solara.component
@@ -256,3 +363,6 @@ def CalibrationView(cal: Calibration):
             continue
         with solara.Column(style={"max-width": "720px", "width": "100%"}):
             Chart(targets_spec(cal, name, lang), mark=name, name=f"calibration-{name}")
+    if len(cal.path):
+        with solara.Column(style={"max-width": "900px", "width": "100%"}):
+            Chart(path_spec(cal, lang), mark="path", name="calibration-path")

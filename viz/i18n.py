@@ -228,6 +228,17 @@ UI: dict[str, tuple[str, str]] = {
         "bars: the model's central {level}; lines: its mean",
         "柱：模型的中间 {level} 区间；横线：模型均值",
     ),
+    "calibration_path": (
+        "The predicted path: start-up days by the date a firm starts",
+        "预测路径：按企业开始开办日期的开办天数",
+    ),
+    "calibration_path_note": (
+        "band: the model's central {level} of runs; line: their median; dots: the observations;"
+        " dashed: dated reforms",
+        "色带：模型运行的中间 {level}；实线：中位数；圆点：观测值；虚线：有日期的改革",
+    ),
+    "calibration_date": ("Date a start-up begins", "企业开始开办的日期"),
+    "calibration_reforms": ("Reforms", "改革措施"),
     "design_title": ("Policy design: the Pareto front", "政策设计：帕累托前沿"),
     "design_about": (
         "Base preset {preset}; {packages} packages on the Pareto front; objectives: {objectives}."

@@ -21,7 +21,13 @@ from tests.viz.command_folders import (
 )
 from tests.viz.synthetic import write_result_folder
 from viz import results
-from viz.calibration_view import Calibration, coverage_text, targets_html, targets_spec
+from viz.calibration_view import (
+    Calibration,
+    coverage_text,
+    path_spec,
+    targets_html,
+    targets_spec,
+)
 from viz.design_view import Design, front_spec, package_file
 from viz.effects import change_text, effects_html, level_text, paired_effects, verdict
 from viz.i18n import outcome_label, preset_label
@@ -132,6 +138,16 @@ def test_a_calibration_shows_its_targets_against_the_model(tmp_path):
     assert [r["edition"] for r in rows] == list(stored["edition"])
     assert [r["low"] for r in rows] == list(stored["low"])
     assert {r["set"] for r in rows} == {"拟合", "留出检验"}
+    band, line, reforms, observed = (
+        layer["data"]["values"] for layer in path_spec(cal, "en")["layer"]
+    )
+    stored_path = pd.read_parquet(folder / "path.parquet")
+    medians = stored_path.groupby("day")["start_business_days"].median()
+    assert [r["median"] for r in line] == list(medians)
+    assert all(r["low"] <= r["median"] <= r["high"] for r in band)
+    assert [r["observed"] for r in observed] == list(stored["observed"])
+    assert [r["date"] for r in observed] == ["2005-06-01", "2006-06-01"]  # the editions' dates
+    assert [r["reforms"] for r in reforms] == ["Process re-engineering"]  # 2006-01-01
 
 
 def test_a_design_shows_its_front_and_presets_that_load(tmp_path):

@@ -103,6 +103,7 @@ def test_a_calibration_opens_with_its_targets_and_coverage(page, server, tmp_pat
     rows = chart_data(page, "calibration-start_business_days")
     assert [r["edition"] for r in rows] == ["DB2006", "DB2007"]
     assert all(r["low"] <= r["model"] <= r["high"] for r in rows)
+    _chart_drawn(page, "calibration-path", tmp_path)
     page.locator(".govsim-results").screenshot(path=str(tmp_path / "calibration.png"))
     _chinese(page, "留出检验覆盖率", tmp_path)
 
