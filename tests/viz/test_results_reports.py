@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.viz.browser import REPO, canvas_ink, chart_data, status_day, step, wait_day
+from tests.viz.browser import REPO, canvas_ink, chart_data, choose, status_day, step, wait_day
 from tests.viz.command_folders import (
     write_calibration_folder,
     write_design_folder,
@@ -29,10 +29,10 @@ EFFECT_ROWS = """() => [...document.querySelectorAll('.govsim-effect')].map(e =>
     verdict: parseInt(e.dataset.verdict), change: e.querySelector('.change').innerText}))"""
 
 
-def _summarize(folder, *extra: str) -> str:
+def _summarize(folder, *extra: str, reference: str = "baseline") -> str:
     command = [sys.executable, "-m", "cli", "experiment", "summarize", str(folder)]
     r = subprocess.run(
-        [*command, "--reference", "baseline", *extra],
+        [*command, "--reference", reference, *extra],
         capture_output=True,
         text=True,
         timeout=120,
@@ -85,6 +85,19 @@ def test_the_paired_differences_are_the_command_s(page, server, tmp_path):
         line = f"{preset} against baseline: {better} better, {worse} worse"
         assert line in text and line in page.locator(".govsim-effects").inner_text()
     page.locator(".govsim-effects").screenshot(path=str(tmp_path / "effects_en.png"))
+    # another reference, picked on the page: the command's numbers with --reference one_stop
+    choose(page, "Reference preset", "one_stop")
+    page.locator(".govsim-effects").get_by_text("baseline against one_stop", exact=False).wait_for()
+    cli = pd.read_csv(io.StringIO(_summarize(folder, "--csv", reference="one_stop")))
+    cli = cli.set_index(["preset", "outcome"])
+    other = page.evaluate(EFFECT_ROWS)
+    assert {r["preset"] for r in other} == {"baseline", "transparency"}
+    for r in other:
+        want = cli.loc[(r["preset"], r["outcome"])]
+        got = (r["diff"], r["low"], r["high"])
+        assert got == pytest.approx((want["diff"], want["diff_low"], want["diff_high"]), rel=1e-12)
+    choose(page, "Reference preset", "baseline")
+    page.locator(".govsim-effects").get_by_text("one_stop against baseline", exact=False).wait_for()
     page.get_by_role("button", name="中文").click()
     page.locator(".govsim-effects").get_by_text("项改善", exact=False).first.wait_for()
     page.locator(".govsim-effects").screenshot(path=str(tmp_path / "effects_zh.png"))
