@@ -168,3 +168,16 @@ def test_a_design_shows_its_front_and_presets_that_load(tmp_path):
     assert [p["x"] for p in points] == list(front["trips_per_case"])
     assert [p["y"] for p in points] == list(front["days_per_case"])
     assert [p["y_low"] for p in points] == list(front["days_per_case.low"])
+
+
+def test_a_design_whose_package_leads_outside_the_root_is_refused(tmp_path):
+    root = tmp_path / "results"
+    folder = write_design_folder(root / "design")
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text('description = "not from this folder"\n', encoding="utf-8")
+    package = package_file(folder, 1)
+    package.unlink()
+    package.symlink_to(outside)  # the button would load a preset from outside the root
+    with pytest.raises(ValueError, match=results.NOT_FOUND):
+        results.locate("design", root)
+    assert results.find_result_folders(root) == []
