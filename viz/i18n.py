@@ -173,6 +173,108 @@ UI: dict[str, tuple[str, str]] = {
         "请输入结果文件夹路径并按“打开”。",
     ),
     "results_error": ("Cannot open this folder", "无法打开此文件夹"),
+    # results page: paired differences, calibration and policy-design reports
+    "effects_title": (
+        "Each reform against {reference}: paired differences (as govsim experiment summarize)",
+        "各项改革与{reference}相比：配对差异（与 govsim experiment summarize 相同）",
+    ),
+    "effects_note": (
+        "Means over {n} replicates with 95% intervals; changes paired by seed. Better or worse:"
+        " the change's interval excludes 0; ▲▼ its direction; pp: percentage points.",
+        "均值基于 {n} 次重复运行，附 95% 置信区间；变化按随机种子配对。“改善”或“变差”："
+        "变化的置信区间不含 0；▲▼ 表示变化方向；个百分点：比例的变化。",
+    ),
+    "effects_against": (
+        "{reform} against {reference}: {better} better, {worse} worse",
+        "{reform}与{reference}相比：{better} 项改善，{worse} 项变差",
+    ),
+    "effects_better": ("better", "改善"),
+    "effects_worse": ("worse", "变差"),
+    "effects_unclear": ("no clear change: ", "无明显变化："),
+    "effects_reference": (
+        "{reference}, the reference: levels with 95% intervals",
+        "{reference}（参照）：各指标水平及 95% 置信区间",
+    ),
+    "effects_pp": ("pp", "个百分点"),
+    "effects_pick": ("Reference preset", "参照预设情景"),
+    "effects_missing": (
+        "No paired differences: this folder lacks a column they pair on",
+        "无法计算配对差异：此文件夹缺少配对所需的列",
+    ),
+    "kind_experiment": ("experiment", "实验"),
+    "kind_calibration": ("calibration", "校准"),
+    "kind_design": ("policy design", "政策设计"),
+    "calibration_title": ("Calibration: {description}", "校准：{description}"),
+    "calibration_about": (
+        "Timeline {preset} from {day_zero}; fitted on {fit}, held out {holdout}; method {method}."
+        " Intervals: the model's central {level} ({kind}).",
+        "时间线 {preset}，起始日 {day_zero}；拟合 {fit}，留出检验 {holdout}；方法 {method}。"
+        "区间：模型的中间 {level}（{kind}）。",
+    ),
+    "calibration_kind_abc": (
+        "posterior predictive: draws from the posterior, a fresh seed each",
+        "后验预测：从后验分布抽取参数，每次使用新的随机种子",
+    ),
+    "calibration_kind_optuna": (
+        "the best parameter set on several seeds",
+        "最优参数组在多个随机种子下的运行",
+    ),
+    "calibration_coverage": (
+        "Held-out coverage: {covered} of {total} held-out points inside the model's {level}"
+        " interval ({share}).",
+        "留出检验覆盖率：{total} 个留出数据点中有 {covered} 个"
+        "落在模型的 {level} 区间内（{share}）。",
+    ),
+    "calibration_no_holdout": ("No held-out points.", "没有留出检验的数据点。"),
+    "calibration_targets": (
+        "Targets against the model",
+        "观测目标与模型预测对比",
+    ),
+    "calibration_edition": ("Edition", "年份版本"),
+    "calibration_indicator": ("Indicator", "指标"),
+    "calibration_set": ("Used for", "用途"),
+    "calibration_fit": ("fit", "拟合"),
+    "calibration_held_out": ("held out", "留出检验"),
+    "calibration_observed": ("Observed", "观测值"),
+    "calibration_model": ("Model mean", "模型均值"),
+    "calibration_interval": ("Model {level} interval", "模型 {level} 区间"),
+    "calibration_inside": ("Inside?", "是否在区间内"),
+    "calibration_yes": ("yes", "是"),
+    "calibration_no": ("no", "否"),
+    "calibration_chart": (
+        "Observed against the model's interval",
+        "观测值与模型区间",
+    ),
+    "calibration_chart_model": (
+        "bars: the model's central {level}; lines: its mean",
+        "柱：模型的中间 {level} 区间；横线：模型均值",
+    ),
+    "calibration_path": (
+        "The predicted path: start-up days by the date a firm starts",
+        "预测路径：按企业开始开办日期的开办天数",
+    ),
+    "calibration_path_note": (
+        "band: the model's central {level} of runs; line: their median; dots: the observations;"
+        " dashed: dated reforms",
+        "色带：模型运行的中间 {level}；实线：中位数；圆点：观测值；虚线：有日期的改革",
+    ),
+    "calibration_date": ("Date a start-up begins", "企业开始开办的日期"),
+    "calibration_reforms": ("Reforms", "改革措施"),
+    "design_title": ("Policy design: the Pareto front", "政策设计：帕累托前沿"),
+    "design_about": (
+        "Base preset {preset}; {packages} packages on the Pareto front; objectives: {objectives}."
+        " Each value with its 5–95% interval over states of the world and seeds.",
+        "基础预设情景 {preset}；帕累托前沿上有 {packages} 个政策组合；目标：{objectives}。"
+        "每个数值附有在各种世界状态与随机种子下的 5–95% 区间。",
+    ),
+    "design_min": ("lower is better", "越低越好"),
+    "design_max": ("higher is better", "越高越好"),
+    "design_package": ("Package", "政策组合"),
+    "design_reforms": ("Reforms (intensity)", "改革措施（强度）"),
+    "design_cost": ("Cost (CNY)", "成本（元）"),
+    "design_run": ("Run this package against the baseline", "运行此组合并与基线比较"),
+    "design_chart": ("The Pareto front", "帕累托前沿"),
+    "design_none": ("No package within budget was simulated.", "没有在预算内完成模拟的政策组合。"),
     "better_higher": ("higher is better", "越高越好"),
     "better_lower": ("lower is better", "越低越好"),
     "better_neutral": ("", ""),

@@ -1,5 +1,7 @@
-"""The experiment results page: a result folder of `govsim experiment run`, as a summary table
-and charts with 95% confidence bands.
+"""The experiment results page: a result folder of `govsim experiment run`, as a summary table,
+each reform's paired differences against the reference (`viz.effects`, the numbers of `govsim
+experiment summarize`) and charts with 95% confidence bands; or the folder of a calibration
+(`viz.calibration_view`) or of a policy design (`viz.design_view`).
 
 A result folder holds `runs.parquet` (one row per run: run_id, preset, replicate, seed, status,
 ...), `outcomes.parquet` (one row per run and city, one column per outcome),
@@ -28,6 +30,9 @@ from experiments.statistics import intervals
 from experiments.summary import clip_intervals
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, format_value
 from viz import state
+from viz.calibration_view import Calibration, CalibrationView, is_calibration, read_calibration
+from viz.design_view import Design, DesignView, is_design, read_design
+from viz.effects import effects_html, paired_effects, reference_of
 from viz.i18n import city_label, outcome_label, preset_label, t, unit_label
 from viz.panels import AppBarLinks
 from viz.specs import band_chart, localised
@@ -81,6 +86,18 @@ RESULTS_ROOT_ENV = "GOVSIM_RESULTS_ROOT"  # set by `govsim dashboard --results-r
 NOT_FOUND = "no experiment results by that name in the results folder"
 
 
+def folder_kind(folder: Path) -> str | None:
+    """'experiment' (`govsim experiment run`), 'calibration' (`govsim calibrate`), 'design'
+    (`govsim optimise`), or None for any other folder."""
+    if (folder / "runs.parquet").exists():
+        return "experiment"
+    if is_calibration(folder):
+        return "calibration"
+    if is_design(folder):
+        return "design"
+    return None
+
+
 def results_root() -> Path:
     """The one folder the page may open experiments from (default: results/ of the working
     directory), symlinks resolved."""
@@ -88,7 +105,8 @@ def results_root() -> Path:
 
 
 def locate(name: str, root: Path | None = None) -> Path:
-    """The result folder a visitor asked for, confined to the results root.
+    """The result folder (an experiment, a calibration or a policy design) a visitor asked
+    for, confined to the results root.
 
     `name` is relative to the root. Whatever is wrong (outside the root by '..', an absolute
     path or a symlink; not there; not an experiment folder) the answer is the same ValueError,
@@ -98,10 +116,10 @@ def locate(name: str, root: Path | None = None) -> Path:
         root = (root or results_root()).resolve()
         folder = (root / name.strip()).resolve()
         inside = folder == root or folder.is_relative_to(root)
-        if not name.strip() or not inside or not (folder / "runs.parquet").exists():
+        if not name.strip() or not inside or folder_kind(folder) is None:
             raise ValueError(NOT_FOUND)
         # every file the page would read must be inside the root too (no symlink out)
-        for path in [folder / "manifest.json", *folder.glob("*.parquet"), *folder.glob("*/*")]:
+        for path in [*folder.glob("*"), *folder.glob("*/*")]:
             if (path.exists() or path.is_symlink()) and not path.resolve().is_relative_to(root):
                 raise ValueError(NOT_FOUND)
     except (OSError, RuntimeError, ValueError):
@@ -118,9 +136,20 @@ def read_results(folder: str | Path) -> Results:
     return results
 
 
+def read_folder(folder: Path) -> Results | Calibration | Design:
+    """Whatever the folder holds: an experiment's results, a calibration or a policy design."""
+    kind = folder_kind(folder)
+    if kind == "calibration":
+        return read_calibration(folder)
+    if kind == "design":
+        return read_design(folder)
+    return read_results(folder)
+
+
 def find_result_folders(root: Path | None = None) -> list[str]:
-    """Result folders in the results root, by their names there, newest first, for the page's
-    picker (folders that lead outside the root by a symlink are left out)."""
+    """Result folders in the results root (experiments, calibrations, policy designs), by
+    their names there, newest first, for the page's picker (folders that lead outside the root
+    by a symlink are left out)."""
     root = root or results_root()
     if not root.is_dir():
         return []
@@ -241,7 +270,7 @@ def ResultsPage():
     chosen = solara.use_reactive(list(HEADLINE_OUTCOMES))
     every = solara.use_reactive(False)
 
-    def load() -> Results | str | None:
+    def load() -> Results | Calibration | Design | str | None:
         if not opened:
             return None
         try:
@@ -249,7 +278,7 @@ def ResultsPage():
         except ValueError as exc:
             return str(exc)
         try:
-            return read_results(folder)
+            return read_folder(folder)
         except (ValueError, OSError, RecursionError, TypeError, KeyError) as exc:
             return str(exc).replace(str(folder), opened.strip())
 
@@ -291,6 +320,12 @@ def ResultsPage():
         if isinstance(results, str):
             solara.Error(f"{t('results_error', lang)}: {results}")
             return
+        if isinstance(results, Calibration):
+            CalibrationView(results)
+            return
+        if isinstance(results, Design):
+            DesignView(results)
+            return
         ok = len(results.ok_runs)
         sep = "、" if lang == "zh" else ", "
         presets = sep.join(
@@ -311,6 +346,7 @@ def ResultsPage():
         if len(results.focus_outcomes()) < len(names):
             solara.Checkbox(label=t("results_every", lang), value=every)
         solara.HTML(tag="div", unsafe_innerHTML=table_html(summary_table(results, shown), lang))
+        PairedEffects(results)
         if results.timeseries.empty:
             return
         solara.Text(t("results_charts", lang), style={"font-size": "17px", "margin-top": "12px"})
@@ -326,3 +362,44 @@ def ResultsPage():
             with solara.Columns([1, 1]):
                 for name in picked[i : i + 2]:
                     Chart(localised(band_spec(results, name, lang), lang), mark=name, name=name)
+
+
+@solara.component
+def PairedEffects(results: Results):
+    """Each reform against the reference preset (the experiment's, or one picked here): the
+    paired differences of `govsim experiment summarize DIR --reference REF`."""
+    lang = state.language.value
+    presets = list(dict.fromkeys(results.outcomes["preset"].astype(str)))
+    default = reference_of(results)
+    picked = solara.use_reactive("")
+    chosen = picked.value if picked.value in presets else default
+    chosen = chosen if chosen in presets else presets[0]
+
+    def table() -> pd.DataFrame | Exception:
+        try:
+            return paired_effects(results, chosen)
+        except (ValueError, KeyError) as exc:  # no successful reference run; a missing column
+            return exc
+
+    effects = solara.use_memo(table, [results, chosen])
+    if len(presets) < 2:
+        return
+    solara.Text(
+        t("effects_title", lang, reference=preset_label(chosen, lang)),
+        style={"font-size": "17px", "margin-top": "12px"},
+    )
+    if len(presets) > 2:
+        labels = {preset_label(p, lang): p for p in presets}
+        solara.Select(
+            t("effects_pick", lang),
+            value=preset_label(chosen, lang),
+            values=list(labels),
+            on_value=lambda label: picked.set(labels.get(label, chosen)),
+        )
+    if isinstance(effects, KeyError):  # a folder without a column the summary pairs on
+        solara.Error(f"{t('effects_missing', lang)}: {effects}")
+        return
+    if isinstance(effects, Exception):
+        solara.Error(str(effects))
+        return
+    solara.HTML(tag="div", unsafe_innerHTML=effects_html(effects, chosen, lang))
