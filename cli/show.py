@@ -17,7 +17,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from model.outcomes import OUTCOMES, WHOLE_UNITS, format_value
+from model.outcomes import OUTCOMES, format_value
+from viz.effects import change_text, from_to, level_text, verdict  # one wording, two screens
 
 # Tables are wide: when printing to a file or a pipe, do not squeeze them into 80 columns.
 out_console = Console(width=None if sys.stdout.isatty() else 140)
@@ -71,71 +72,6 @@ WIDTH = 100  # the summary's lines fit in this many columns
 VERDICTS = {1: ("better", "green"), -1: ("worse", "red")}
 
 
-def _decimals(x: float, digits: int) -> int:
-    """Decimals that show `x` with `digits` significant figures (none for large numbers)."""
-    if not math.isfinite(x) or x == 0:
-        return 0
-    return max(0, min(6, digits - 1 - math.floor(math.log10(abs(x)))))
-
-
-def _num(x: float, decimals: int, sign: bool = False) -> str:
-    if not math.isfinite(x):
-        return "—"
-    text = f"{x:{'+' if sign else ''},.{decimals}f}"
-    if sign and float(text.replace(",", "")) == 0:
-        text = f"{0:.{decimals}f}"  # no "+0" or "-0.0"
-    return text.replace("-", "−")
-
-
-def _is_percent(unit: str) -> bool:
-    return unit == "share"
-
-
-def level_text(mean: float, low: float, high: float, unit: str) -> str:
-    """A level as a person reads it: shares as percentages, three significant figures
-    otherwise (whole numbers for counts and money), with its interval and unit."""
-    if _is_percent(unit):
-        mean, low, high = 100 * mean, 100 * low, 100 * high
-        d = _decimals(mean, 2)
-        interval = f" [{_num(low, d)}, {_num(high, d)}]" if math.isfinite(low) else ""
-        return f"{_num(mean, d)}%{interval}"
-    d = 0 if unit in WHOLE_UNITS else _decimals(mean, 3)
-    interval = f" [{_num(low, d)}, {_num(high, d)}]" if math.isfinite(low) else ""
-    return f"{_num(mean, d)}{interval} {_unit_text(unit)}"
-
-
-def _unit_text(unit: str) -> str:
-    return "(0-1)" if unit == "0-1" else unit
-
-
-def change_text(diff: float, low: float, high: float, unit: str, reference: float) -> str:
-    """A paired difference: two significant figures (no more than its interval supports), the
-    unit (percentage points for shares) and, for other units, the change in per cent."""
-    scale = 100 if _is_percent(unit) else 1
-    diff, low, high = scale * diff, scale * low, scale * high
-    half = (high - low) / 2 if math.isfinite(low) and math.isfinite(high) else math.nan
-    d = _decimals(diff, 2) if diff else _decimals(half, 2)
-    if math.isfinite(half) and half > 0:
-        d = min(d, _decimals(half, 2))
-    interval = f" [{_num(low, d, True)}, {_num(high, d, True)}]" if math.isfinite(half) else ""
-    unit_text = "pp" if _is_percent(unit) else _unit_text(unit)
-    text = f"{_num(diff, d, True)}{interval} {unit_text}"
-    if not _is_percent(unit) and unit != "0-1" and reference and math.isfinite(reference):
-        relative = 100 * diff / scale / reference
-        text += f" ({_num(relative, 0 if abs(relative) >= 1 or not relative else 1, True)}%)"
-    return text
-
-
-def verdict(direction: str, diff: float, low: float, high: float) -> int:
-    """+1 clearly better, -1 clearly worse, 0 no clear change (the interval holds 0, or none)."""
-    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high:
-        return 0
-    if direction == "neutral":
-        return 0
-    up = diff > 0
-    return 1 if up == (direction == "higher") else -1
-
-
 def _pad(text: str, width: int) -> str:
     """`text` cut or padded to `width` terminal columns (CJK characters take two)."""
     while cell_len(text) > width:
@@ -161,14 +97,6 @@ def _group_names(table: Any) -> dict[tuple, str]:
             parts.append(f"city {r['city']}")
         names[(r["point"], r["city"])] = "; ".join(parts)
     return names
-
-
-def _from_to(before: float, after: float, unit: str) -> str:
-    """'40% → 69%', '10.4 → 9.88 days': the reference's level and the reform's."""
-    first = level_text(before, math.nan, math.nan, unit)
-    second = level_text(after, math.nan, math.nan, unit)
-    unit_part = "" if _is_percent(unit) else f" {_unit_text(unit)}"
-    return f"{first.removesuffix(unit_part)} → {second}"
 
 
 def _wrapped(head: str, text: str, indent: int = 4) -> list[str]:
@@ -228,7 +156,7 @@ def headline_lines(table: Any, reference: str) -> list[str]:
                 arrow = "▲" if r.diff > 0 else "▼"
                 before = ref_mean.get(r.outcome, math.nan)
                 change = change_text(r.diff, r.diff_low, r.diff_high, r.unit, before)
-                levels = _from_to(before, r.mean, r.unit)
+                levels = from_to(before, r.mean, r.unit)
                 label = _pad(outcome_label(r.outcome, "en"), label_width)
                 head = f"  [{colour}]{word:<6} {arrow}[/] {escape(label)}  "
                 if cell_len(f"  {word:<6} {arrow} {label}  {change:<35}  {levels}") <= WIDTH:

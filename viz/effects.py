@@ -6,9 +6,8 @@ city and outcome the mean with its 95% interval and the paired difference agains
 in the same replicate (same seed) with its interval. This module only words them: an outcome is
 "better" or "worse" when the difference's interval excludes 0 (and the outcome has a better
 direction), ▲▼ its direction, shares as percentages and their changes in percentage points, other
-units with the change in per cent of the reference's level. The wording follows `cli.show`
-(`level_text`, `change_text`, `verdict`), which the viz layer cannot import;
-tests/viz/test_results_page.py checks that both say the same.
+units with the change in per cent of the reference's level. `cli.show` prints
+the same words from here (`level_text`, `change_text`, `from_to`, `verdict`).
 """
 
 from __future__ import annotations
