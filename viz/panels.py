@@ -208,7 +208,7 @@ def SharePanel(model: DashboardModel):
         )
     if share_error.value:
         solara.Error(
-            f"{t('share_error', lang)}: {share_error.value}",
+            t("share_error", lang) + ("：" if lang == "zh" else ": ") + share_error.value,
             dense=True,
             classes=["govsim-share-error"],
         )

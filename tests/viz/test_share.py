@@ -249,6 +249,13 @@ def test_references_name_their_preset():
 # --- in the browser -----------------------------------------------------------------------------
 
 
+def upload(page, path) -> None:
+    """Choose `path` in the "Load a preset file" button's file chooser (its input element)."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(".govsim-share .widget-upload").click()
+    chooser.value.set_files(path)
+
+
 @pytest.mark.slow
 def test_share_download_upload_and_link_in_the_browser(page, server, tmp_path):
     open_dashboard(page, server)
@@ -297,8 +304,7 @@ def test_share_download_upload_and_link_in_the_browser(page, server, tmp_path):
     # upload a bad file: one line on the page, the session goes on
     bad = tmp_path / "broken.toml"
     bad.write_text("description = 'x'\n[parameters]\nn_citizen = 5\n")
-    upload = page.locator(".govsim-share input[type=file]")
-    upload.set_input_files(bad)
+    upload(page, bad)
     error = page.locator(".govsim-share-error")
     error.get_by_text("broken.toml:3: parameters.n_citizen", exact=False).wait_for()
     step(page)
@@ -306,7 +312,7 @@ def test_share_download_upload_and_link_in_the_browser(page, server, tmp_path):
 
     # upload the downloaded file, edited: the city it describes runs
     saved.write_text(saved.read_text().replace("# seed = 7", "# seed = 11"))
-    upload.set_input_files(saved)
+    upload(page, saved)
     page.locator(".govsim-status").get_by_text("two_cities_setup:", exact=False).wait_for()
     wait_day(page, 0, timeout=60)
     assert page.locator(".govsim-share-error").count() == 0
