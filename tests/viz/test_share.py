@@ -279,6 +279,7 @@ def test_share_download_upload_and_link_in_the_browser(page, server, tmp_path):
     step(page, 2)
     before = setup.inner_text()
     assert "seed 7" in before
+    assert page.locator(".govsim-status .v-alert").count() == 0  # every control was used
 
     # download: a preset file the loader reads, with the second city's reform
     with page.expect_download() as info:
