@@ -138,7 +138,7 @@ def StatusLine(model: DashboardModel):
             f"{text} — {t('day_of', lang, day=day, days=m.days)}",
             style={"font-size": "15px", "font-weight": "500"},
         )
-        changes = setup_changes(m, lang)
+        changes = solara.use_memo(lambda: setup_changes(m, lang), [m, lang])  # fixed per model
         if changes:
             sep = "；" if lang == "zh" else "; "
             solara.Text(
