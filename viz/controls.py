@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from scenarios import Preset
-from viz.dashboard_model import control_name, reform_defaults
-from viz.i18n import parameter_label, policy_label, t
+from viz.dashboard_model import control_name, reference_seed, reform_cities, reform_defaults
+from viz.i18n import city_label, parameter_label, policy_label, t
 from viz.sliders import slider_step, uses_slider
 from world.parameters import ParameterInfo, Parameters
 
@@ -62,21 +62,40 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+HEADING = "Heading"  # a line of text between controls (not a control: no value, not passed on)
+
+
 def reform_controls(preset: Preset, lang: str) -> dict[str, dict[str, Any]]:
-    """Three controls per reform (on, start day, intensity), set as the preset has them."""
+    """Three controls per reform (on, start day, intensity), set as the preset has them; with
+    several cities, one such panel per city, each under a heading naming its city."""
     out: dict[str, dict[str, Any]] = {}
-    for key, (on, intervention) in reform_defaults(preset).items():
+    for k, city in enumerate(reform_cities(preset)):
+        if preset.cities:
+            name = city or preset.cities[0].name
+            out[f"{city or name}:reforms"] = {
+                "type": HEADING,
+                "label": t("reforms_in", lang, city=city_label(name, lang)),
+                "index": k,
+            }
+        out.update(city_reform_controls(preset, lang, city))
+    return out
+
+
+def city_reform_controls(preset: Preset, lang: str, city: str = "") -> dict[str, dict[str, Any]]:
+    """The reform panel of one policy package (`reform_cities`: "" the first or only one)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, (on, intervention) in reform_defaults(preset, city).items():
         cls = type(intervention)
         label = policy_label(cls, lang)
         intensity = cls.model_fields["intensity"].metadata
         lo = next((m.ge for m in intensity if hasattr(m, "ge")), 0.0)
         hi = next((m.le for m in intensity if hasattr(m, "le")), 1.0)
-        out[control_name(key, "on")] = {
+        out[control_name(key, "on", city)] = {
             "type": "Checkbox",
             "value": on,
             "label": t("reform_on", lang, label=label),
         }
-        out[control_name(key, "start")] = {
+        out[control_name(key, "start", city)] = {
             "type": "SliderInt",
             "value": intervention.start,
             "min": 0,
@@ -84,7 +103,7 @@ def reform_controls(preset: Preset, lang: str) -> dict[str, dict[str, Any]]:
             "step": 1,
             "label": t("reform_start", lang, label=label),
         }
-        out[control_name(key, "intensity")] = {
+        out[control_name(key, "intensity", city)] = {
             "type": "SliderFloat",
             "value": intervention.intensity,
             "min": float(lo),
@@ -101,10 +120,14 @@ def model_params(
     *,
     preset_name: str,
     lesson: str = "",
-    seed: int = 0,
+    seed: int | None = None,
     show_all: bool = False,
 ) -> dict[str, Any]:
-    """Everything SolaraViz shows in "Model Parameters", and the fixed choices Reset keeps."""
+    """Everything SolaraViz shows in "Model Parameters", and the fixed choices Reset keeps.
+
+    The seed shown is `seed`, else the one the preset reference names (`viz.share` links)."""
+    if seed is None:
+        seed = reference_seed(preset_name)
     params: dict[str, Any] = {
         "preset": preset_name,  # fixed: chosen with the preset picker above
         "lesson": lesson,
@@ -115,8 +138,3 @@ def model_params(
         if show_all or info.name in KEY_PARAMETERS:
             params[info.name] = parameter_control(info, getattr(preset.parameters, info.name), lang)
     return params
-
-
-def policy_city(preset: Preset) -> str | None:
-    """The city the reform panel edits, when the preset has several."""
-    return preset.cities[0].name if preset.cities else None

@@ -1,9 +1,15 @@
 """The model the dashboard drives: a preset's city (or cities) built from what the controls say.
 
 Reset rebuilds the model as `DashboardModel(**controls)` (`viz.app`), with one keyword per
-control (the seed as typed, one per parameter, three per reform). A value that cannot be used is
-reported in `errors` and replaced by the preset's own, so a typo never blanks the page. The
-"baseline" is the same preset, parameters and seed with no reforms, stepped on demand beside it.
+control (the seed as typed, one per parameter, three per reform and city). A value that cannot be
+used is reported in `errors` and replaced by the preset's own, so a typo never blanks the page.
+The "baseline" is the same preset, parameters and seed with no reforms, stepped on demand beside
+it.
+
+The session's preset is named by a *reference*: a preset's name (`one_stop`) or a preset file,
+optionally followed by `?` and changed controls as a URL query (`two_cities?seed=3&n_citizens=5000
+&laggard:one_stop.on=1`): the setup a share link or a loaded file reopens (`viz.share`).
+`session_preset` resolves it; `configure` applies controls to a preset, for both.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import mesa
 import numpy as np
@@ -32,9 +40,16 @@ DASHBOARD_OVERRIDES: dict[str, Any] = {}
 REFORM_FIELDS = ("on", "start", "intensity")
 
 
-def control_name(reform: str, field: str) -> str:
-    """The keyword of one reform control, e.g. 'one_stop.start'."""
-    return f"{reform}.{field}"
+def control_name(reform: str, field: str, city: str = "") -> str:
+    """The keyword of one reform control, e.g. 'one_stop.start'; another city than the first of
+    a several-city preset prefixes its name: 'laggard:one_stop.start'."""
+    return f"{city}:{reform}.{field}" if city else f"{reform}.{field}"
+
+
+def reform_cities(preset: Preset) -> list[str]:
+    """The control-name prefix of each policy package the reform panel edits, in order: "" for
+    the preset's package or its first city's, then each other city's name."""
+    return ["", *(c.name for c in preset.cities[1:])]
 
 
 def parse_seed(text: Any) -> int:
@@ -57,17 +72,34 @@ def parse_seed(text: Any) -> int:
     return value
 
 
+def city_policy(preset: Preset, city: str = "") -> tuple[Intervention, ...]:
+    """The policy package of a reform panel prefix (`reform_cities`): the preset's, or a city's."""
+    if not preset.cities:
+        return preset.policy
+    if not city:
+        return preset.cities[0].policy
+    return next(c.policy for c in preset.cities if c.name == city)
+
+
+def with_city_policy(preset: Preset, policy: tuple[Intervention, ...], city: str = "") -> Preset:
+    """The preset with the edited package put back where `city_policy` found it."""
+    if not preset.cities:
+        return dataclasses.replace(preset, policy=tuple(policy))
+    name = city or preset.cities[0].name
+    cities = tuple(
+        dataclasses.replace(c, policy=tuple(policy)) if c.name == name else c for c in preset.cities
+    )
+    return dataclasses.replace(preset, cities=cities)
+
+
 def first_city_policy(preset: Preset) -> tuple[Intervention, ...]:
-    """The policy package the reform panel edits: the preset's, or its first city's."""
-    return preset.cities[0].policy if preset.cities else preset.policy
+    """The policy package of the preset, or of its first city."""
+    return city_policy(preset)
 
 
 def with_first_city_policy(preset: Preset, policy: tuple[Intervention, ...]) -> Preset:
-    """The preset with the edited package put back where `first_city_policy` found it."""
-    if not preset.cities:
-        return dataclasses.replace(preset, policy=tuple(policy))
-    first = dataclasses.replace(preset.cities[0], policy=tuple(policy))
-    return dataclasses.replace(preset, cities=(first, *preset.cities[1:]))
+    """The preset with its (first city's) package replaced."""
+    return with_city_policy(preset, policy)
 
 
 def without_reforms(preset: Preset) -> Preset:
@@ -80,8 +112,30 @@ def has_reforms(preset: Preset) -> bool:
     return bool(preset.policy) or any(c.policy for c in preset.cities)
 
 
+def split_reference(reference: str) -> tuple[str, dict[str, str]]:
+    """A preset reference's preset (a name or a file) and its changed controls (with the seed)."""
+    name, _, query = str(reference).partition("?")
+    return name, dict(parse_qsl(query, keep_blank_values=True))
+
+
+def reference_seed(reference: str) -> int:
+    """The seed a reference names (0 when it names none or an unusable one)."""
+    try:
+        return parse_seed(split_reference(reference)[1].get("seed", 0))
+    except ParameterError:
+        return 0
+
+
+def reference_name(reference: str) -> str:
+    """What a reference is called on the page: its preset's name, or its file's stem."""
+    name = split_reference(reference)[0]
+    return Path(name).stem if name.endswith(".toml") else name
+
+
 def session_preset(preset: str = DEFAULT_PRESET, lesson: str = "") -> Preset:
-    """The preset a dashboard session starts from, with the dashboard's and a lesson's changes."""
+    """The preset a dashboard session starts from (a reference: a name or file, with changed
+    controls), with the dashboard's and a lesson's changes."""
+    name, controls = split_reference(preset)
     if lesson:
         spec = LESSONS[lesson]
         base = load_preset(spec.preset)
@@ -90,15 +144,101 @@ def session_preset(preset: str = DEFAULT_PRESET, lesson: str = "") -> Preset:
             base = with_first_city_policy(base, spec.policy)
         if spec.days is not None:
             base = dataclasses.replace(base, days=spec.days)
-        return base
-    return load_preset(preset).with_overrides(DASHBOARD_OVERRIDES, "dashboard")
+    else:
+        base = load_preset(name).with_overrides(DASHBOARD_OVERRIDES, "dashboard")
+    controls.pop("seed", None)
+    return configure(base, controls)[0] if controls else base
 
 
-def reform_defaults(preset: Preset) -> dict[str, tuple[bool, Intervention]]:
-    """For each reform: whether the preset uses it, and the intervention as the preset has it
-    (with its declared defaults for a reform the preset does not use)."""
-    used = {i.key: i for i in first_city_policy(preset)}
+def reform_defaults(preset: Preset, city: str = "") -> dict[str, tuple[bool, Intervention]]:
+    """For each reform: whether the package of `city` (a `reform_cities` prefix) uses it, and the
+    intervention as the preset has it (with its declared defaults for a reform it does not use)."""
+    used = {i.key: i for i in city_policy(preset, city)}
     return {key: (key in used, used.get(key) or cls()) for key, cls in REGISTRY.items()}
+
+
+def _switch(value: Any) -> bool:
+    """A reform's on/off control: a checkbox's bool, or '1'/'0' (also 'true'/'on') from a link."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("1", "true", "on", "yes"):
+            return True
+        if text in ("0", "false", "off", "no", ""):
+            return False
+        raise ParameterError(f"a reform is on (1) or off (0), got {value!r}")
+    return bool(value)
+
+
+def configure(base: Preset, controls: Mapping[str, Any]) -> tuple[Preset, list[str]]:
+    """`base` with the parameter and reform controls applied, and the problems found (each
+    unusable control is left as `base` has it). Other keywords (preset, lesson, seed) are not
+    looked at; an unknown one is a problem."""
+    errors: list[str] = []
+    configured = _apply_parameters(base, controls, errors)
+    for city in reform_cities(base):
+        policy = _policy(base, controls, city, errors)
+        configured = with_city_policy(configured, policy, city)
+    known = {
+        control_name(k, f, c) for c in reform_cities(base) for k in REGISTRY for f in REFORM_FIELDS
+    }
+    for k in sorted(controls):
+        if k not in Parameters.model_fields and k not in known and k not in FIXED_CONTROLS:
+            errors.append(f"unknown control {k!r}")
+    return configured, errors
+
+
+FIXED_CONTROLS = ("preset", "lesson", "seed", "scenario")
+
+
+def _apply_parameters(base: Preset, controls: Mapping[str, Any], errors: list[str]) -> Preset:
+    """Apply the parameter controls that differ from the preset, each validated alone."""
+    changed: dict[str, Any] = {}
+    shared = base.parameters
+    for name, raw in controls.items():
+        if name not in Parameters.model_fields:
+            continue
+        info = Parameters.info(name)
+        try:
+            value = info.coerce(raw)
+            current = getattr(shared, name)
+            step = slider_step(info)
+            # A slider cannot show a value between its steps (a calibrated 0.06995 shows as
+            # 0.07): left where the preset put it, it keeps the preset's exact value.
+            if value == current or (step is not None and abs(value - current) < step / 2):
+                continue
+            shared.with_overrides({name: value})
+        except ParameterError as exc:
+            errors.append(f"{exc}; using {getattr(shared, name)!r}")
+            continue
+        changed[name] = value
+    return base.with_overrides(changed, "dashboard") if changed else base
+
+
+def _policy(
+    base: Preset, controls: Mapping[str, Any], city: str, errors: list[str]
+) -> tuple[Intervention, ...]:
+    """A city's package: the preset's, with each reform switched as the panel says.
+
+    An edited reform is a new intervention, validated like one read from a preset.
+    """
+    out: list[Intervention] = []
+    for key, (on, intervention) in reform_defaults(base, city).items():
+        settings = {"on": on, "start": intervention.start, "intensity": intervention.intensity}
+        for f in REFORM_FIELDS:
+            settings[f] = controls.get(control_name(key, f, city), settings[f])
+        where = f"reform panel ({city})" if city else "reform panel"
+        try:
+            if not _switch(settings["on"]):
+                continue
+            data = intervention.to_dict()
+            data["start"] = round(float(settings["start"]))
+            data["intensity"] = float(settings["intensity"])
+            if data["end"] is not None and data["end"] <= data["start"]:
+                data["end"] = None
+            out.append(build_intervention(data, where))
+        except (ParameterError, ValueError, TypeError) as exc:
+            errors.append(f"{where}: {key}: {exc}" if where not in str(exc) else str(exc))
+    return tuple(out)
 
 
 class DashboardModel(mesa.Model):
@@ -108,11 +248,13 @@ class DashboardModel(mesa.Model):
         self,
         preset: str = DEFAULT_PRESET,
         lesson: str = "",
-        seed: Any = "0",
+        seed: Any = None,  # None: the seed the preset reference names (0 if none)
         scenario: Any = None,  # Mesa passes its own Scenario on Reset; our seed is the seed field
         **controls: Any,
     ) -> None:
         self.errors: list[str] = []
+        if seed is None:
+            seed = reference_seed(preset)
         try:
             seed_value = parse_seed(seed)
         except ParameterError as exc:
@@ -123,11 +265,8 @@ class DashboardModel(mesa.Model):
         self.preset_name = preset
         self.lesson = lesson
         base = session_preset(preset, lesson)
-        configured = self._apply_parameters(base, controls)
-        configured = with_first_city_policy(configured, self._policy(base, controls))
-        unknown = sorted(k for k in controls if k not in Parameters.model_fields and "." not in k)
-        for k in unknown:
-            self.errors.append(f"unknown control {k!r}")
+        configured, problems = configure(base, controls)
+        self.errors += problems
         self.config = configured
         self.days = configured.days
         self.sim: CityModel = configured.build(seed_value)
@@ -137,53 +276,6 @@ class DashboardModel(mesa.Model):
         self._series_cache: tuple[int, pd.DataFrame] | None = None
         self._baseline_cache: tuple[int, pd.DataFrame] | None = None
         self.cache: dict[str, Any] = {}  # per-model memo for views (layouts, samples)
-
-    # --- building from the controls -------------------------------------------------------------
-    def _apply_parameters(self, base: Preset, controls: Mapping[str, Any]) -> Preset:
-        """Apply the parameter controls that differ from the preset, each validated alone."""
-        changed: dict[str, Any] = {}
-        shared = base.parameters
-        for name, raw in controls.items():
-            if name not in Parameters.model_fields:
-                continue
-            info = Parameters.info(name)
-            try:
-                value = info.coerce(raw)
-                current = getattr(shared, name)
-                step = slider_step(info)
-                # A slider cannot show a value between its steps (a calibrated 0.06995 shows as
-                # 0.07): left where the preset put it, it keeps the preset's exact value.
-                if value == current or (step is not None and abs(value - current) < step / 2):
-                    continue
-                shared.with_overrides({name: value})
-            except ParameterError as exc:
-                self.errors.append(f"{exc}; using {getattr(shared, name)!r}")
-                continue
-            changed[name] = value
-        return base.with_overrides(changed, "dashboard") if changed else base
-
-    def _policy(self, base: Preset, controls: Mapping[str, Any]) -> tuple[Intervention, ...]:
-        """The first city's package: the preset's, with each reform switched as the panel says.
-
-        An edited reform is a new intervention, validated like one read from a preset.
-        """
-        out: list[Intervention] = []
-        for key, (on, intervention) in reform_defaults(base).items():
-            settings = {"on": on, "start": intervention.start, "intensity": intervention.intensity}
-            for f in REFORM_FIELDS:
-                settings[f] = controls.get(control_name(key, f), settings[f])
-            if not settings["on"]:
-                continue
-            data = intervention.to_dict()
-            data["start"] = round(float(settings["start"]))
-            data["intensity"] = float(settings["intensity"])
-            if data["end"] is not None and data["end"] <= data["start"]:
-                data["end"] = None
-            try:
-                out.append(build_intervention(data, "reform panel"))
-            except ParameterError as exc:
-                self.errors.append(str(exc))
-        return tuple(out)
 
     @property
     def lock(self) -> threading.RLock:

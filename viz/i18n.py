@@ -54,6 +54,18 @@ UI: dict[str, tuple[str, str]] = {
     "reform_start": ("{label}: start day", "{label}：开始日"),
     "reform_intensity": ("{label}: intensity", "{label}：力度"),
     "reforms_in": ("Reforms below apply to city “{city}”", "以下改革作用于城市“{city}”"),
+    "share_download": ("Download this setup", "下载当前设置"),
+    "share_link": ("Link to this setup", "当前设置的链接"),
+    "share_upload": ("Load a preset file", "载入预设文件"),
+    "share_upload_tip": (
+        "Run a preset TOML file: one downloaded here, or your own",
+        "运行一个预设情景文件（TOML）：在此下载的，或自己编写的",
+    ),
+    "share_error": ("Not loaded", "未能载入"),
+    "reforms_per_city": (
+        "Each city has its own reforms in the sidebar.",
+        "每座城市的改革在侧栏中分别设置。",
+    ),
     "apply_hint": (
         "Change the settings in the sidebar, then press RESET to rebuild the city.",
         "在侧栏修改设置后，按“重置”重建城市。",

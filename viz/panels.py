@@ -8,20 +8,25 @@ import logging
 import math
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
+import ipywidgets
 import solara
 from mesa.visualization.solara_viz import split_model_params
 from mesa.visualization.utils import force_update, update_counter
 
-from scenarios import preset_names
+from scenarios import ScenarioError, preset_names
 from viz import state
-from viz.controls import policy_city
-from viz.dashboard_model import DashboardModel
+from viz.controls import HEADING
+from viz.dashboard_model import DashboardModel, reference_name
 from viz.i18n import LANGUAGE_NAMES, LANGUAGES, city_label, preset_description, preset_label, t
 from viz.lessons import LESSONS
 from viz.player import CurrentModel, Player
+from viz.share import export_filename, open_query, preset_toml, share_query, store_upload, with_seed
 
 logger = logging.getLogger("govsim.dashboard")
+share_error = solara.reactive("")  # why a loaded file or an opened link was not used (one line)
+opened_link = solara.reactive("")  # the share link's query this session has opened already
 
 
 @solara.component
@@ -76,10 +81,31 @@ def ScenarioCard():
     none = t("no_lesson", lang)
     current_lesson = state.lesson.value
     presets = {preset_label(name, lang): name for name in preset_names()}
+    current = reference_name(state.preset.value)
+    if current not in preset_names():  # a loaded preset file: listed under its own name
+        presets[preset_label(current, lang)] = state.preset.value
+    router = solara.use_router()
+
+    def open_link() -> None:
+        """A share link (`viz.share`) opens its setup once, when the page is opened with it."""
+        search = router.search or ""
+        keys = {k for k, _ in parse_qsl(search)}
+        if search == opened_link.value or not keys & {"preset", "file"}:
+            return
+        opened_link.set(search)
+        try:
+            reference, link_lesson = open_query(search)
+        except ScenarioError as exc:
+            share_error.set(str(exc))
+            return
+        share_error.set("")
+        load_scenario(reference, link_lesson)
+
+    solara.use_effect(open_link, [router.search])
     with solara.Card(t("scenario", lang), classes=["govsim-scenario"]):
         solara.Select(
             label=t("preset", lang),
-            value=preset_label(state.preset.value, lang),
+            value=preset_label(current, lang),
             values=list(presets),
             on_value=lambda label: load_scenario(presets.get(label, label)),
         )
@@ -102,21 +128,19 @@ def StatusLine(model: DashboardModel):
     update_counter.get()
     lang = state.language.value
     m = model
-    city = policy_city(m.config)
     with solara.Column(gap="2px", classes=["govsim-status"], style={"padding": "0 12px"}):
+        name = preset_label(reference_name(m.preset_name), lang)
         if m.lesson:  # the lesson changes its preset: name the lesson, not the preset's text
-            name = preset_label(m.preset_name, lang)
             title = LESSONS[m.lesson].title(lang)
             text = f"{title}（{name}）" if lang == "zh" else f"{title} ({name})"
         else:
-            name = preset_label(m.preset_name, lang)
             text = named_description(name, preset_description(m.config, lang), lang)
         day = max(m.day + 1, 0)
         solara.Text(
             f"{text} — {t('day_of', lang, day=day, days=m.days)}",
             style={"font-size": "15px", "font-weight": "500"},
         )
-        changes = setup_changes(m, lang)
+        changes = solara.use_memo(lambda: setup_changes(m, lang), [m, lang])  # fixed per model
         if changes:
             sep = "；" if lang == "zh" else "; "
             solara.Text(
@@ -125,11 +149,73 @@ def StatusLine(model: DashboardModel):
                 classes=["govsim-setup"],
             )
         hint = t("apply_hint", lang)
-        if city:
-            hint += " " + t("reforms_in", lang, city=city_label(city, lang))
+        if m.config.cities:
+            hint += " " + t("reforms_per_city", lang)
         solara.Text(hint, style={"font-size": "13px", "color": "#666"})
         for error in m.errors:
             solara.Warning(f"{t('input_error', lang)}: {error}", dense=True)
+        SharePanel(m)
+
+
+@solara.component
+def SharePanel(model: DashboardModel):
+    """Share the running setup: download it as a preset file, a link that reopens it, and load a
+    preset file (checked like any preset; a bad one is named here, the session keeps running)."""
+    lang = state.language.value
+    m = model
+
+    def export() -> tuple[str, str]:
+        try:
+            text = preset_toml(m.config, m.seed, reference_name(m.preset_name))
+            return text, "?" + share_query(m.preset_name, m.lesson, m.config, m.seed)
+        except ScenarioError as exc:
+            return "", str(exc)
+
+    text, link = solara.use_memo(export, [m])
+
+    def uploaded(files: Any) -> None:
+        if not files:
+            return
+        file = files[0]
+        try:
+            reference, seed = store_upload(file["name"], bytes(file["content"]))
+        except ScenarioError as exc:
+            share_error.set(str(exc))
+            return
+        share_error.set("")
+        load_scenario(with_seed(reference, seed))
+
+    with solara.Row(classes=["govsim-share"], style={"align-items": "center", "flex-wrap": "wrap"}):
+        if text:
+            solara.FileDownload(
+                text,
+                filename=export_filename(m.preset_name),
+                label=t("share_download", lang),
+                mime_type="application/toml",
+            )
+            solara.HTML(
+                tag="span",
+                unsafe_innerHTML=(
+                    f'<a class="govsim-share-link" href="{html.escape(link)}" target="_blank"'
+                    f' rel="noopener">{html.escape(t("share_link", lang))}</a>'
+                ),
+            )
+        ipywidgets.FileUpload.element(
+            accept=".toml",
+            multiple=False,
+            description=t("share_upload", lang),
+            tooltip=t("share_upload_tip", lang),
+            layout={"width": "auto"},
+            on_value=uploaded,
+        )
+    if share_error.value:
+        solara.Error(
+            t("share_error", lang) + ("：" if lang == "zh" else ": ") + share_error.value,
+            dense=True,
+            classes=["govsim-share-error"],
+        )
+    elif not text:
+        solara.Warning(link, dense=True)
 
 
 @solara.component
@@ -293,11 +379,19 @@ def ParameterCard(params: dict[str, Any], controls: solara.Reactive[dict[str, An
     user, fixed = split_model_params(params)
 
     def initial() -> None:
-        controls.set({**fixed, **{k: v.get("value") for k, v in user.items()}})
+        values = {k: v.get("value") for k, v in user.items() if v.get("type") != HEADING}
+        controls.set({**fixed, **values})
 
     solara.use_effect(initial, [])
     colon = "：" if lang == "zh" else ": "
     for name, options in user.items():
+        if options.get("type") == HEADING:
+            solara.Text(
+                options["label"],
+                classes=["govsim-city-reforms"],
+                style={"font-weight": "600", "margin-top": "12px" if options["index"] else "0"},
+            )
+            continue
         value = controls.value.get(name, options.get("value"))
 
         def change(new: Any, name: str = name) -> None:
@@ -322,23 +416,32 @@ def ParameterCard(params: dict[str, Any], controls: solara.Reactive[dict[str, An
 
 def setup_changes(model: DashboardModel, lang: str) -> list[str]:
     """What the running city's setup changes from its preset (or lesson): reforms switched on or
-    off or moved, parameters set, the seed; empty when it is the preset as it is."""
-    from viz.dashboard_model import first_city_policy, session_preset
+    off or moved (with several cities, each named), parameters set, the seed; empty when it is
+    the preset as it is. A shared setup (`viz.share`) counts from the preset it names."""
+    from viz.dashboard_model import city_policy, reform_cities, session_preset, split_reference
     from viz.i18n import parameter_label, policy_label
     from world.parameters import Parameters
 
-    base = session_preset(model.preset_name, model.lesson)
-    before = {i.key: i for i in first_city_policy(base)}
-    after = {i.key: i for i in first_city_policy(model.config)}
+    base = session_preset(split_reference(model.preset_name)[0], model.lesson)
     out = []
-    for key, i in after.items():
-        label = policy_label(type(i), lang)
-        detail = t("setup_reform", lang, label=label, start=i.start, intensity=i.intensity)
-        if key not in before:
-            out.append("+ " + detail)
-        elif (i.start, i.intensity) != (before[key].start, before[key].intensity):
-            out.append(detail)
-    out += ["− " + policy_label(type(i), lang) for key, i in before.items() if key not in after]
+    for city in reform_cities(base):
+        before = {i.key: i for i in city_policy(base, city)}
+        after = {i.key: i for i in city_policy(model.config, city)}
+        where = ""
+        if base.cities:
+            where = city_label(city or base.cities[0].name, lang) + ("：" if lang == "zh" else ": ")
+        for key, i in after.items():
+            label = policy_label(type(i), lang)
+            detail = t("setup_reform", lang, label=label, start=i.start, intensity=i.intensity)
+            if key not in before:
+                out.append(f"+ {where}{detail}")
+            elif (i.start, i.intensity) != (before[key].start, before[key].intensity):
+                out.append(where + detail)
+        out += [
+            f"− {where}{policy_label(type(i), lang)}"
+            for key, i in before.items()
+            if key not in after
+        ]
     for name in Parameters.model_fields:
         now, was = getattr(model.config.parameters, name), getattr(base.parameters, name)
         if now != was:

@@ -54,7 +54,7 @@ def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
     PAUSE_WITHIN_S, the page never shows a traceback or a lost session, and Step still works."""
     open_dashboard(page, server)
     choose(page, "Preset", "two_cities")
-    page.get_by_text("Reforms below apply to city", exact=False).wait_for()
+    page.get_by_text("Reforms below apply to city", exact=False).first.wait_for()
     wait_day(page, 0, timeout=60)
     delays: list[float] = []
     with CpuLoad(n=LOAD_PROCESSES, seconds=240):
