@@ -481,7 +481,9 @@ def discover(
     from cli.show import out_console
     from experiments.discover import discover as run_prim
 
-    found = run_prim(folder, outcome, threshold, cases, preset, boxes, out=out)
+    found = run_prim(
+        folder, outcome, threshold, cases, preset, boxes, out=out, labels=discover_labels()
+    )
     out_console.print(
         f"{found.cases} of {found.runs} runs have {outcome} {cases} {threshold:g};"
         f" {len(found.boxes)} box(es)",
@@ -491,6 +493,16 @@ def discover(
     for k, (en, zh) in enumerate(zip(found.english, found.chinese, strict=True), start=1):
         out_console.print(f"box {k}: {en}\n       {zh}", markup=False, highlight=False)
     sys.stderr.write(f"boxes and the peeling trajectory written to {found.folder}\n")
+
+
+def discover_labels() -> Any:
+    """The sentences' names for parameters, outcomes and presets: the dashboard's labels."""
+    from experiments.discover import Labels
+    from viz.i18n import OUTCOMES, PARAMETERS, PRESETS_ZH
+
+    names = {**PARAMETERS, **OUTCOMES}
+    names.update({name: (name, zh) for name, zh in PRESETS_ZH.items()})
+    return Labels({k: (en[:1].lower() + en[1:], zh) for k, (en, zh) in names.items()})
 
 
 def print_calibration_check(chosen: Any, check: Any, path: Any) -> None:

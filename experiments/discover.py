@@ -88,6 +88,39 @@ def peel(
     return steps
 
 
+def simplify(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    bounds: dict[str, tuple[float, float]],
+    full: dict[str, tuple[float, float]],
+    tolerance: float,
+) -> dict[str, tuple[float, float]]:
+    """`bounds` without the restrictions that do not matter: one at a time, the restriction
+    whose removal costs the least density is dropped while the box's density stays within
+    `tolerance` of the peeled box's. Peeling restricts a parameter for a gain of a point or two
+    of density; a box of six conditions of which two matter reads as six (Bryant and Lempert
+    2010 prune such restrictions for the same reason)."""
+
+    def density(b: dict[str, tuple[float, float]]) -> float:
+        mask = np.ones(len(x), dtype=bool)
+        for c, (lo, hi) in b.items():
+            if (lo, hi) != full[c]:
+                mask &= (x[c].to_numpy() >= lo) & (x[c].to_numpy() <= hi)
+        return float(y[mask].mean()) if mask.any() else 0.0
+
+    bounds = dict(bounds)
+    floor = density(bounds) - tolerance
+    while True:
+        restricted = [c for c in bounds if bounds[c] != full[c]]
+        if len(restricted) <= 1:
+            return bounds
+        trials = [(density({**bounds, c: full[c]}), c) for c in restricted]
+        best, name = max(trials)
+        if best < floor:
+            return bounds
+        bounds[name] = full[name]
+
+
 def find_boxes(
     x: pd.DataFrame,
     y: np.ndarray,
@@ -95,8 +128,10 @@ def find_boxes(
     alpha: float = 0.05,
     min_mass: float = 0.05,
     min_coverage: float = 0.5,
+    tolerance: float = 0.02,
 ) -> list[Box]:
-    """Up to `boxes` PRIM boxes (covering: each among the runs the earlier ones left out)."""
+    """Up to `boxes` PRIM boxes (covering: each among the runs the earlier ones left out), each
+    simplified (`simplify`, within `tolerance` of its peeled density)."""
     y = np.asarray(y, dtype=bool)
     total_cases = int(y.sum())
     if total_cases == 0:
@@ -126,20 +161,24 @@ def find_boxes(
         share = ys.sum() / total_cases  # coverage of the whole remaining set
         eligible = trajectory[trajectory["coverage"] >= min_coverage * share - 1e-12]
         pick = int(eligible.loc[eligible["density"].idxmax(), "step"])
-        bounds, mask = steps[pick]
-        row = trajectory.iloc[pick]
-        if row["density"] <= base + 1e-12:
+        bounds, _ = steps[pick]
+        if trajectory.iloc[pick]["density"] <= base + 1e-12:
             break  # no box denser than the runs it was sought in
+        bounds = simplify(xs, ys, bounds, full, tolerance)
         limits = {c: bounds[c] for c in x if bounds[c] != full[c]}
+        mask = np.ones(len(xs), dtype=bool)
+        for c, (lo, hi) in limits.items():
+            mask &= (xs[c].to_numpy() >= lo) & (xs[c].to_numpy() <= hi)
         idx = np.flatnonzero(remaining)[mask]
+        cases = int(ys[mask].sum())
         found.append(
             Box(
                 limits,
-                float(row["coverage"]),
-                float(row["density"]),
-                float(row["mass"]),
+                cases / total_cases,
+                cases / max(1, int(mask.sum())),
+                int(mask.sum()) / len(x),
                 int(mask.sum()),
-                int(ys[mask].sum()),
+                cases,
                 trajectory.assign(box=len(found) + 1, chosen=trajectory["step"] == pick),
             )
         )
@@ -151,16 +190,39 @@ def _number(v: float) -> str:
     return f"{v:.3g}"
 
 
-def _condition(name: str, lo: float, hi: float, full: tuple[float, float], zh: bool) -> str:
+PERCENT_UNITS = ("share", "probability")  # parameters read as percentages in a sentence
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What the sentences call things, in English and Chinese: the parameters, the outcome and
+    the preset (by default their own names; `govsim discover` gives the dashboard's labels)."""
+
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def of(self, name: str, zh: bool) -> str:
+        pair = self.names.get(name)
+        return pair[1 if zh else 0] if pair else name
+
+
+def _value(name: str, v: float) -> str:
+    """A bound as a person reads it: shares and probabilities as percentages."""
+    from world.parameters import Parameters
+
+    unit = Parameters.info(name).unit if name in Parameters.model_fields else ""
+    return f"{100 * v:.3g}%" if unit in PERCENT_UNITS else _number(v)
+
+
+def _condition(
+    name: str, lo: float, hi: float, full: tuple[float, float], zh: bool, labels: Labels
+) -> str:
+    label = labels.of(name, zh)
+    low, high = _value(name, lo), _value(name, hi)
     if lo > full[0] and hi < full[1]:
-        return (
-            f"{name} 在 {_number(lo)} 到 {_number(hi)} 之间"
-            if zh
-            else (f"{name} is between {_number(lo)} and {_number(hi)}")
-        )
+        return f"{label}在 {low} 到 {high} 之间" if zh else f"{label} is between {low} and {high}"
     if hi < full[1]:
-        return f"{name} 不高于 {_number(hi)}" if zh else f"{name} is at most {_number(hi)}"
-    return f"{name} 不低于 {_number(lo)}" if zh else f"{name} is at least {_number(lo)}"
+        return f"{label}不高于 {high}" if zh else f"{label} is at most {high}"
+    return f"{label}不低于 {low}" if zh else f"{label} is at least {low}"
 
 
 def sentences(
@@ -170,23 +232,30 @@ def sentences(
     cases: str,
     threshold: float,
     full: dict[str, tuple[float, float]],
+    labels: Labels | None = None,
 ) -> tuple[str, str]:
     """The box in English and in Chinese."""
+    labels = labels or Labels()
     en_when = " and ".join(
-        _condition(n, lo, hi, full[n], False) for n, (lo, hi) in box.limits.items()
+        _condition(n, lo, hi, full[n], False, labels) for n, (lo, hi) in box.limits.items()
     )
-    zh_when = "且".join(_condition(n, lo, hi, full[n], True) for n, (lo, hi) in box.limits.items())
+    zh_when = "，且".join(
+        _condition(n, lo, hi, full[n], True, labels) for n, (lo, hi) in box.limits.items()
+    )
+    what_en, what_zh = labels.of(what, False), labels.of(what, True)
+    outcome_en, outcome_zh = labels.of(outcome, False), labels.of(outcome, True)
     side_en = "above" if cases == "above" else "below"
     side_zh = "高于" if cases == "above" else "低于"
     en = (
-        f"With {what}, {outcome} ends {side_en} {_number(threshold)} in {box.density:.0%} of the"
-        f" runs where {en_when or 'anything holds'} ({box.runs} runs, {box.mass:.0%} of all);"
-        f" these hold {box.coverage:.0%} of all runs where it does (coverage)."
+        f"With {what_en}, {outcome_en} ends {side_en} {_number(threshold)} in {box.density:.0%}"
+        f" of the runs where {en_when or 'anything holds'} ({box.runs} runs, {box.mass:.0%} of"
+        f" all); these hold {box.coverage:.0%} of all runs where it does (coverage)."
     )
     zh = (
-        f"在{what}下，当{zh_when or '任何条件'}时，{box.density:.0%}的运行中{outcome}{side_zh}"
-        f"{_number(threshold)}（{box.runs}次运行，占全部的{box.mass:.0%}）；"
-        f"这些运行占所有此类运行的{box.coverage:.0%}（覆盖率）。"
+        f"在“{what_zh}”下，当{zh_when or '任何条件'}时，{box.density:.0%}的运行中"
+        f"{outcome_zh}{side_zh} {_number(threshold)}"
+        f"（{box.runs} 次运行，占全部的 {box.mass:.0%}）；"
+        f"这些运行占所有此类运行的 {box.coverage:.0%}（覆盖率）。"
     )
     return en, zh
 
@@ -254,17 +323,19 @@ def discover(
     min_mass: float = 0.05,
     min_coverage: float = 0.5,
     out: str | Path | None = None,
+    labels: Labels | None = None,
+    tolerance: float = 0.02,
 ) -> Discovery:
     """PRIM over an experiment's runs; writes boxes.csv, trajectory.csv, boxes.txt and
     trajectory.png in `out` (default FOLDER/discover-OUTCOME)."""
     folder = Path(folder)
     x, values, preset = load_points(folder, outcome, preset)
     y = values > threshold if cases == "above" else values < threshold
-    found = find_boxes(x, y, boxes, alpha, min_mass, min_coverage)
+    found = find_boxes(x, y, boxes, alpha, min_mass, min_coverage, tolerance)
     full = {c: (float(x[c].min()), float(x[c].max())) for c in x}
     english, chinese = [], []
     for box in found:
-        en, zh = sentences(box, f"preset {preset}", outcome, cases, threshold, full)
+        en, zh = sentences(box, preset, outcome, cases, threshold, full, labels)
         english.append(en)
         chinese.append(zh)
     out = Path(out) if out is not None else folder / f"discover-{outcome}"

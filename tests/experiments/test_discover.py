@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from experiments.design import load_spec
-from experiments.discover import DiscoverError, discover, find_boxes
+from experiments.discover import DiscoverError, Labels, discover, find_boxes, sentences, simplify
 from experiments.evaluators import SerialEvaluator
 from experiments.runner import run_experiment
 from tests.experiments.tiny_spec import write_spec
@@ -34,6 +34,38 @@ def test_prim_finds_a_planted_box() -> None:
     assert box.cases == int(
         y[(x["a"] <= box.limits["a"][1]) & (x["b"] >= box.limits["b"][0])].sum()
     )
+
+
+def test_simplify_drops_restrictions_that_do_not_matter() -> None:
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(rng.uniform(size=(3000, 3)), columns=["a", "b", "noise"])
+    y = (x["a"] < 0.3).to_numpy()
+    full = {c: (0.0, 1.0) for c in x}
+    peeled = {"a": (0.0, 0.3), "b": (0.05, 1.0), "noise": (0.0, 0.9)}  # b, noise: no gain
+    assert simplify(x, y, peeled, full, tolerance=0.02) == {**full, "a": (0.0, 0.3)}
+    # a restriction that matters stays, however small the tolerance
+    y2 = ((x["a"] < 0.3) & (x["b"] > 0.5)).to_numpy()
+    kept = simplify(x, y2, {**peeled, "b": (0.5, 1.0)}, full, tolerance=0.0)
+    assert kept["a"] == (0.0, 0.3) and kept["b"] == (0.5, 1.0) and kept["noise"] == (0.0, 1.0)
+
+
+def test_sentences_use_labels_and_percentages() -> None:
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(
+        {"digital_access_citizens": rng.uniform(size=800), "bounce_prob": rng.uniform(size=800)}
+    )
+    y = (x["digital_access_citizens"] < 0.4).to_numpy()
+    box = find_boxes(x, y, boxes=1)[0]
+    assert set(box.limits) == {"digital_access_citizens"}
+    labels = Labels({"digital_access_citizens": ("citizens online", "能上网办事的市民比例"),
+                     "one_stop": ("one-stop", "一站式服务"),
+                     "trips_per_case": ("trips per case", "每件跑腿次数")})  # fmt: skip
+    full = {c: (float(x[c].min()), float(x[c].max())) for c in x}
+    en, zh = sentences(box, "one_stop", "trips_per_case", "above", 1.5, full, labels)
+    high = 100 * box.limits["digital_access_citizens"][1]
+    assert en.startswith("With one-stop, trips per case ends above 1.5 in")
+    assert f"citizens online is at most {high:.3g}%" in en
+    assert f"能上网办事的市民比例不高于 {high:.3g}%" in zh and "每件跑腿次数高于 1.5" in zh
 
 
 def test_no_case_no_box() -> None:
@@ -79,7 +111,7 @@ def test_discover_writes_boxes_and_sentences(swept: Path) -> None:
     text = (found.folder / "boxes.txt").read_text(encoding="utf-8")
     for en, zh in zip(found.english, found.chinese, strict=True):
         assert en in text and zh in text
-        assert "trips_per_case ends above" in en and "coverage" in en
+        assert "trips_per_case ends above" in en and "coverage" in en  # no labels: names
     if found.boxes:
         assert (found.folder / "trajectory.png").exists()
 

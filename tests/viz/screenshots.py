@@ -4,8 +4,9 @@
 
 Starts the dashboard (tests.viz.browser.Server), drives Debian's chromium at 1400x1050 and writes
 dashboard.png (full_reform against its baseline, day 150), dashboard_zh.png (the same in
-Chinese), lesson.png (the one-stop lesson at day 180) and, given the result folder of an
-experiment (e.g. results/standard from `make run`), results.png (its results page, 1400x1500).
+Chinese), lesson.png (the one-stop lesson at day 180), compare.png (side by side, day 120) and,
+given the result folder of an experiment (e.g. results/standard from `make run`), results.png
+(its results page, 1400x1500).
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def main(results: Path | None) -> None:
                 panel.get_by_role("button", name="Next").click()
             time.sleep(1.0)
             page.screenshot(path=str(DOCS_IMG / "lesson.png"))
+            page.goto(f"{server.url}/compare")  # one-stop (B) against no reform (A)
+            wait_day(page, 0, timeout=120)
+            play_to(page, 120)
+            page.screenshot(path=str(DOCS_IMG / "compare.png"))
             if results is not None:
                 page.set_viewport_size({"width": 1400, "height": 1500})
                 page.goto(f"{server.url}/results?folder={results.name}")
