@@ -150,6 +150,28 @@ def coverage_text(cal: Calibration, lang: str) -> str:
     )
 
 
+def observed_layer(
+    x: dict[str, Any], size: int, sets: list[str], tooltip: Any, lang: str
+) -> dict[str, Any]:
+    """The observed points: filled where they were fitted, open where held out."""
+    return {
+        "mark": {"type": "point", "size": size, "strokeWidth": 2, "color": "#d95f02"},
+        "encoding": {
+            "x": x,
+            "y": {"field": "observed", "type": "quantitative"},
+            "shape": {"value": "circle"},
+            "fill": {
+                "field": "set",
+                "type": "nominal",
+                "title": t("calibration_observed", lang),
+                "scale": {"domain": sets, "range": ["#d95f02", "white"]},
+                "legend": LEGEND,
+            },
+            "tooltip": tooltip,
+        },
+    }
+
+
 def targets_spec(cal: Calibration, outcome: str, lang: str) -> dict[str, Any]:
     """Per edition: the model's interval (a bar), its mean (a tick) and the observed value
     (a filled dot when fitted, an open one when held out)."""
@@ -195,22 +217,7 @@ def targets_spec(cal: Calibration, outcome: str, lang: str) -> dict[str, Any]:
             "mark": {"type": "tick", "color": "#08519c", "thickness": 2, "size": 18},
             "encoding": {"x": x, "y": {"field": "model", "type": "quantitative"}},
         },
-        {
-            "mark": {"type": "point", "size": 70, "strokeWidth": 2, "color": "#d95f02"},
-            "encoding": {
-                "x": x,
-                "y": {"field": "observed", "type": "quantitative"},
-                "shape": {"value": "circle"},
-                "fill": {
-                    "field": "set",
-                    "type": "nominal",
-                    "title": t("calibration_observed", lang),
-                    "scale": {"domain": [fit, held], "range": ["#d95f02", "white"]},
-                    "legend": LEGEND,
-                },
-                "tooltip": tooltip,
-            },
-        },
+        observed_layer(x, 70, [fit, held], tooltip, lang),
     ]
     colon = "：" if lang == "zh" else ": "
     title = f"{t('calibration_chart', lang)}{colon}{outcome_label(outcome, lang)}"
@@ -295,23 +302,16 @@ def path_spec(cal: Calibration, lang: str) -> dict[str, Any]:
         },
         {
             "data": {"values": observed},
-            "mark": {"type": "point", "size": 60, "strokeWidth": 2, "color": "#d95f02"},
-            "encoding": {
-                "x": x,
-                "y": {"field": "observed", "type": "quantitative"},
-                "shape": {"value": "circle"},
-                "fill": {
-                    "field": "set",
-                    "type": "nominal",
-                    "title": t("calibration_observed", lang),
-                    "scale": {"domain": [fit, held], "range": ["#d95f02", "white"]},
-                    "legend": LEGEND,
-                },
-                "tooltip": [
+            **observed_layer(
+                x,
+                60,
+                [fit, held],
+                [
                     {"field": "edition", "type": "nominal", "title": edition_title},
                     {"field": "observed", "type": "quantitative", "format": ".3~g"},
                 ],
-            },
+                lang,
+            ),
         },
     ]
     title = t("calibration_path", lang)
