@@ -15,6 +15,7 @@ import solara
 from mesa.visualization.solara_viz import ComponentsView
 
 from viz import state
+from viz.classroom_pages import ClassroomPage
 from viz.controls import model_params
 from viz.dashboard_model import DashboardModel, session_preset
 from viz.i18n import t
@@ -160,4 +161,5 @@ def Layout(children=[]):  # noqa: B006 (solara passes the routed page as `childr
 routes = [
     solara.Route(path="/", component=Dashboard, label="Dashboard", layout=Layout),
     solara.Route(path="results", component=ResultsPage, label="Results"),
+    solara.Route(path="classroom", component=ClassroomPage, label="Classroom"),
 ]
