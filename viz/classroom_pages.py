@@ -221,7 +221,17 @@ def NewGame():
         solara.SliderInt(
             t("class_cities", lang), value=cities, min=MIN_CITIES, max=MAX_CITIES, thumb_label=True
         )
-        solara.Select(t("class_size", lang), value=size, values=[str(s) for s in CITY_SIZES])
+
+        def resize(residents: str) -> None:  # the fund follows the size (per resident)
+            size.set(residents)
+            budget.set(default_settings(residents=int(residents)).budget)
+
+        solara.Select(
+            t("class_size", lang),
+            value=size.value,
+            values=[str(s) for s in CITY_SIZES],
+            on_value=resize,
+        )
         solara.InputFloat(t("class_budget", lang), value=budget)
         solara.InputInt(t("class_seed", lang), value=seed)
         solara.Button(
