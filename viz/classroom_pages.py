@@ -35,6 +35,7 @@ from viz.classroom import (
     MIN_CITIES,
     Game,
     GameError,
+    ReformState,
     Settings,
     default_settings,
 )
@@ -346,15 +347,6 @@ def StudentView(game: Game, seat_key: str):
         JoinForm(game.code)
         return
     standing = game.standing(seat.city)
-
-    def choose(reform: str, on: bool) -> None:
-        try:
-            game.choose(seat_key, reform, on)
-        except GameError as exc:
-            message.set(exc.text(state.language.value))
-            return
-        message.set("")
-
     with solara.Card(
         t("class_you_govern", lang, city=city_label(seat.city, lang)), classes=["govsim-class-me"]
     ):
@@ -375,9 +367,34 @@ def StudentView(game: Game, seat_key: str):
         )
         if message.value:
             solara.Error(message.value, classes=["govsim-class-message"])
+    Reforms(game, seat_key, tuple(game.reforms(seat.city)), game.next_day, game.over, message)
+    League(game, version, own=seat.city)
+
+
+@solara.component
+def Reforms(
+    game: Game,
+    seat_key: str,
+    states: tuple[ReformState, ...],
+    next_day: int,
+    over: bool,
+    message: solara.Reactive[str],
+):
+    """The city's reforms, each with Adopt or Stop. Its arguments are what it shows, so another
+    student's join or a league change does not redraw it (30 pages redraw at every change)."""
+    lang = state.language.value
+
+    def choose(reform: str, on: bool) -> None:
+        try:
+            game.choose(seat_key, reform, on)
+        except GameError as exc:
+            message.set(exc.text(state.language.value))
+            return
+        message.set("")
+
     with solara.Card(t("class_reforms", lang), classes=["govsim-class-reforms"]):
-        solara.Text(t("class_reforms_hint", lang, day=game.next_day + 1), style={"color": "#555"})
-        for r in game.reforms(seat.city):
+        solara.Text(t("class_reforms_hint", lang, day=next_day + 1), style={"color": "#555"})
+        for r in states:
             if r.short:
                 status = t("class_state_short", lang)
             elif r.active:
@@ -393,14 +410,13 @@ def StudentView(game: Game, seat_key: str):
                 solara.Button(
                     t("class_stop", lang) if r.chosen else t("class_adopt", lang),
                     on_click=lambda k=r.key, on=not r.chosen: choose(k, on),
-                    disabled=game.over,
+                    disabled=over,
                     outlined=r.chosen,
                     color="primary",
                     style={"min-width": "90px"},
                 )
                 solara.Text(policy_label(REGISTRY[r.key], lang), style={"font-weight": "bold"})
                 solara.Text(f"{cost} · {status}", style={"color": "#555"})
-    League(game, version, own=seat.city)
 
 
 # --- the page ------------------------------------------------------------------------------------
