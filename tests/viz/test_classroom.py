@@ -8,11 +8,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from agents.government import ENDED, STARTED
+from tests.viz.test_glance import VISIBLE_LABELS, ascii_only
 from viz import classroom
 from viz.classroom import (
     CUSHION_DAYS,
@@ -23,6 +25,7 @@ from viz.classroom import (
     Settings,
     default_settings,
 )
+from viz.classroom_pages import POLL_S
 from viz.i18n import UI, t, zh_punctuation
 from world.interventions import REGISTRY
 
@@ -352,19 +355,42 @@ def test_a_teacher_and_thirty_students_play_one_game(browser, server, tmp_path):
                 ).wait_for()
         assert cities == set(range(STUDENTS))
         teacher.locator("table.govsim-league").get_by_text("S29").wait_for()
+        teacher.get_by_role("button", name="中文").click()  # and in Chinese, no English left
+        teacher.get_by_text("排行榜", exact=True).wait_for()
+        teacher.locator(".govsim-class-day").get_by_text("第 7 天 / 共 730 天").wait_for()
+        left = ascii_only(teacher.evaluate(VISIBLE_LABELS))
+        assert left == [], f"English left on the teacher's page in Chinese: {left}"
         teacher.screenshot(path=str(tmp_path / "teacher.png"), full_page=True)
         students[0].screenshot(path=str(tmp_path / "student0.png"), full_page=True)
+        # the students close their tabs: their sessions, and the threads watching the game, end
+        watching = threads(server)
+        for page in students:
+            page.close(run_before_unload=True)
+        deadline = time.monotonic() + 60
+        while server.kernels()["total"] > 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert server.kernels()["total"] == 1, server.kernels()  # the teacher's
+        time.sleep(2 * POLL_S)
+        assert threads(server) <= watching - STUDENTS, (watching, threads(server))
         print(
             f"classroom of {STUDENTS}: game built in {created - started:.1f} s, all joined in"
             f" {joined - created:.1f} s, day 7 seen by every student {seen:.1f} s after the"
-            f" click, {time.monotonic() - started:.1f} s in all; server CPU: {cpu_created - cpu:.1f} s"
-            f" building, {cpu_joined - cpu_created:.1f} s joining,"
+            f" click, {time.monotonic() - started:.1f} s in all; server CPU:"
+            f" {cpu_created - cpu:.1f} s building, {cpu_joined - cpu_created:.1f} s joining,"
             f" {server.cpu_seconds() - cpu:.1f} s in all (screenshots in {tmp_path})"
         )
     finally:
         for context in contexts:
             context.close()
     assert errors == [], f"browser console errors: {errors[:10]}"
+
+
+def threads(server) -> int:
+    """The server process's threads now, from /proc."""
+    for line in Path(f"/proc/{server.proc.pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise RuntimeError("no Threads in /proc status")
 
 
 def _set_cities(page, n: int) -> None:
