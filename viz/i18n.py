@@ -156,7 +156,6 @@ UI: dict[str, tuple[str, str]] = {
     "better_lower": ("lower is better", "越低越好"),
     "better_neutral": ("", ""),
     # --- the classroom game (viz/classroom.py, viz/classroom_pages.py) ---
-    "nav_classroom": ("Classroom game", "课堂游戏"),
     "class_title": ("Classroom game: competing cities", "课堂游戏：城市竞争"),
     "class_intro": (
         "The teacher starts a game; each student governs one city and chooses its reforms"
@@ -187,7 +186,6 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "class_players": ("Students joined: {n} of {cities}", "已加入学生：{n} / {cities}"),
     "class_day": ("Day {day} of {days}", "第 {day} 天 / 共 {days} 天"),
-    "class_not_started": ("Day 0 of {days}: not started", "第 0 天 / 共 {days} 天：尚未开始"),
     "class_advance": ("+{n} days", "前进 {n} 天"),
     "class_advance_one": ("+1 day", "前进 1 天"),
     "class_advancing": ("Advancing to day {day}…", "正在推进到第 {day} 天……"),
