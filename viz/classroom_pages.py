@@ -48,6 +48,7 @@ logger = logging.getLogger("govsim.dashboard")
 
 POLL_S = 0.5  # how often a view looks at its game's version
 PATH = "/classroom"
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 CSS = """
 .govsim-league{border-collapse:collapse;font-size:14px;width:100%}
@@ -61,6 +62,19 @@ CSS = """
 
 def link(**query: str) -> str:
     return f"{PATH}?{urlencode(query)}"
+
+
+def _host() -> str:
+    """The host (and port) the page was loaded from, as the browser asked for it ("" unknown)."""
+    headers = solara.lab.headers.value or {}
+    values = headers.get("host") or headers.get("Host") or [""]
+    return values[0]
+
+
+def address(path: str) -> str:
+    """The full address of a path on this server, as this page's browser reaches it."""
+    host = _host()
+    return f"http://{host}{path}" if host else path
 
 
 def city_label(index: int, lang: str) -> str:
@@ -256,10 +270,13 @@ def TeacherView(game: Game):
     with solara.Card(t("class_title", lang)):
         solara.Text(t("class_code_is", lang, code=game.code), classes=["govsim-class-code"])
         Paragraph(
-            t("class_students_open", lang, path=link(game=game.code)), "govsim-class-join-path"
+            t("class_students_open", lang, path=address(link(game=game.code))),
+            "govsim-class-join-path",
         )
+        if _host().split(":")[0] in LOOPBACK:
+            Paragraph(t("class_loopback", lang), "govsim-class-loopback")
         Paragraph(
-            t("class_teacher_link", lang, path=link(game=game.code, key=game.teacher_key)),
+            t("class_teacher_link", lang, path=address(link(game=game.code, key=game.teacher_key))),
             "govsim-class-teacher-path",
         )
         seats = len(game.seats)

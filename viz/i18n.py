@@ -177,8 +177,14 @@ UI: dict[str, tuple[str, str]] = {
     "class_any_city": ("— any free city —", "— 任一空闲城市 —"),
     "class_code_is": ("Game code: {code}", "游戏代码：{code}"),
     "class_students_open": (
-        "Students open {path} on this server, or type the code on the classroom page.",
-        "学生在本服务器上打开 {path}，或在课堂页面输入游戏代码。",
+        "Students open {path}, or type the code on the classroom page.",
+        "学生打开 {path}，或在课堂页面输入游戏代码。",
+    ),
+    "class_loopback": (
+        "This address works on this computer only: for a classroom, start the server with"
+        " --host 0.0.0.0 and give the students this computer's network address.",
+        "此地址只在本机有效：课堂使用时，请以 --host 0.0.0.0 启动服务器，"
+        "并把本机的网络地址告诉学生。",
     ),
     "class_teacher_link": (
         "Your link back to this game (keep it): {path}",
