@@ -211,6 +211,11 @@ def NewGame():
             budget=float(budget.value if budget.value is not None else -1),
             seed=abs(int(seed.value or 0)),
         )
+        try:
+            settings.check()
+        except GameError as exc:
+            error.set(exc.text(state.language.value))
+            return
         context = _session_context()
         building.set(True)
         error.set("")
@@ -252,9 +257,11 @@ def NewGame():
         solara.Button(
             t("class_create", lang), on_click=create, disabled=building.value, color="primary"
         )
-        if building.value:
+        # always on the page, hidden when idle (as the dashboard's `Building`): a bar created and
+        # closed within milliseconds fails in a busy browser ("widget model not found")
+        with solara.Column(style={} if building.value else {"display": "none"}):
             solara.Text(t("class_building", lang))
-            solara.ProgressLinear(True)
+            solara.ProgressLinear(building.value)
         if error.value:
             solara.Error(error.value)
 
