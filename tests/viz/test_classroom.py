@@ -242,6 +242,17 @@ def test_settings_are_checked_with_messages_and_default_to_the_default_fund():
     assert s.cities == 30 and s.budget == pytest.approx(400_000 * s.residents / 10_000)
 
 
+def test_the_league_table_escapes_what_students_type(game):
+    from viz.classroom_pages import league_html
+
+    seat = game.join('<img src=x onerror="alert(1)">')
+    page = league_html(game, "en", own=seat.city)
+    assert "<img" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert page.count("<tr data-city=") == 3 and 'class="govsim-own"' in page
+    assert 'data-day="0"' in page and "<th>Firms</th>" in page
+    assert "<th>企业数</th>" in league_html(game, "zh")
+
+
 def test_every_classroom_label_has_both_languages_in_full_width_punctuation():
     keys = [k for k in UI if k.startswith("class_")]
     assert len(keys) > 40
