@@ -77,6 +77,11 @@ def address(path: str) -> str:
     return f"http://{host}{path}" if host else path
 
 
+def shown(error: GameError | str, lang: str) -> str:
+    """A refusal in the page's language now (it follows the language switch)."""
+    return error.text(lang) if isinstance(error, GameError) else error
+
+
 def city_label(index: int, lang: str) -> str:
     return t("class_city_n", lang, n=index + 1)
 
@@ -202,7 +207,7 @@ def NewGame():
     budget = solara.use_reactive(defaults.budget)
     seed = solara.use_reactive(0)
     building = solara.use_reactive(False)
-    error = solara.use_reactive("")
+    error = solara.use_reactive(None)  # a GameError (shown in the page's language) or a text
 
     def create() -> None:
         settings = Settings(
@@ -214,18 +219,18 @@ def NewGame():
         try:
             settings.check()
         except GameError as exc:
-            error.set(exc.text(state.language.value))
+            error.set(exc)
             return
         context = _session_context()
         building.set(True)
-        error.set("")
+        error.set(None)
 
         def run() -> None:
             with context if context is not None else _NoContext():
                 try:
                     game = GAMES.create(settings)
                 except GameError as exc:
-                    error.set(exc.text(state.language.value))
+                    error.set(exc)
                     return
                 except Exception as exc:  # logged and shown; the page stays
                     logger.exception("classroom: could not build a game")
@@ -262,8 +267,8 @@ def NewGame():
         with solara.Column(style={} if building.value else {"display": "none"}):
             solara.Text(t("class_building", lang))
             solara.ProgressLinear(building.value)
-        if error.value:
-            solara.Error(error.value)
+        if error.value is not None:
+            solara.Error(shown(error.value, lang))
 
 
 @solara.component
@@ -322,7 +327,7 @@ def JoinForm(code: str = "", show_league: bool = False):
     typed = solara.use_reactive(code)
     name = solara.use_reactive("")
     city = solara.use_reactive("")
-    error = solara.use_reactive("")
+    error = solara.use_reactive(None)  # a GameError
     game = GAMES.get(typed.value) if typed.value.strip() else None
     version = use_live(game)
     any_city = t("class_any_city", lang)
@@ -331,12 +336,12 @@ def JoinForm(code: str = "", show_league: bool = False):
     def join() -> None:
         found = GAMES.get(typed.value)
         if found is None:
-            error.set(t("class_no_game", lang, code=typed.value.strip().upper()))
+            error.set(GameError("class_no_game", code=typed.value.strip().upper()))
             return
         try:
             seat = found.join(name.value, free.get(city.value))
         except GameError as exc:
-            error.set(exc.text(lang))
+            error.set(exc)
             return
         router.push(link(game=found.code, seat=seat.key))
 
@@ -351,8 +356,8 @@ def JoinForm(code: str = "", show_league: bool = False):
                 on_value=city.set,
             )
         solara.Button(t("class_join", lang), on_click=join, color="primary")
-        if error.value:
-            solara.Error(error.value, classes=["govsim-class-message"])
+        if error.value is not None:
+            solara.Error(shown(error.value, lang), classes=["govsim-class-message"])
     if game is not None and show_league:
         League(game, version)
 
@@ -361,7 +366,7 @@ def JoinForm(code: str = "", show_league: bool = False):
 def StudentView(game: Game, seat_key: str):
     lang = state.language.value
     version = use_live(game)
-    message = solara.use_reactive("")
+    message = solara.use_reactive(None)  # the last choice refused: a GameError
     seat = game.seat(seat_key)
     if game.ended:
         solara.Warning(t("class_ended", lang))
@@ -389,8 +394,8 @@ def StudentView(game: Game, seat_key: str):
             ),
             style={"display": "block"},
         )
-        if message.value:
-            solara.Error(message.value, classes=["govsim-class-message"])
+        if message.value is not None:
+            solara.Error(shown(message.value, lang), classes=["govsim-class-message"])
     Reforms(game, seat_key, tuple(game.reforms(seat.city)), game.next_day, game.over, message)
     League(game, version, own=seat.city)
 
@@ -402,7 +407,7 @@ def Reforms(
     states: tuple[ReformState, ...],
     next_day: int,
     over: bool,
-    message: solara.Reactive[str],
+    message: solara.Reactive[GameError | None],
 ):
     """The city's reforms, each with Adopt or Stop. Its arguments are what it shows, so another
     student's join or a league change does not redraw it (30 pages redraw at every change)."""
@@ -412,9 +417,9 @@ def Reforms(
         try:
             game.choose(seat_key, reform, on)
         except GameError as exc:
-            message.set(exc.text(state.language.value))
+            message.set(exc)
             return
-        message.set("")
+        message.set(None)
 
     with solara.Card(t("class_reforms", lang), classes=["govsim-class-reforms"]):
         solara.Text(t("class_reforms_hint", lang, day=next_day + 1), style={"color": "#555"})

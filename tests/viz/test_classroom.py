@@ -372,6 +372,12 @@ def test_a_teacher_and_thirty_students_play_one_game(browser, server, tmp_path):
         left = ascii_only(teacher.evaluate(VISIBLE_LABELS))
         assert left == [], f"English left on the teacher's page in Chinese: {left}"
         teacher.screenshot(path=str(tmp_path / "teacher.png"), full_page=True)
+        student = students[0]  # the student's page too, its refusal message included
+        student.get_by_role("button", name="中文").click()
+        student.locator(".govsim-class-message").get_by_text("未采纳", exact=False).wait_for()
+        student.get_by_text("你的改革", exact=True).wait_for()
+        left = ascii_only(student.evaluate(VISIBLE_LABELS))
+        assert left == [], f"English left on a student's page in Chinese: {left}"
         students[0].screenshot(path=str(tmp_path / "student0.png"), full_page=True)
         # the students close their tabs: their sessions, and the threads watching the game, end
         watching = threads(server)
