@@ -40,6 +40,7 @@ from agents.government import FUND_SHORT, STARTED
 from model.simulation import CityModel
 from scenarios import load_preset
 from scenarios.loader import CityPlan
+from viz.i18n import policy_label, t
 from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import COST_UNIT_RESIDENTS, Parameters
 
@@ -65,11 +66,9 @@ class GameError(Exception):
         self.key = key
         self.fields = fields
 
-    def text(self, lang: str, translate: Callable[..., str] | None = None) -> str:
-        """The message in `lang` (viz.i18n.t by default)."""
-        if translate is None:
-            from viz.i18n import t as translate
-        return translate(self.key, lang, **self.fields)
+    def text(self, lang: str) -> str:
+        """The message in `lang`."""
+        return t(self.key, lang, **self.fields)
 
 
 @dataclass(frozen=True)
@@ -278,8 +277,6 @@ class Game:
 
         Adopting is refused (GameError) when the fund cannot pay the set-up and `CUSHION_DAYS` of
         running costs beyond what the city's other reforms adopted today already need."""
-        from viz.i18n import policy_label
-
         with self.lock:
             seat = self._by_key.get(key)
             if seat is None:
