@@ -227,6 +227,15 @@ class Game:
         with self.lock:
             return self._by_key.get(key)
 
+    def release(self, city: int) -> None:
+        """The teacher frees a city (a student lost the link): its seat's link stops working, and
+        the next student to join may take it, with its reforms and its fund as they are."""
+        with self.lock:
+            seat = self.seats.pop(city, None)
+            if seat is not None:
+                del self._by_key[seat.key]
+                self._changed()
+
     def free_cities(self) -> list[int]:
         with self.lock:
             return [k for k in range(self.settings.cities) if k not in self.seats]

@@ -315,7 +315,38 @@ def TeacherView(game: Game):
                 router.push(PATH)
 
             solara.Button(t("class_end", lang), on_click=end, outlined=True)
+        Release(game, tuple(sorted(game.seats)))
     League(game, version)
+
+
+@solara.component
+def Release(game: Game, taken: tuple[int, ...]):
+    """Free a taken city, for a student who lost the link (they join again and may take it)."""
+    lang = state.language.value
+    chosen = solara.use_reactive("")
+    names = {city_label(k, lang): k for k in taken}
+    if not names:
+        return
+
+    def release() -> None:
+        if chosen.value in names:
+            game.release(names[chosen.value])
+            chosen.set("")
+
+    with solara.Row(style={"align-items": "center"}, classes=["govsim-class-release"]):
+        solara.Select(
+            t("class_release_city", lang),
+            value=chosen.value if chosen.value in names else None,
+            values=list(names),
+            on_value=chosen.set,
+            style={"max-width": "260px"},
+        )
+        solara.Button(
+            t("class_release", lang),
+            on_click=release,
+            disabled=chosen.value not in names,
+            text=True,
+        )
 
 
 # --- a student -----------------------------------------------------------------------------------

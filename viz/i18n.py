@@ -248,6 +248,8 @@ UI: dict[str, tuple[str, str]] = {
         "城市 {city} 已有人治理：请另选一座城市。",
     ),
     "class_city_n": ("City {n}", "城市 {n}"),
+    "class_release_city": ("A student lost the link: free city", "学生丢失了链接：释放城市"),
+    "class_release": ("Free it", "释放"),
     "class_no_city": ("There is no city {city}.", "没有第 {city} 座城市。"),
     "class_no_seat": (
         "This link does not name a city of the game: join again.",

@@ -70,6 +70,21 @@ def test_a_taken_or_missing_city_is_refused_with_its_number(game):
     assert game.free_cities() == [0, 2]
 
 
+def test_the_teacher_frees_a_city_whose_student_lost_the_link(game):
+    lost = game.join("Ann")
+    game.choose(lost.key, "transparency", True)
+    game.advance(2)
+    game.release(lost.city)
+    assert game.seat(lost.key) is None and game.free_cities() == [0, 1, 2]
+    with pytest.raises(GameError) as gone:
+        game.choose(lost.key, "one_stop", True)
+    assert gone.value.key == "class_no_seat"
+    again = game.join("Ann again")  # the city as it was: its reforms and its fund
+    assert again.city == lost.city and again.key != lost.key
+    assert next(r for r in game.reforms(again.city) if r.key == "transparency").active
+    game.release(2)  # a free city: nothing happens
+
+
 def test_thirty_students_at_once_get_thirty_different_cities():
     game = Registry().create(Settings(cities=30, residents=1000, budget=40_000.0, days=30))
     barrier = threading.Barrier(40)
