@@ -56,6 +56,7 @@ MIN_CITIES, MAX_CITIES = 2, 40
 CITY_SIZES = (1000, 2000, 5000)  # residents per city the teacher may choose
 FIRMS_PER_RESIDENT = 0.05  # as in the presets (20,000 residents, 1,000 firms)
 ADVANCE_STEPS = (1, 7, 30)  # the teacher's buttons
+BETWEEN_DAYS_S = 0.002  # an advance lets go of the game this long between days (see `advance`)
 
 
 class GameError(Exception):
@@ -340,6 +341,9 @@ class Game:
                 for pending in self._pending:
                     pending.clear()
                 self._changed()
+            # A lock is not fair: released and taken again at once, it would keep a waiting click
+            # out until the whole advance is done. A moment between days lets the click in.
+            time.sleep(BETWEEN_DAYS_S)
         return self.day
 
     def advance_in_background(self, days: int) -> bool:

@@ -195,13 +195,15 @@ def test_advancing_stops_at_the_last_day_and_one_advance_runs_at_a_time(game):
     assert game.advance_in_background(50)
     assert not game.advance_in_background(1)  # one at a time
     assert game.advancing_to == 49
+    seat = game.join("during")  # a click waits for a day, not for the whole advance
+    game.choose(seat.key, "transparency", True)
+    assert game.advancing_to is not None and game.day < 40, game.day
     deadline = time.monotonic() + 60
     while game.advancing_to is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert game.day == 49 and game.version > version + 49
     assert game.advance(100) == SMALL.days - 1  # never past the last day
     assert game.over and not game.advance_in_background(1)
-    seat = game.join("late")
     with pytest.raises(GameError) as over:
         game.choose(seat.key, "one_stop", True)
     assert over.value.key == "class_over"
