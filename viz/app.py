@@ -16,6 +16,7 @@ from mesa.visualization.solara_viz import ComponentsView
 
 from viz import state
 from viz.building import Building
+from viz.classroom_pages import ClassroomPage
 from viz.compare_page import ComparePage
 from viz.controls import model_params
 from viz.dashboard_model import DashboardModel, session_preset
@@ -143,4 +144,5 @@ routes = [
     solara.Route(path="/", component=Dashboard, label="Dashboard", layout=Layout),
     solara.Route(path="results", component=ResultsPage, label="Results"),
     solara.Route(path="compare", component=ComparePage, label="Side by side"),
+    solara.Route(path="classroom", component=ClassroomPage, label="Classroom"),
 ]

@@ -20,6 +20,7 @@ UI: dict[str, tuple[str, str]] = {
     "nav_dashboard": ("Dashboard", "仪表盘"),
     "nav_results": ("Experiment results", "实验结果"),
     "nav_compare": ("Side by side", "方案对比"),
+    "nav_classroom": ("Classroom", "课堂游戏"),
     "cmp_title": ("Reform packages side by side", "改革方案并排对比"),
     "cmp_setup": ("Packages on one city and one seed", "同一城市、同一随机种子上的方案"),
     "cmp_apply_hint": (
@@ -290,6 +291,117 @@ UI: dict[str, tuple[str, str]] = {
     "better_higher": ("higher is better", "越高越好"),
     "better_lower": ("lower is better", "越低越好"),
     "better_neutral": ("", ""),
+    # --- the classroom game (viz/classroom.py, viz/classroom_pages.py) ---
+    "class_title": ("Classroom game: competing cities", "课堂游戏：城市竞争"),
+    "class_intro": (
+        "The teacher starts a game; each student governs one city and chooses its reforms"
+        " within the city's reform fund; the teacher advances the days.",
+        "教师开始一局游戏；每位学生治理一座城市，在城市改革资金之内选择改革；教师推进天数。",
+    ),
+    "class_new": ("Start a game (teacher)", "开始一局游戏（教师）"),
+    "class_cities": ("Cities (one per student)", "城市数（每位学生一座）"),
+    "class_size": ("Residents per city", "每座城市的市民人数"),
+    "class_budget": ("Reform fund per city at the start (CNY)", "每座城市的初始改革资金（元）"),
+    "class_seed": ("Seed (a whole number)", "随机种子（整数）"),
+    "class_create": ("Create the game", "创建游戏"),
+    "class_building": ("Building the cities…", "正在构建城市……"),
+    "class_join_title": ("Join a game (student)", "加入游戏（学生）"),
+    "class_code": ("Game code", "游戏代码"),
+    "class_your_name": ("Your name (shown in the league)", "你的名字（显示在排行榜中）"),
+    "class_join": ("Join", "加入"),
+    "class_city_choice": ("City", "城市"),
+    "class_any_city": ("— any free city —", "— 任一空闲城市 —"),
+    "class_code_is": ("Game code: {code}", "游戏代码：{code}"),
+    "class_students_open": (
+        "Students open {path}, or type the code on the classroom page.",
+        "学生打开 {path}，或在课堂页面输入游戏代码。",
+    ),
+    "class_loopback": (
+        "This address works on this computer only: for a classroom, start the server with"
+        " --host 0.0.0.0 and give the students this computer's network address.",
+        "此地址只在本机有效：课堂使用时，请以 --host 0.0.0.0 启动服务器，"
+        "并把本机的网络地址告诉学生。",
+    ),
+    "class_teacher_link": (
+        "Your link back to this game (keep it): {path}",
+        "返回本局游戏的教师链接（请保存）：{path}",
+    ),
+    "class_players": ("Students joined: {n} of {cities}", "已加入学生：{n} / {cities}"),
+    "class_day": ("Day {day} of {days}", "第 {day} 天 / 共 {days} 天"),
+    "class_advance": ("+{n} days", "前进 {n} 天"),
+    "class_advance_one": ("+1 day", "前进 1 天"),
+    "class_advancing": ("Advancing to day {day}…", "正在推进到第 {day} 天……"),
+    "class_end": ("End the game", "结束游戏"),
+    "class_ended": ("This game has ended.", "本局游戏已结束。"),
+    "class_league": ("League table", "排行榜"),
+    "class_rank": ("Rank", "名次"),
+    "class_player": ("Student", "学生"),
+    "class_firms": ("Firms", "企业数"),
+    "class_residents": ("Residents", "市民数"),
+    "class_sat_residents": ("Residents' satisfaction", "百姓满意度"),
+    "class_sat_firms": ("Firms' satisfaction", "企业满意度"),
+    "class_competitiveness": ("Competitiveness", "竞争力"),
+    "class_fund": ("Reform fund (CNY)", "改革资金（元）"),
+    "class_reforms_on": ("Reforms on", "实施中的改革"),
+    "class_league_note": (
+        "Ranked by the competitiveness index (firms, tax base, business reputation, growth;"
+        " 100 = an average city).",
+        "按竞争力指数排名（企业、税基、营商声誉、增长；100 为平均城市）。",
+    ),
+    "class_you_govern": ("You govern {city}", "你治理的城市：{city}"),
+    "class_standing": ("Rank {rank} of {n}", "第 {rank} 名 / 共 {n} 座城市"),
+    "class_fund_now": (
+        "Reform fund: {fund} CNY (available for new reforms: {available} CNY)",
+        "改革资金：{fund} 元（可用于新改革：{available} 元）",
+    ),
+    "class_reforms": ("Your reforms", "你的改革"),
+    "class_reforms_hint": (
+        "A reform adopted now takes effect from day {day}. Its set-up is paid once from the"
+        " fund, its running cost every day; the fund grows with a share of the city's tax.",
+        "现在采纳的改革自第 {day} 天起生效。启动费用从改革资金一次付清，运行费用每天支付；"
+        "改革资金随城市税收的一部分增加。",
+    ),
+    "class_cost": (
+        "set-up {setup} CNY, then {daily} CNY a day",
+        "启动 {setup} 元，之后每天 {daily} 元",
+    ),
+    "class_state_on": ("in force since day {day}", "自第 {day} 天起实施"),
+    "class_state_from": ("adopted: from day {day}", "已采纳：自第 {day} 天起"),
+    "class_state_short": ("waiting: the fund is short", "等待中：资金不足"),
+    "class_state_off": ("not adopted", "未采纳"),
+    "class_adopt": ("Adopt", "采纳"),
+    "class_stop": ("Stop", "停止"),
+    "class_over_budget": (
+        "Not adopted: {reform} needs {need} CNY (set-up and {days} days of running costs);"
+        " your city has {available} CNY available.",
+        "未采纳：{reform_zh}需要 {need} 元（启动费用及 {days} 天运行费用）；"
+        "你的城市可用资金为 {available} 元。",
+    ),
+    "class_no_game": ("No game with code {code} is running.", "没有代码为 {code} 的游戏在进行。"),
+    "class_full": ("All {n} cities are taken.", "全部 {n} 座城市都已有人治理。"),
+    "class_taken": (
+        "City {city} is taken: choose another city.",
+        "城市 {city} 已有人治理：请另选一座城市。",
+    ),
+    "class_city_n": ("City {n}", "城市 {n}"),
+    "class_release_city": ("A student lost the link: free city", "学生丢失了链接：释放城市"),
+    "class_release": ("Free it", "释放"),
+    "class_no_city": ("There is no city {city}.", "没有第 {city} 座城市。"),
+    "class_no_seat": (
+        "This link does not name a city of the game: join again.",
+        "此链接不对应本局游戏的城市：请重新加入。",
+    ),
+    "class_no_reform": ("There is no reform {reform}.", "没有名为 {reform} 的改革。"),
+    "class_over": ("The game is over (day {days}).", "游戏已结束（第 {days} 天）。"),
+    "class_bad_cities": (
+        "A game has between {lo} and {hi} cities.",
+        "一局游戏有 {lo} 到 {hi} 座城市。",
+    ),
+    "class_bad_size": ("A city has {sizes} residents.", "每座城市的市民人数为 {sizes}。"),
+    "class_bad_budget": (
+        "The reform fund is a number of CNY, 0 or more.",
+        "改革资金应为不小于 0 的元数。",
+    ),
 }
 
 # Short parameter labels (the declaration's description says the rest): name -> (en, zh).

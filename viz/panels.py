@@ -59,6 +59,8 @@ def AppBarLinks():
             solara.Button(t("nav_results", lang), text=True, dark=True, classes=["govsim-nav"])
         with solara.Link("/compare"):
             solara.Button(t("nav_compare", lang), text=True, dark=True, classes=["govsim-nav"])
+        with solara.Link("/classroom"):
+            solara.Button(t("nav_classroom", lang), text=True, dark=True, classes=["govsim-nav"])
         LanguageSwitch()
 
 
