@@ -878,11 +878,19 @@ def _params(spec: DesignSpec, on: set[str]) -> dict[str, Any]:
 
 
 def starting_packages(problem: Problem) -> list[dict[str, Any]]:
-    """The first packages asked, before NSGA-II's random ones: no reform (the status quo, always
-    affordable), then each reform alone that the budget affords, up to a population. A budget
-    that few random packages meet would otherwise leave the first generation all infeasible."""
+    """The first packages asked, before the sampler's own: no reform (the status quo, always
+    affordable), every reform at once if the budget affords it (the two ends of a front that
+    trades reform against cost), then each reform alone that the budget affords, up to a
+    population. A budget that few random packages meet would otherwise leave the first
+    generation all infeasible."""
     spec = problem.spec
     chosen = [_params(spec, set())]
+    everything = _params(spec, set(spec.levers))
+    if (
+        len(spec.levers) > 1
+        and package_cost(problem, package_of(everything, spec)) <= problem.budget
+    ):
+        chosen.append(everything)
     for key in spec.levers:
         params = _params(spec, {key})
         if package_cost(problem, package_of(params, spec)) <= problem.budget:

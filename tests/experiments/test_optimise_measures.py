@@ -227,3 +227,16 @@ def test_the_staff_cap_keeps_the_front_within_it(tmp_path, faked) -> None:
     assert over.any() and not trials.loc[over, "feasible"].any()
     front = pareto_frame(spec, trials)
     assert len(front) >= 1 and (front["staff_peak"] <= 6.5).all()
+
+
+def test_the_first_packages_are_the_status_quo_everything_and_each_reform_alone(tmp_path) -> None:
+    spec = _spec(tmp_path).model_copy(update={"population": 10})
+    first = [opt.package_of(p, spec).label() for p in opt.starting_packages(resolve(spec))]
+    assert first[0] == "no reform"
+    assert first[1] == "transparency 1.00, first_contact 1.00, feedback 1.00"
+    assert first[2:] == ["transparency 1.00", "first_contact 1.00", "feedback 1.00"]
+    # every reform at once is left out when the budget does not afford it
+    tight = SPEC.replace("per_10k_residents = 10_000_000", "per_10k_residents = 30_000")
+    spec = _spec(tmp_path, tight).model_copy(update={"population": 10})
+    first = [opt.package_of(p, spec).label() for p in opt.starting_packages(resolve(spec))]
+    assert first == ["no reform", "first_contact 1.00"]
