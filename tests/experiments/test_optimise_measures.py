@@ -134,9 +134,10 @@ def test_final_regrets_use_the_best_package_in_each_state(tmp_path) -> None:
             "[staff_cap]\nper_10k_residents = 0\n[levers.transparency]",
             "greater than 0",
         ),
+        ("population = 4", 'population = 4\nsampler = "cmaes"', "'tpe' or 'nsga2'"),
     ],
 )
-def test_bad_measures_and_caps_are_one_line_errors(tmp_path, old, new, words) -> None:
+def test_bad_measures_caps_and_samplers_are_one_line_errors(tmp_path, old, new, words) -> None:
     path = tmp_path / "design.toml"
     path.write_text(SPEC.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ParameterError) as caught:
