@@ -73,4 +73,6 @@ def print_front(spec: Any, front: Any, hv: float) -> None:
     out_console.print(f"{len(front)} Pareto packages; hypervolume {hv:.4g}")
     for k, (_, row) in enumerate(front.iterrows(), start=1):
         values = ", ".join(f"{n} {row[n]:.4g}" for n in spec.objectives)
+        if spec.staff_cap is not None:
+            values += f", staff peak {row['staff_peak']:.3g} per 10,000"
         out_console.print(f"  {k:2d}. {row['package']}  (cost {row['cost']:,.0f}; {values})")

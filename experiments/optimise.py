@@ -1083,7 +1083,8 @@ def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
         spec,
     )
     objectives = "; ".join(
-        f"{n} {row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]" for n in spec.objectives
+        f"{n} {_measure_word(spec, n)}{row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]"
+        for n in spec.objectives
     )
     lines = [
         f"# Pareto package {number} of `govsim optimise` ({spec.description});"
@@ -1107,6 +1108,12 @@ def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
         lines += ["", "[[policy]]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
     return "\n".join(lines) + "\n"
+
+
+def _measure_word(spec: DesignSpec, name: str) -> str:
+    """'regret ' or 'share ' before a value that is not the outcome's own (its interval is)."""
+    robustness = spec.objectives[name].robustness
+    return f"{robustness} " if robustness in ("regret", "share") else ""
 
 
 def write_packages(problem: Problem, front: pd.DataFrame, folder: Path) -> list[Path]:

@@ -201,6 +201,15 @@ def test_regret_objective_against_every_package_evaluated(tmp_path, faked) -> No
     assert (front["days_per_case"] >= 0).all()
     # The direction of a regret is down, whatever the outcome's.
     assert study.directions[1].name == "MINIMIZE"
+    # The report and the package presets say it is a regret, with the outcome's interval.
+    from experiments.optimise_report import write_results
+
+    written, _ = write_results(spec, tmp_path / "out", study)
+    assert len(written) == len(front)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "regret against the best package per state" in page
+    first = (tmp_path / "out" / "packages" / "package_01.toml").read_text(encoding="utf-8")
+    assert "days_per_case regret " in first
 
 
 @pytest.mark.slow  # an Optuna study in SQLite: seconds
