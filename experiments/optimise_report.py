@@ -37,6 +37,14 @@ def _img(fig: plt.Figure) -> str:
     return f'<img src="data:image/png;base64,{figure_png(fig)}">'
 
 
+def _bar(problem: Problem, order: pd.DataFrame, name: str) -> list | None:
+    """The 5-95% bar of an objective; none for a regret or a share, whose values are not on
+    the outcome's scale (the interval is the outcome's)."""
+    if problem.spec.objectives[name].robustness in ("regret", "share"):
+        return None
+    return [order[name] - order[f"{name}.low"], order[f"{name}.high"] - order[name]]
+
+
 def front_figure(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) -> plt.Figure:
     """Every pair of objectives: all feasible packages in grey, the Pareto packages numbered,
     with their 5-95% intervals over states and seeds."""
@@ -52,8 +60,8 @@ def front_figure(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) ->
         ax.errorbar(
             order[x],
             order[y],
-            xerr=[order[x] - order[f"{x}.low"], order[f"{x}.high"] - order[x]],
-            yerr=[order[y] - order[f"{y}.low"], order[f"{y}.high"] - order[y]],
+            xerr=_bar(problem, order, x),
+            yerr=_bar(problem, order, y),
             fmt="o-",
             color="#c0392b",
             ecolor="#e6a39a",
