@@ -21,6 +21,12 @@ def optimise_command(
         with trial_bar() as update:
             study = opt.optimise(spec, out, ev, update)
         front, hv = write_results(spec, out, study)
+    if opt.EXHAUSTED in study.user_attrs:
+        sys.stderr.write(
+            f"the search stopped at {study.user_attrs[opt.EXHAUSTED]} of {spec.trials} packages:"
+            f" the sampler asked only packages it had evaluated, {opt.REPEAT_LIMIT} times in a"
+            " row (the space is exhausted, or the search has converged)\n"
+        )
     print_front(spec, front, hv)
     sys.stderr.write(
         f"pareto.parquet, trials.parquet, packages/ ({len(front)} presets) and report.html"

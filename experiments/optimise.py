@@ -208,7 +208,7 @@ class DesignSpec(BaseModel):
     seeds: int = Field(2, ge=1, le=100)
     trials: int = Field(60, ge=1, le=100_000)
     population: int = Field(
-        12,
+        20,
         ge=2,
         le=10_000,
         description="NSGA-II's population; TPE's first packages before it models (start-up)",
@@ -731,6 +731,7 @@ def open_study(spec: DesignSpec, out: Path) -> Any:
     )
 
 
+EXHAUSTED = "exhausted_after"  # study attribute: the search stopped early, at this many trials
 REPEAT_LIMIT = 50  # packages asked again in a row before the search is taken to be exhausted
 NEIGHBOUR_TRIES = 50
 
@@ -866,6 +867,8 @@ def optimise(
             study.tell(trial, [attrs[name] for name in outcomes])
         fix_reference(spec, study)
         report()
+    if repeats >= REPEAT_LIMIT:
+        study.set_user_attr(EXHAUSTED, done())
     fix_reference(spec, study, final=True)
     report()
     return study

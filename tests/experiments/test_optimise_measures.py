@@ -169,6 +169,7 @@ def test_an_exhausted_space_stops_the_search(tmp_path, faked) -> None:
     assert len(trials) == 8 and trials["package"].is_unique
     repeats = [t for t in study.trials if "repeat" in t.user_attrs]
     assert len(repeats) >= opt.REPEAT_LIMIT
+    assert study.user_attrs[opt.EXHAUSTED] == 8
 
 
 @pytest.mark.slow  # an Optuna study in SQLite: seconds
