@@ -251,3 +251,15 @@ def test_the_first_packages_are_the_status_quo_everything_and_each_reform_alone(
     spec = _spec(tmp_path, tight).model_copy(update={"population": 10})
     first = [opt.package_of(p, spec).label() for p in opt.starting_packages(resolve(spec))]
     assert first == ["no reform", "first_contact 1.00"]
+
+
+def test_the_sequencing_example_loads_and_first_asks_the_reforms_together() -> None:
+    root = Path(__file__).resolve().parents[2]
+    spec = load_spec(root / "experiments" / "sequencing_example.toml")
+    problem = resolve(spec)
+    assert all(lever.start == (0, 240) for lever in spec.levers.values())
+    assert not spec.budget.fund_holds_budget and problem.overrides["reform_reserve"] == 300_000
+    together = opt.package_of(opt.starting_packages(problem)[1], spec)
+    assert [k for k, _, _ in together.reforms] == list(spec.levers)
+    assert all(start == 0 for _, _, start in together.reforms)
+    assert opt.package_cost(problem, together) <= problem.budget
