@@ -1,7 +1,8 @@
 """Does `govsim optimise` find the exact Pareto front? (optimiser against enumeration)
 
-Run: `python benchmarks/optimiser_front.py [--reforms 9] [--citizens 2000] [--days 180]
-[--seeds 2] [--share 0.10] [--repeats 3] [--workers 2] [--simulate] [--fresh]`.
+Run: `python benchmarks/optimiser_front.py [--reforms 10] [--citizens 1000] [--days 180]
+[--seeds 1] [--share 0.10] [--repeats 5] [--sampler nsga2|tpe] [--population 20] [--workers 2]
+[--simulate] [--fresh]`.
 
 The problem is small enough to enumerate: `--reforms` on/off levers (the first K of REFORMS, each
 at intensity 1 from day 0), a city of `--citizens` residents for `--days` days, `--seeds` common
@@ -9,20 +10,26 @@ seeds, the reference state of the world, two objectives (citizens' satisfaction,
 per case, minimised: reforms please citizens but cost money), and a budget that affords every
 package (so the front is about the objectives, not the constraint). Every one of the 2^K packages
 is evaluated once, with the optimiser's own code (`simulate_package` for each run, `evaluate` for
-the package's objectives), and stored in `results/benchmarks/optimiser_front/`
-(`exhaustive.parquet`, one row per package; `exact_front.parquet`; the runs, reused by the next
-call unless `--fresh`).
+the package's objectives), and stored in `results/benchmarks/optimiser_front/K.../`
+(`exhaustive.parquet`, one row per package; the exact front as `exact_front.parquet` and
+`exact_front.csv`; the runs, reused by the next call unless `--fresh`).
 
-Then the optimiser (`experiments.optimise.optimise`, NSGA-II) runs on the same spec with
-`trials` = `--share` x 2^K, `--repeats` times with sampler seeds 0, 1, ... Its run folder is
-seeded with the enumeration's runs (the same run key: package, state, seed), so the optimiser
-reads exactly the simulations the enumeration made rather than making them again; `--simulate`
-makes it simulate its own instead (slower; the values must then agree, which the script checks
-either way). Printed per repeat: the hypervolume ratio (the optimiser's front over the exact
-front, both against the same reference point: the worst value over all packages plus a tenth of
-the range, each objective scaled by its range) and the evaluation share (distinct packages the
-optimiser evaluated / 2^K; trials asked / 2^K too). The target is a ratio of at least 0.98 with
-a share of at most 0.10.
+Why 2^10 and not the issue's 2^12: measured on this machine (2 cores shared with other jobs),
+a run of 1,000 residents for 180 days takes 0.2-0.3 s of CPU and 1 s of wall time under that
+load; two workers made about 50 runs a minute, so the 4,096 packages of all twelve reforms would
+take about 80 minutes on one seed, against about 20 for 2^10 = 1,024. `--reforms 12` runs it
+where there is the time (green channel and lean staffing are the 11th and 12th levers).
+
+Then the optimiser (`experiments.optimise.optimise`, the sampler `govsim optimise` uses) runs on
+the same spec with `trials` = `--share` x 2^K, `--repeats` times with sampler seeds 0, 1, ... Its
+run folder is seeded with the enumeration's runs (the same run key: package, state, seed), so the
+optimiser reads exactly the simulations the enumeration made rather than making them again;
+`--simulate` makes it simulate its own instead (slower; the values must then agree, which the
+script checks either way). Printed per seed: the hypervolume ratio (the optimiser's front over
+the exact front, both against the same reference point: the worst value over all packages plus a
+tenth of the range, each objective scaled by its range) and the evaluations (distinct packages
+the optimiser simulated, out of 2^K); then the smallest and the median over the seeds. The
+target is a ratio of at least 0.98 with at most 10% of the evaluations, on every seed.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ REFORMS = (
     "one_stop",
     "feedback",
     "learning",
+    "green_channel",
+    "lean_staffing",
 )
 OBJECTIVES = {"satisfaction_citizens": "max", "cost_per_case": "min"}
 CACHE = Path("results/benchmarks/optimiser_front")
@@ -72,7 +81,14 @@ TARGET_RATIO, TARGET_SHARE = 0.98, 0.10
 
 
 def make_spec(
-    k: int, citizens: int, days: int, seeds: int, trials: int, population: int, sampler_seed: int
+    k: int,
+    citizens: int,
+    days: int,
+    seeds: int,
+    trials: int,
+    population: int,
+    sampler_seed: int,
+    sampler: str | None = None,
 ) -> DesignSpec:
     """The enumerable problem as a design spec (budget: exactly what every reform at once costs)."""
     levers = {key: {"intensity": (1.0, 1.0)} for key in REFORMS[:k]}
@@ -88,6 +104,8 @@ def make_spec(
         "population": population,
         "sampler_seed": sampler_seed,
     }
+    if sampler is not None:
+        base["sampler"] = sampler
     probe = DesignSpec(**base, budget={"cny": 1.0})
     problem = resolve(probe)
     everything = Package(tuple((key, 1.0, 0) for key in levers))
@@ -173,13 +191,19 @@ def run_optimiser(spec: DesignSpec, cache: Path, workers: int, simulate: bool) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reforms", type=int, default=9, help="K: 2^K packages (2..10)")
-    parser.add_argument("--citizens", type=int, default=2000)
+    parser.add_argument("--reforms", type=int, default=10, help="K: 2^K packages (2..12)")
+    parser.add_argument("--citizens", type=int, default=1000)
     parser.add_argument("--days", type=int, default=180)
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--share", type=float, default=TARGET_SHARE)
-    parser.add_argument("--population", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=3, help="sampler seeds 0..R-1")
+    parser.add_argument(
+        "--sampler",
+        choices=["nsga2", "tpe"],
+        default=None,
+        help="default: the spec's default, as govsim optimise uses it",
+    )
+    parser.add_argument("--population", type=int, default=None, help="default: the spec's default")
+    parser.add_argument("--repeats", type=int, default=5, help="sampler seeds 0..R-1")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--simulate", action="store_true", help="the optimiser simulates anew")
     parser.add_argument("--fresh", action="store_true", help="forget the cached enumeration")
@@ -188,7 +212,10 @@ def main() -> None:
         raise SystemExit(f"--reforms: give 2..{len(REFORMS)}")
     n = 2**args.reforms
     trials = max(1, math.floor(args.share * n))
-    spec = make_spec(args.reforms, args.citizens, args.days, args.seeds, trials, args.population, 0)
+    population = args.population or DesignSpec.model_fields["population"].default
+    spec = make_spec(
+        args.reforms, args.citizens, args.days, args.seeds, trials, population, 0, args.sampler
+    )
     cache = CACHE / f"k{args.reforms}_c{args.citizens}_d{args.days}_s{args.seeds}"
     if args.fresh and cache.exists():
         shutil.rmtree(cache)
@@ -200,13 +227,26 @@ def main() -> None:
     exact_hv = hypervolume_of(spec, exact, point, span)
     front = exact[nondominated(_losses(spec, exact))]
     front.to_parquet(cache / "exact_front.parquet", index=False)
+    front.to_csv(cache / "exact_front.csv", index=False)
     print(
-        f"exact: {n} packages x {args.seeds} seeds enumerated ({took:.0f} s; cached in {cache});"
-        f" {len(front)} on the exact front; hypervolume {exact_hv:.4f}"
+        f"exact: {n} packages x {args.seeds} seed(s) enumerated ({took:.0f} s; cached in"
+        f" {cache}); {len(front)} on the exact front (exact_front.parquet, exact_front.csv);"
+        f" hypervolume {exact_hv:.4f}"
+    )
+    if args.reforms < len(REFORMS):
+        print(
+            f"why 2^{args.reforms} and not 2^{len(REFORMS)}: on this machine (2 cores shared with"
+            " other jobs) two workers made about 50 runs of 1,000 residents x 180 days a minute;"
+            f" 2^{len(REFORMS)} = {2 ** len(REFORMS)} packages would take about 80 minutes, more"
+            f" than the half hour allowed (--reforms {len(REFORMS)} runs it where there is time)"
+        )
+    print(
+        f"optimiser: sampler {spec.sampler}, population {spec.population}, {trials} trials"
+        f" (distinct packages) per seed"
     )
 
     by_label = exact.set_index("package")
-    ratios = []
+    ratios, shares = [], []
     for repeat in range(args.repeats):
         spec_r = spec.model_copy(update={"sampler_seed": repeat})
         t0 = time.perf_counter()
@@ -219,22 +259,33 @@ def main() -> None:
             if np.nanmax(gap.to_numpy()) > 1e-9:
                 raise SystemExit(f"{name}: the optimiser's values differ from the enumeration's")
         found = pareto_frame(spec_r, tried)
-        hv = hypervolume_of(spec_r, found, point, span)
-        ratio = hv / exact_hv
-        ratios.append(ratio)
-        on_exact = len(set(found["package"]) & set(front["package"]))
+        ratio = hypervolume_of(spec_r, found, point, span) / exact_hv
         share = len(evaluated) / n
-        verdict = "meets" if ratio >= TARGET_RATIO and share <= TARGET_SHARE else "MISSES"
+        ratios.append(ratio)
+        shares.append(share)
+        on_exact = len(set(found["package"]) & set(front["package"]))
         print(
-            f"sampler seed {repeat}: hypervolume ratio {ratio:.4f}; evaluation share"
-            f" {share:.3f} ({len(evaluated)} distinct packages evaluated, {len(tried)} trials"
-            f" asked = {len(tried) / n:.3f} of {n}); {on_exact} of its {len(found)} front"
-            f" packages on the exact front of {len(front)}; {secs:.0f} s; {verdict} the target"
-            f" (ratio >= {TARGET_RATIO}, share <= {TARGET_SHARE})"
+            f"sampler seed {repeat}: {verdict(ratio, len(evaluated), n)}; {len(tried)} trials"
+            f" asked; {on_exact} of its {len(found)} front packages on the exact front of"
+            f" {len(front)}; {secs:.0f} s"
         )
-    print(
-        f"hypervolume ratio over {args.repeats} sampler seed(s): mean {np.mean(ratios):.4f},"
-        f" worst {np.min(ratios):.4f}; total {time.perf_counter() - start:.0f} s"
+    if ratios:
+        worst = int(np.argmin(ratios))
+        print(
+            f"over {args.repeats} sampler seeds: hypervolume ratio min {min(ratios):.4f}, median"
+            f" {np.median(ratios):.4f}; evaluations max {max(shares):.1%}; the worst seed:"
+            f" {verdict(ratios[worst], round(shares[worst] * n), n)}"
+        )
+    print(f"total {time.perf_counter() - start:.0f} s")
+
+
+def verdict(ratio: float, evaluations: int, n: int) -> str:
+    share = evaluations / n
+    return (
+        f"hypervolume ratio {ratio:.4f} (target {TARGET_RATIO}:"
+        f" {'pass' if ratio >= TARGET_RATIO else 'MISS'}), evaluations {evaluations} of {n}"
+        f" ({share:.1%}, target <= {TARGET_SHARE:.0%}:"
+        f" {'pass' if share <= TARGET_SHARE + 1e-12 else 'MISS'})"
     )
 
 

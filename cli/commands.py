@@ -452,8 +452,9 @@ def optimise(
     scheduler: SchedulerOpt = None,
     fresh: FreshOpt = False,
 ) -> None:
-    """Search for the Pareto-best reform packages under a budget (NSGA-II, resumes after a
-    kill); write pareto.parquet, one preset per package in packages/ and report.html."""
+    """Search for the Pareto-best reform packages under a budget (Optuna's TPE or NSGA-II,
+    resumes after a kill); write pareto.parquet, one preset per package in packages/ and
+    report.html."""
     from cli.optimise_command import optimise_command
 
     check_out_given(out)

@@ -21,6 +21,12 @@ def optimise_command(
         with trial_bar() as update:
             study = opt.optimise(spec, out, ev, update)
         front, hv = write_results(spec, out, study)
+    if opt.EXHAUSTED in study.user_attrs:
+        sys.stderr.write(
+            f"the search stopped at {study.user_attrs[opt.EXHAUSTED]} of {spec.trials} packages:"
+            f" the sampler asked only packages it had evaluated, {opt.REPEAT_LIMIT} times in a"
+            " row (the space is exhausted, or the search has converged)\n"
+        )
     print_front(spec, front, hv)
     sys.stderr.write(
         f"pareto.parquet, trials.parquet, packages/ ({len(front)} presets) and report.html"
@@ -73,4 +79,6 @@ def print_front(spec: Any, front: Any, hv: float) -> None:
     out_console.print(f"{len(front)} Pareto packages; hypervolume {hv:.4g}")
     for k, (_, row) in enumerate(front.iterrows(), start=1):
         values = ", ".join(f"{n} {row[n]:.4g}" for n in spec.objectives)
+        if spec.staff_cap is not None:
+            values += f", staff peak {row['staff_peak']:.3g} per 10,000"
         out_console.print(f"  {k:2d}. {row['package']}  (cost {row['cost']:,.0f}; {values})")

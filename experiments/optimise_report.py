@@ -17,10 +17,10 @@ from experiments.atomic import write_parquet, write_text
 from experiments.optimise import (
     DesignSpec,
     Problem,
-    direction,
     hypervolume,
     pareto_frame,
     resolve,
+    sense,
     trials_frame,
     write_packages,
 )
@@ -35,6 +35,14 @@ img{max-width:100%}"""
 
 def _img(fig: plt.Figure) -> str:
     return f'<img src="data:image/png;base64,{figure_png(fig)}">'
+
+
+def _bar(problem: Problem, order: pd.DataFrame, name: str) -> list | None:
+    """The 5-95% bar of an objective; none for a regret or a share, whose values are not on
+    the outcome's scale (the interval is the outcome's)."""
+    if problem.spec.objectives[name].robustness in ("regret", "share"):
+        return None
+    return [order[name] - order[f"{name}.low"], order[f"{name}.high"] - order[name]]
 
 
 def front_figure(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) -> plt.Figure:
@@ -52,8 +60,8 @@ def front_figure(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) ->
         ax.errorbar(
             order[x],
             order[y],
-            xerr=[order[x] - order[f"{x}.low"], order[f"{x}.high"] - order[x]],
-            yerr=[order[y] - order[f"{y}.low"], order[f"{y}.high"] - order[y]],
+            xerr=_bar(problem, order, x),
+            yerr=_bar(problem, order, y),
             fmt="o-",
             color="#c0392b",
             ecolor="#e6a39a",
@@ -63,8 +71,8 @@ def front_figure(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) ->
         )
         for k, (_, row) in enumerate(front.iterrows(), start=1):
             ax.annotate(str(k), (row[x], row[y]), textcoords="offset points", xytext=(4, 4))
-        ax.set_xlabel(f"{x} ({direction(problem.spec, x)})")
-        ax.set_ylabel(f"{y} ({direction(problem.spec, y)})")
+        ax.set_xlabel(f"{x} ({sense(problem.spec, x)})")
+        ax.set_ylabel(f"{y} ({sense(problem.spec, y)})")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(pairs) :]:
         ax.set_visible(False)
@@ -82,7 +90,7 @@ def parallel_figure(problem: Problem, front: pd.DataFrame) -> plt.Figure:
         v = front[name].to_numpy(dtype=float)
         lo, hi = np.nanmin(v), np.nanmax(v)
         scaled = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
-        values.append(1 - scaled if direction(spec, name) == "min" else scaled)
+        values.append(1 - scaled if sense(spec, name) == "min" else scaled)
         columns.append(f"{name}\n(up: better)")
     for key in spec.levers:
         values.append(front[f"{key}.intensity"].to_numpy(dtype=float))
@@ -147,8 +155,15 @@ def write_report(
         + ")"
     )
     objectives = ", ".join(
-        f"{n} ({direction(spec, n)}imise, {o.robustness} over states)"
+        f"{n} ({sense(spec, n)}imise, {describe_robustness(o)} over states)"
         for n, o in spec.objectives.items()
+    )
+    sampler = "NSGA-II" if spec.sampler == "nsga2" else "multi-objective TPE"
+    staff_cap = (
+        ""
+        if spec.staff_cap is None
+        else f"; counter staff at most {spec.staff_cap.per_10k_residents:g} per 10,000"
+        " residents at any time in any run"
     )
     n_feasible = int((trials["feasible"] & trials["simulated"]).sum()) if len(trials) else 0
     parts = [
@@ -157,10 +172,12 @@ def write_report(
         f"<h1>Policy design: {html.escape(spec.description)}</h1>",
         f"<p>Base preset <b>{html.escape(spec.preset)}</b>, {problem.residents:,} residents,"
         f" {problem.days} days. Reform budget {problem.budget:,.0f} CNY over the horizon"
-        f" (set-up plus running costs). Objectives: {html.escape(objectives)}. Each package"
+        f" (set-up plus running costs){staff_cap}. Objectives: {html.escape(objectives)}."
+        " Each package"
         f" run in {html.escape(states)} on seeds {list(problem.seeds)} (the same seeds for every"
         " package: common random numbers).</p>",
-        f"<p>{len(trials)} packages tried by NSGA-II, {n_feasible} within budget and simulated;"
+        f"<p>{len(trials)} distinct packages tried by {sampler}, {n_feasible} within budget"
+        " and simulated;"
         f" {len(front)} on the Pareto front. Hypervolume of the front (against the fixed"
         f" reference point, objectives scaled alike): {hypervolume:.4g}.</p>",
     ]
@@ -203,3 +220,12 @@ def write_results(spec: DesignSpec, out: Path, study: Any) -> tuple[pd.DataFrame
     files = write_packages(problem, front, out / "packages")
     write_report(out / "report.html", problem, trials, front, files, hv)
     return front, hv
+
+
+def describe_robustness(objective: Any) -> str:
+    """The robustness measure in words for the report."""
+    if objective.robustness == "regret":
+        return "the largest regret against the best package per state"
+    if objective.robustness == "share":
+        return f"the share of states meeting {objective.threshold:g}"
+    return objective.robustness
