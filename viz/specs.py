@@ -95,6 +95,7 @@ def line_chart(
     y_domain: Sequence[float] | None = None,
     height: int = 190,
     legend: bool = True,
+    zero: bool = True,
     run_label: str = "this run",
     baseline_label: str = "baseline (no reforms)",
     dash_legend: bool | None = None,
@@ -136,6 +137,8 @@ def line_chart(
         y["scale"] = {"domain": list(y_domain)}
     elif not rows:
         y["scale"] = {"domain": [0, 1]}
+    elif not zero:  # the axis spans the lines, not 0 to their top: a gap between them shows
+        y["scale"] = {"zero": False}
     # The run first: the merged legend takes its solid symbols from the first layer.
     layers: list[dict[str, Any]] = [
         {

@@ -103,6 +103,7 @@ def _line(
     by_city_only: bool = False,
     subtitle: bool = True,
     last: bool = True,
+    zero: bool = True,
 ) -> Any:
     """A line chart of `outcomes`. Charts stacked three to a cell show their x-axis title and
     legend only on the `last`; a legend is drawn only when it tells several series apart."""
@@ -124,6 +125,7 @@ def _line(
             run_label=t("this_run", lang),
             baseline_label=t("baseline_legend", lang),
             dash_legend=last,
+            zero=zero,
         ),
         model,
         "+".join(outcomes),
@@ -131,10 +133,15 @@ def _line(
 
 
 def _stacked(
-    model: DashboardModel, charts: Sequence[tuple[str, str]], *, by_city_only: bool = False
+    model: DashboardModel,
+    charts: Sequence[tuple[str, str]],
+    *,
+    by_city_only: bool = False,
+    unzeroed: Sequence[str] = (),
 ) -> Any:
     """Small line charts stacked in one cell, one outcome and one scale each, given as
-    (outcome, title key): the first carries the subtitle, the last the x-axis title and legend."""
+    (outcome, title key): the first carries the subtitle, the last the x-axis title and legend;
+    the outcomes in `unzeroed` get an axis that spans their lines rather than starting at 0."""
     with solara.Column(gap="0px") as main:
         for i, (name, key) in enumerate(charts):
             _line(
@@ -146,6 +153,7 @@ def _stacked(
                 by_city_only=by_city_only,
                 subtitle=i == 0,
                 last=i == len(charts) - 1,
+                zero=name not in unzeroed,
             )
     return main
 
@@ -254,6 +262,8 @@ def CitiesView(model: DashboardModel):
             ("competitiveness_index", "chart_cities_competitiveness"),
         ],
         by_city_only=True,
+        # thousands of firms in each city, a gap of tens: from 0 the two lines would overlap
+        unzeroed=("enterprises", "residents"),
     )
 
 

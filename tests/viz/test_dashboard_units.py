@@ -14,7 +14,17 @@ from scipy import stats
 from model.outcomes import OUTCOMES
 from scenarios import load_preset, preset_names
 from tests.viz.synthetic import PRESETS, REPLICATES, write_result_folder
-from viz import controls, i18n, lessons, offline_assets, results, server, specs, vega_widget
+from viz import (
+    controls,
+    i18n,
+    lessons,
+    offline_assets,
+    results,
+    server,
+    specs,
+    vega_widget,
+    views,
+)
 from viz.dashboard_model import (
     DashboardModel,
     control_name,
@@ -218,6 +228,22 @@ def test_line_chart_draws_the_baseline_faint_and_dashed():
     assert dash["scale"]["range"][1] == specs.BASELINE_DASH
     assert "baseline (no reforms)" in dash["legend"]["labelExpr"]  # a legend entry says so
     assert spec["data"]["values"][2]["value"] is None  # NaN is a gap, not invalid JSON
+
+
+def test_firms_per_city_are_drawn_on_an_axis_that_shows_their_gap():
+    m = DashboardModel("two_cities", n_citizens="2000", n_enterprises="100")
+    for _ in range(3):
+        m.step()
+    lang = "en"
+    rows, order = views.series_rows(m, ["enterprises"], lang, by_city_only=True)
+    kw = {"title": "T", "y_title": "firms", "x_title": "day", "days": 10, "series_order": order}
+
+    def y_scales(spec):
+        return [layer["encoding"]["y"].get("scale") for layer in spec["layer"]]
+
+    assert rows and len(order) == 2
+    assert all(sc == {"zero": False} for sc in y_scales(specs.line_chart(rows, zero=False, **kw)))
+    assert all(sc is None for sc in y_scales(specs.line_chart(rows, **kw)))  # others: from 0
 
 
 def test_split_names_the_datasets_stably():
