@@ -40,6 +40,7 @@ from agents.government import FUND_SHORT, STARTED
 from model.simulation import CityModel
 from scenarios import load_preset
 from scenarios.loader import CityPlan
+from viz import session_threads
 from viz.i18n import policy_label, t
 from world.interventions import REGISTRY, Intervention, build_intervention
 from world.parameters import COST_UNIT_RESIDENTS, Parameters
@@ -362,7 +363,8 @@ class Game:
                     self.advancing_to = None
                     self._changed()
 
-        threading.Thread(target=run, name=f"govsim-class-{self.code}", daemon=True).start()
+        # the game's days belong to no session (not the teacher's who clicked): viz.session_threads
+        session_threads.start(run, f"govsim-class-{self.code}")
         return True
 
     def end(self) -> None:

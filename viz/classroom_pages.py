@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlencode
 
 import solara
 
-from viz import state
+from viz import session_threads, state
 from viz.classroom import (
     ADVANCE_STEPS,
     CITY_SIZES,
@@ -41,7 +41,7 @@ from viz.classroom import (
 )
 from viz.i18n import policy_label, t
 from viz.panels import AppBarLinks
-from viz.player import _NoContext, _page_connected, _session_context
+from viz.session_threads import page_connected, session_context
 from world.interventions import REGISTRY
 
 logger = logging.getLogger("govsim.dashboard")
@@ -95,25 +95,24 @@ def use_live(game: Game | None) -> int:
         if game is None:
             return None
         stop = threading.Event()
-        context = _session_context()
+        context = session_context()
 
         def run() -> None:
-            with context if context is not None else _NoContext():
-                while not stop.wait(POLL_S):
-                    if context is not None and context.closed_event.is_set():
+            while not stop.wait(POLL_S):
+                if context is not None and context.closed_event.is_set():
+                    return
+                if not page_connected(context):
+                    continue  # a page gone for a moment: no redraws until it is back
+                game.touch()
+                version = game.version
+                if version != seen.value:
+                    try:
+                        seen.set(version)
+                    except Exception:  # a view torn down meanwhile: nothing to draw
+                        logger.exception("classroom: could not redraw a view")
                         return
-                    if not _page_connected(context):
-                        continue  # a page gone for a moment: no redraws until it is back
-                    game.touch()
-                    version = game.version
-                    if version != seen.value:
-                        try:
-                            seen.set(version)
-                        except Exception:  # a view torn down meanwhile: nothing to draw
-                            logger.exception("classroom: could not redraw a view")
-                            return
 
-        threading.Thread(target=run, name="govsim-class-watch", daemon=True).start()
+        session_threads.start(run, "govsim-class-watch", context)
         return stop.set
 
     solara.use_effect(watch, [game])
@@ -221,26 +220,25 @@ def NewGame():
         except GameError as exc:
             error.set(exc)
             return
-        context = _session_context()
+        context = session_context()
         building.set(True)
         error.set(None)
 
         def run() -> None:
-            with context if context is not None else _NoContext():
-                try:
-                    game = GAMES.create(settings)
-                except GameError as exc:
-                    error.set(exc)
-                    return
-                except Exception as exc:  # logged and shown; the page stays
-                    logger.exception("classroom: could not build a game")
-                    error.set(f"{type(exc).__name__}: {exc}")
-                    return
-                finally:
-                    building.set(False)
-                router.push(link(game=game.code, key=game.teacher_key))
+            try:
+                game = GAMES.create(settings)
+            except GameError as exc:
+                error.set(exc)
+                return
+            except Exception as exc:  # logged and shown; the page stays
+                logger.exception("classroom: could not build a game")
+                error.set(f"{type(exc).__name__}: {exc}")
+                return
+            finally:
+                building.set(False)
+            router.push(link(game=game.code, key=game.teacher_key))
 
-        threading.Thread(target=run, name="govsim-class-build", daemon=True).start()
+        session_threads.start(run, "govsim-class-build", context)
 
     with solara.Card(t("class_new", lang), classes=["govsim-class-new"]):
         solara.SliderInt(

@@ -32,6 +32,9 @@ from typing import Any
 
 from mesa.visualization.utils import force_update, update_counter
 
+from viz import session_threads
+from viz.session_threads import NoContext, page_connected, session_context, unregistered
+
 logger = logging.getLogger("govsim.dashboard")
 
 PLAY_INTERVAL_S = 0.15  # at most about 7 frames a second on a quiet machine
@@ -39,36 +42,6 @@ MAX_DAYS_PER_FRAME = 5  # a slow redraw is followed by up to this many days befo
 REST_SHARE = 0.5  # after a frame, rest at least half as long as it took (a busy machine)
 FRAME_TIMEOUT_S = 30.0  # a redraw not done by then is given up on (the loop goes on, never hangs)
 WAIT_SLICE_S = 0.05  # how often a waiting loop looks at the stop flag and the page
-
-
-def _session_context() -> Any:
-    """solara's kernel context of the session calling (None outside a session: unit tests)."""
-    try:
-        from solara.server import kernel_context
-
-        return kernel_context.get_current_context()
-    except Exception:  # no session: plain Python, the loop runs without one
-        return None
-
-
-def _page_connected(context: Any) -> bool:
-    """Whether a browser page of the session is still connected (True outside a session)."""
-    if context is None:
-        return True
-    from solara.server.kernel_context import PageStatus
-
-    if context.closed_event.is_set():
-        return False
-    statuses = list(context.page_status.values())
-    return not statuses or PageStatus.CONNECTED in statuses
-
-
-class _NoContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 class Player:
@@ -105,11 +78,13 @@ class Player:
                 return
             previous = self._thread
             self._stop = threading.Event()
-            thread = threading.Thread(
-                target=self._run,
-                args=(model, previous, self._stop, _session_context(), on_end, on_error, redraw),
-                name="govsim-play",
-                daemon=True,
+            thread = unregistered(  # (the loop enters the session itself: viz.session_threads)
+                threading.Thread(
+                    target=self._run,
+                    args=(model, previous, self._stop, session_context(), on_end, on_error, redraw),
+                    name="govsim-play",
+                    daemon=True,
+                )
             )
             self._thread = thread
         thread.start()
@@ -144,7 +119,7 @@ class Player:
                 if time.monotonic() > deadline:
                     logger.warning("play: frame %d not drawn after %.0f s", frame, FRAME_TIMEOUT_S)
                     return
-                if not _page_connected(context):
+                if not page_connected(context):
                     return
                 self._drawn.wait(WAIT_SLICE_S)
 
@@ -160,7 +135,7 @@ class Player:
     ) -> None:
         if previous is not None:
             previous.join()  # the last loop's frame ends first: one loop steps the model at a time
-        with context if context is not None else _NoContext():
+        with context if context is not None else NoContext():
             try:
                 self._loop(model, stop, context, redraw or _redraw)
             except Exception as exc:  # any error: logged, shown, session kept
@@ -181,7 +156,7 @@ class Player:
     ) -> None:
         days = 1
         while not stop.is_set() and model.running:
-            if not _page_connected(context):
+            if not page_connected(context):
                 logger.info("play: no page of the session is connected any more, pausing")
                 return
             started = time.monotonic()
@@ -248,21 +223,20 @@ class CurrentModel:
 
         A thread, not `solara.lab.use_task`: a task keeps its last result in the session's
         store, which outlived the closed session and kept every session's city in memory."""
-        context = _session_context()
+        context = session_context()
 
         def run() -> None:
-            with context if context is not None else _NoContext():
-                try:
-                    model = make()
-                except Exception as exc:  # logged and shown; the session stays
-                    logger.exception("could not build the dashboard's city")
-                    if token == self._latest and not self._closed:
-                        on_error(exc)
-                    return
-                if self.built(token, model):
-                    on_built(model)
+            try:
+                model = make()
+            except Exception as exc:  # logged and shown; the session stays
+                logger.exception("could not build the dashboard's city")
+                if token == self._latest and not self._closed:
+                    on_error(exc)
+                return
+            if self.built(token, model):
+                on_built(model)
 
-        threading.Thread(target=run, name="govsim-build", daemon=True).start()
+        session_threads.start(run, "govsim-build", context)
 
     def close(self) -> None:
         """The session closed: forget the model, drop builds still running."""

@@ -97,7 +97,8 @@ class Server:
         )
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:  # (closed once the server is stopped: the file is all there)
+            self._log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def rss_mb(self) -> float:

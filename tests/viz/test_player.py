@@ -105,7 +105,7 @@ def test_play_stops_at_the_horizon():
 
 def test_play_stops_when_no_page_is_connected(monkeypatch):
     connected = [True]
-    monkeypatch.setattr(player_module, "_page_connected", lambda context: connected[0])
+    monkeypatch.setattr(player_module, "page_connected", lambda context: connected[0])
     p = Player()
     page = SlowPage(p, seconds=0.05)
     p.play(FakeModel(), redraw=page.redraw)
