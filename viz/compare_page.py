@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from scenarios import load_preset, preset_names
 from viz import state
 from viz.building import Building
 from viz.comparison import MAX_PACKAGES, MIN_PACKAGES, Comparison, Package
-from viz.dashboard_model import DEFAULT_PRESET, parse_seed
+from viz.dashboard_model import DEFAULT_PRESET, parse_seed, reform_defaults, session_preset
 from viz.i18n import outcome_label, policy_label, preset_label, t, unit_label
 from viz.panels import AppBarLinks, PlayControls
 from viz.player import CurrentModel, Player
@@ -30,10 +31,7 @@ from viz.vega_widget import Chart
 from world.interventions import REGISTRY
 
 MAX_POINTS = 150  # per series, as the dashboard's charts
-DEFAULT_PACKAGES = (
-    Package("A", ()),
-    Package("B", ("one_stop",)),
-)
+DEFAULT_PACKAGES = (Package("A"), Package("B", ("one_stop",)))
 
 
 def single_city_presets() -> list[str]:
@@ -117,26 +115,54 @@ def PackageCard(
     package: Package,
     on_change: Any,
     on_remove: Any | None,
+    preset: str,
 ) -> None:
-    """One package's reform panel: its name and a switch per reform."""
+    """One package's reform panel: its name, a switch per reform and, for a reform switched on,
+    its start day and intensity (as the preset has them until moved)."""
     lang = state.language.value
+    base = solara.use_memo(lambda: session_preset(preset), [preset])
+    defaults = reform_defaults(base)
 
     def rename(text: str) -> None:
-        on_change(index, Package(text, package.reforms))
+        on_change(index, replace(package, name=text))
 
     def switch(key: str, on: bool) -> None:
         keys = set(package.reforms) | {key} if on else set(package.reforms) - {key}
-        on_change(index, Package(package.name, tuple(k for k in REGISTRY if k in keys)))
+        on_change(index, replace(package, reforms=tuple(k for k in REGISTRY if k in keys)))
+
+    def tune(key: str, start: int, intensity: float) -> None:
+        on_change(index, package.with_setting(key, start, intensity))
 
     with solara.Card(classes=["govsim-package"], style={"padding": "4px 8px"}):
         solara.InputText(t("cmp_package_name", lang), value=package.name, on_value=rename)
         for key, cls in REGISTRY.items():
+            label = policy_label(cls, lang)
             solara.Checkbox(
-                label=policy_label(cls, lang),
+                label=label,
                 value=key in package.reforms,
                 on_value=lambda on, key=key: switch(key, on),
                 style="margin: 0; height: 28px",
             )
+            if key not in package.reforms:
+                continue
+            given = defaults[key][1]
+            start, intensity = package.setting(key, given.start, given.intensity)
+            with solara.Column(gap="0px", style={"padding-left": "32px"}):
+                solara.SliderInt(
+                    f"{t('reform_start', lang, label=label)}: {start}",
+                    value=start,
+                    min=0,
+                    max=max(base.days - 1, start),
+                    on_value=lambda v, key=key, i=intensity: tune(key, v, i),
+                )
+                solara.SliderFloat(
+                    f"{t('reform_intensity', lang, label=label)}: {intensity:.2f}",
+                    value=intensity,
+                    min=0.05,
+                    max=1.0,
+                    step=0.05,
+                    on_value=lambda v, key=key, s=start: tune(key, s, round(v, 2)),
+                )
         if on_remove is not None:
             solara.Button(t("cmp_remove", lang), text=True, on_click=lambda: on_remove(index))
 
@@ -231,7 +257,7 @@ def ComparePage():
     def add() -> None:
         taken = {p.name for p in packages.value}
         name = next(c for c in "ABCDEFGH" if c not in taken)
-        packages.set([*packages.value, Package(name, ())])
+        packages.set([*packages.value, Package(name)])
 
     AppBarLinks()
     with solara.AppBar():
@@ -251,7 +277,9 @@ def ComparePage():
             PlayControls(None if building else comparison, current, player, on_reset=apply)
         removable = len(packages.value) > MIN_PACKAGES
         for i, p in enumerate(packages.value):
-            PackageCard(i, p, change, remove if removable else None).key(f"package-{i}")
+            PackageCard(i, p, change, remove if removable else None, preset.value).key(
+                f"package-{i}"
+            )
         if len(packages.value) < MAX_PACKAGES:
             solara.Button(t("cmp_add", lang), on_click=add, classes=["govsim-add-package"])
     with solara.Column(style={"width": "100%"}):

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
 from model.simulation import CityModel
+from scenarios import Preset
 from viz.dashboard_model import (
     DEFAULT_PRESET,
-    reform_defaults,
+    control_name,
+    panel_policy,
     session_preset,
     with_first_city_policy,
 )
@@ -29,10 +32,34 @@ MIN_PACKAGES, MAX_PACKAGES = 2, 4
 
 @dataclass(frozen=True)
 class Package:
-    """A named set of reforms (keys of the reform registry) switched on."""
+    """A named set of reforms (keys of the reform registry) switched on; `tuned` gives some of
+    them their own (key, start day, intensity), the others are as the preset has them."""
 
     name: str
     reforms: tuple[str, ...] = ()
+    tuned: tuple[tuple[str, int, float], ...] = ()
+
+    def setting(self, key: str, default_start: int, default_intensity: float) -> tuple[int, float]:
+        """A reform's (start day, intensity) in this package."""
+        for k, start, intensity in self.tuned:
+            if k == key:
+                return start, intensity
+        return default_start, default_intensity
+
+    def with_setting(self, key: str, start: int, intensity: float) -> Package:
+        kept = [t for t in self.tuned if t[0] != key]
+        tuned = (*kept, (key, int(start), float(intensity)))
+        return replace(self, tuned=tuned)
+
+    def controls(self) -> dict[str, Any]:
+        """The package as the reform panel's controls (`viz.dashboard_model.panel_policy`)."""
+        out: dict[str, Any] = {}
+        for key in REGISTRY:
+            out[control_name(key, "on")] = key in self.reforms
+        for key, start, intensity in self.tuned:
+            out[control_name(key, "start")] = start
+            out[control_name(key, "intensity")] = intensity
+        return out
 
 
 def check_packages(packages: Sequence[Package]) -> None:
@@ -64,15 +91,20 @@ class Comparison:
     ) -> None:
         check_packages(packages)
         base = session_preset(preset)
-        defaults = reform_defaults(base)
         self.preset_name = preset
         self.seed = seed
         self.packages = tuple(packages)
         self.days = base.days
         self.sims: list[CityModel] = []
+        self.configs: list[Preset] = []  # each package's preset, as built
         for p in self.packages:
-            policy = tuple(defaults[k][1] for k in REGISTRY if k in p.reforms)
-            self.sims.append(with_first_city_policy(base, policy).build(seed))
+            errors: list[str] = []
+            policy = panel_policy(base, p.controls(), "", errors)
+            if errors:
+                raise ParameterError(f"package {p.name!r}: {errors[0]}")
+            config = with_first_city_policy(base, policy)
+            self.configs.append(config)
+            self.sims.append(config.build(seed))
         self.running = self.days > 0
         self._lock = threading.RLock()
         self._cache: tuple[int, pd.DataFrame] | None = None

@@ -176,7 +176,7 @@ def configure(base: Preset, controls: Mapping[str, Any]) -> tuple[Preset, list[s
     errors: list[str] = []
     configured = _apply_parameters(base, controls, errors)
     for city in reform_cities(base):
-        policy = _policy(base, controls, city, errors)
+        policy = panel_policy(base, controls, city, errors)
         configured = with_city_policy(configured, policy, city)
     known = {
         control_name(k, f, c) for c in reform_cities(base) for k in REGISTRY for f in REFORM_FIELDS
@@ -214,7 +214,7 @@ def _apply_parameters(base: Preset, controls: Mapping[str, Any], errors: list[st
     return base.with_overrides(changed, "dashboard") if changed else base
 
 
-def _policy(
+def panel_policy(
     base: Preset, controls: Mapping[str, Any], city: str, errors: list[str]
 ) -> tuple[Intervention, ...]:
     """A city's package: the preset's, with each reform switched as the panel says.

@@ -30,6 +30,18 @@ def test_identical_packages_run_identically_and_a_reform_differs():
     assert latest.loc["B", "trips_per_case"] < latest.loc["A", "trips_per_case"]
 
 
+def test_a_package_sets_its_reforms_start_and_intensity():
+    tuned = Package("late", ("one_stop", "transparency"), (("one_stop", 30, 0.5),))
+    c = Comparison([Package("plain", ("one_stop",)), tuned], seed=1)
+    plain = {i.key: (i.start, i.intensity) for i in c.configs[0].policy}
+    late = {i.key: (i.start, i.intensity) for i in c.configs[1].policy}
+    assert plain == {"one_stop": (0, 1.0)}  # as the preset (or the declaration) has it
+    assert late["one_stop"] == (30, 0.5) and set(late) == {"one_stop", "transparency"}
+    assert tuned.with_setting("one_stop", 60, 0.7).setting("one_stop", 0, 1.0) == (60, 0.7)
+    with pytest.raises(ParameterError, match="package 'bad'"):
+        Comparison([Package("ok"), Package("bad", ("one_stop",), (("one_stop", 0, 7.0),))])
+
+
 @pytest.mark.parametrize(
     ("packages", "message"),
     [
@@ -53,7 +65,14 @@ def test_packages_run_side_by_side_in_the_browser(page, server):
     step(page, 3)
     series = {r["series"] for r in chart_data(page, "trips_per_case")}
     assert series == {"A", "B"}
-    # a third package with transparency, B without one-stop: applied by Reset
+    # B's one-stop starts later: its start-day slider, moved with the keyboard, says so
+    b = page.locator(".govsim-package").nth(1)
+    b.get_by_text("One-stop service centre: start day: 0").wait_for()
+    b.get_by_role("slider").first.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    b.get_by_text("One-stop service centre: start day: 3").wait_for()
+    # a third package with transparency: applied by Reset
     page.get_by_role("button", name="Add a package").click()
     cards = page.locator(".govsim-package")
     cards.nth(2).wait_for()
