@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import tempfile
 import zlib
 from pathlib import Path
@@ -53,6 +55,9 @@ from world.parameters import Parameters, RegionParameters
 MAX_FILE_BYTES = 200_000  # a preset is a few kB; anything far larger is not one
 SEED_LINE = re.compile(r"^#\s*seed\s*=\s*(\d+)\s*$", re.MULTILINE)
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+MAX_SHARED_FILES = 500  # loaded files kept; beyond, the least recently loaded go first
 
 
 def shared_dir() -> Path:
@@ -191,9 +196,28 @@ def store_upload(name: str, data: bytes) -> tuple[str, int]:
         load_preset(path)
     except ScenarioError as exc:
         path.unlink(missing_ok=True)
+        _remove_if_empty(folder)
         raise ScenarioError(str(exc).replace(str(path), shown)) from None
+    os.utime(folder)  # loaded now: the last to go
+    _keep_newest(shared_dir(), MAX_SHARED_FILES)
     text = data.decode("utf-8-sig")
     return str(path), file_seed(text)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty (the same file loaded well before) or gone
+        folder.rmdir()
+
+
+def _keep_newest(root: Path, keep: int) -> None:
+    """Bound the disk that loaded files take: only the `keep` most recently loaded stay (a
+    session still using an older one gets the loader's 'no such preset' on its next Reset; a
+    share link carries its whole file, so it still opens)."""
+    folders = sorted(
+        (f for f in root.iterdir() if f.is_dir()), key=lambda f: f.stat().st_mtime, reverse=True
+    )
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def with_seed(reference: str, seed: int) -> str:

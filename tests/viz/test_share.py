@@ -157,6 +157,25 @@ def test_a_bad_file_is_one_line_naming_the_file(text, message, tmp_path):
     assert str(direct.value).replace(str(path), "mine.toml") == msg
 
 
+def test_loaded_files_are_bounded_and_a_refused_one_leaves_nothing(monkeypatch):
+    import os
+    import time
+
+    from viz import share
+
+    monkeypatch.setattr(share, "MAX_SHARED_FILES", 3)
+    for k in range(5):
+        store_upload(f"p{k}.toml", f"description = 'preset {k}'\n".encode())
+        folder = next(f for f in share.shared_dir().iterdir() if (f / f"p{k}.toml").exists())
+        earlier = time.time() - 100 + k  # loaded in this order (whatever the clock's grain)
+        os.utime(folder, (earlier, earlier))
+    kept = sorted(f.name for f in share.shared_dir().rglob("*.toml"))
+    assert kept == ["p2.toml", "p3.toml", "p4.toml"]
+    with pytest.raises(ScenarioError):
+        store_upload("bad.toml", b"description = 'x'\n[parameters]\nn_citizen = 5\n")
+    assert len([f for f in share.shared_dir().iterdir()]) == 3  # no empty folder left
+
+
 def test_unknown_parameter_suggests_the_name():
     with pytest.raises(ScenarioError, match="n_citizens"):
         store_upload("mine.toml", b"description = 'x'\n[parameters]\nn_citizen = 5\n")
