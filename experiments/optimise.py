@@ -45,7 +45,7 @@ from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
 from model.outcomes import OUTCOME_BY_NAME
-from scenarios.toml_files import located, read_toml
+from scenarios.toml_files import located, read_toml, toml_value
 from world.errors import ParameterError, first_problem, unknown_name_message
 from world.interventions import REGISTRY, build_intervention
 from world.parameters import COST_UNIT_RESIDENTS, param_info
@@ -1052,22 +1052,6 @@ def hypervolume(spec: DesignSpec, study: Any, frame: pd.DataFrame | None = None)
 # ---- the packages as presets ------------------------------------------------------------------
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot write {value} in TOML")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise ValueError(f"cannot write {value!r} in TOML")
-
-
 def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
     """A preset that `govsim run FILE` accepts: the base preset's parameters that differ from
     the defaults, the spec's overrides (and the fund), the base policy and the package."""
@@ -1097,19 +1081,19 @@ def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
         f"# objectives ({len(problem.states)} state(s) x {len(problem.seeds)} seed(s),"
         f" 5-95% interval): {objectives}",
         "# The reference state of the world; explore others with govsim run FILE --set NAME=VALUE",
-        f"description = {_toml_value(f'Pareto package {number}: {package.label()}')}",
+        f"description = {toml_value(f'Pareto package {number}: {package.label()}')}",
         f"days = {problem.days}",
     ]
     if base.source is not None:
         _, data = read_toml(base.source)
         if "catalogue" in data:
             catalogue = (base.source.parent / data["catalogue"]).resolve()
-            lines.append(f"catalogue = {_toml_value(str(catalogue))}")
-    lines += ["", "[parameters]", *(f"{k} = {_toml_value(v)}" for k, v in sorted(params.items()))]
+            lines.append(f"catalogue = {toml_value(str(catalogue))}")
+    lines += ["", "[parameters]", *(f"{k} = {toml_value(v)}" for k, v in sorted(params.items()))]
     entries = [i.to_dict() for i in base.policy] + package.policy()
     for entry in entries:
         lines += ["", "[[policy]]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
+        lines += [f"{k} = {toml_value(v)}" for k, v in entry.items() if v is not None]
     return "\n".join(lines) + "\n"
 
 

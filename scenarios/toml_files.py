@@ -8,6 +8,8 @@ reads each line once, without backtracking, so a long line costs its length.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import tomllib
 from pathlib import Path as FilePath
@@ -116,3 +118,33 @@ def dotted(path: Path) -> str:
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def toml_key(k: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
+    return k if _BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
+
+
+def toml_value(v: Any) -> str:
+    """A TOML value (for the preset files govsim writes): floats as Python's shortest text that
+    reads back as the same number."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
+    raise ScenarioError(f"cannot write {v!r} in a preset file")

@@ -24,8 +24,6 @@ import binascii
 import contextlib
 import functools
 import hashlib
-import json
-import math
 import os
 import re
 import shutil
@@ -36,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from scenarios import Preset, ScenarioError, load_catalogue, load_preset, preset_names
+from scenarios.toml_files import toml_key, toml_value
 from viz.dashboard_model import (
     FIXED_CONTROLS,
     city_policy,
@@ -54,7 +53,6 @@ from world.parameters import Parameters, RegionParameters
 
 MAX_FILE_BYTES = 200_000  # a preset is a few kB; anything far larger is not one
 SEED_LINE = re.compile(r"^#\s*seed\s*=\s*(\d+)\s*$", re.MULTILINE)
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 MAX_SHARED_FILES = 500  # loaded files kept; beyond, the least recently loaded go first
@@ -70,33 +68,8 @@ def shared_dir() -> Path:
 # --- the setup as a preset file ----------------------------------------------------------------
 
 
-def _value(v: Any) -> str:
-    """A TOML value: floats as Python's shortest text that reads back as the same number."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    raise ScenarioError(f"cannot write {v!r} in a preset file")
-
-
-def _key(k: str) -> str:
-    return k if _BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
-
-
 def _table(values: dict[str, Any]) -> list[str]:
-    return [f"{_key(k)} = {_value(v)}" for k, v in values.items() if v is not None]
+    return [f"{toml_key(k)} = {toml_value(v)}" for k, v in values.items() if v is not None]
 
 
 def _changed(values: Any, defaults: Any) -> dict[str, Any]:
