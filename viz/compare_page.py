@@ -18,7 +18,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, format_value
-from scenarios import load_preset, preset_names
+from scenarios import Preset, load_preset, preset_names
 from viz import state
 from viz.building import Building
 from viz.comparison import MAX_PACKAGES, MIN_PACKAGES, Comparison, Package
@@ -115,12 +115,11 @@ def PackageCard(
     package: Package,
     on_change: Any,
     on_remove: Any | None,
-    preset: str,
+    base: Preset,
 ) -> None:
     """One package's reform panel: its name, a switch per reform and, for a reform switched on,
     its start day and intensity (as the preset has them until moved)."""
     lang = state.language.value
-    base = solara.use_memo(lambda: session_preset(preset), [preset])
     defaults = reform_defaults(base)
 
     def rename(text: str) -> None:
@@ -221,6 +220,8 @@ def ComparePage():
     built = solara.use_reactive(None)  # (token, Comparison)
     failed = solara.use_reactive(None)  # (token, exception)
     token = solara.use_memo(current.building, [applied.value])
+    offered = solara.use_memo(single_city_presets, [])  # (reads every preset file once)
+    base = solara.use_memo(lambda: session_preset(preset.value), [preset.value])
 
     def build() -> None:
         name, seed, chosen, _ = applied.value
@@ -264,7 +265,7 @@ def ComparePage():
         solara.AppBarTitle(t("cmp_title", lang))
     with solara.Sidebar():
         with solara.Card(t("cmp_setup", lang), classes=["govsim-compare-setup"]):
-            labels = {preset_label(n, lang): n for n in single_city_presets()}
+            labels = {preset_label(n, lang): n for n in offered}
             solara.Select(
                 label=t("preset", lang),
                 value=preset_label(preset.value, lang),
@@ -277,9 +278,7 @@ def ComparePage():
             PlayControls(None if building else comparison, current, player, on_reset=apply)
         removable = len(packages.value) > MIN_PACKAGES
         for i, p in enumerate(packages.value):
-            PackageCard(i, p, change, remove if removable else None, preset.value).key(
-                f"package-{i}"
-            )
+            PackageCard(i, p, change, remove if removable else None, base).key(f"package-{i}")
         if len(packages.value) < MAX_PACKAGES:
             solara.Button(t("cmp_add", lang), on_click=add, classes=["govsim-add-package"])
     with solara.Column(style={"width": "100%"}):

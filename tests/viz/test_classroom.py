@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 
 from agents.government import ENDED, STARTED
-from tests.viz.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.viz.browser import CHROMIUM, CHROMIUM_FLAGS, choose
 from tests.viz.test_glance import VISIBLE_LABELS, ascii_only
 from viz import classroom
 from viz.classroom import (
@@ -345,7 +345,7 @@ def test_a_teacher_and_thirty_students_play_one_game(classroom_browser, server, 
         new = teacher.locator(".govsim-class-new")
         new.get_by_role("textbox").first.wait_for()
         _set_cities(teacher, STUDENTS)
-        _pick(teacher, "Residents per city", CITIZENS_PER_CITY)
+        choose(teacher, "Residents per city", CITIZENS_PER_CITY)
         teacher.get_by_role("button", name="Create the game").click()
         teacher.locator(".govsim-class-code").wait_for(timeout=120_000)
         code = teacher.locator(".govsim-class-code").inner_text().split(":")[-1].strip()
@@ -461,11 +461,3 @@ def _set_cities(page, n: int) -> None:
         ".getAttribute('aria-valuenow') === String(n)",
         arg=n,
     )
-
-
-def _pick(page, label: str, option: str) -> None:
-    field = page.locator(".v-select").filter(has=page.get_by_text(label, exact=True))
-    field.locator(".v-select__slot").click()
-    page.locator(".v-menu__content.menuable__content__active").get_by_text(
-        option, exact=True
-    ).click()
