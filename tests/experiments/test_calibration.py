@@ -311,7 +311,9 @@ def test_a_killed_calibration_resumes_with_nothing_lost(tmp_path) -> None:
 
     def finished() -> list[int]:
         try:
-            with sqlite3.connect(out / "trials.sqlite") as db:
+            # read-only: a plain connect creates the file, and a runner not yet past its folder
+            # check would rightly refuse a folder holding a store it cannot account for
+            with sqlite3.connect(f"file:{out / 'trials.sqlite'}?mode=ro", uri=True) as db:
                 rows = db.execute("select number from trials where state = 'COMPLETE'")
                 return sorted(n for (n,) in rows)
         except sqlite3.Error:
