@@ -26,7 +26,7 @@ from model.ledger import Ledger
 from model.networks import SocialNetwork
 from model.outcomes import OUTCOMES, series_value, summary_value
 from model.satisfaction import CaseJudge
-from world.calendar import DAYS_PER_YEAR, calendar_days, is_working_day
+from world.calendar import DAYS_PER_YEAR, WORKING_DAY_HOURS, calendar_days, is_working_day
 from world.catalogue import Catalogue
 from world.environment import ServiceEnvironment
 from world.interventions import Intervention
@@ -383,7 +383,9 @@ class City:
         staff = sum(o.staff_on_duty(env) for o in self.offices)
         tax = self.tax_revenue()
         today = self.today
-        today.cost = self.government.account(day, tax, staff, p.wage_per_day, reform_cost)
+        # a counter post open H hours is paid H / 8 working days (shifts or overtime)
+        wage = p.wage_per_day * p.opening_hours / WORKING_DAY_HOURS
+        today.cost = self.government.account(day, tax, staff, wage, reform_cost)
         today.firm_exits = exits
         public = self.public_satisfaction()
         posts = [o.posts(env) for o in self.offices]  # servants at the counters, per office

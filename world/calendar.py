@@ -11,6 +11,10 @@ DAYS_PER_WEEK = 7
 DAYS_PER_YEAR = 365
 WORKING_DAYS_PER_YEAR = DAYS_PER_YEAR * WORKING_DAYS_PER_WEEK / DAYS_PER_WEEK
 MAX_DAYS = 100 * DAYS_PER_YEAR  # the longest run anything accepts: a century
+# A civil servant's paid working day: 8 hours (PRC Labour Law 1994, art. 36; State Council,
+# Provisions on Employees' Working Hours, 1995 revision: 8 hours a day, 40 a week). Counters open
+# longer than this are staffed in shifts or overtime, paid at the same hourly rate.
+WORKING_DAY_HOURS = 8.0
 
 
 def is_working_day(day: int) -> bool:
