@@ -2,7 +2,9 @@
 world (`govsim optimise SPEC --out DIR`).
 
 A design spec (TOML) names a base preset and the city's size; the levers (which reforms may be
-switched on, each with an intensity range and optionally a start-day range); the reform budget
+switched on, each with an intensity range and optionally a start-day range, and which of the
+parameters declared levers, such as opening hours or staffing, may be set within a range); the
+reform budget
 over the horizon (set-up plus running costs, as the interventions declare them per 10,000
 residents); the objectives (outcomes, each minimised or maximised: by default the outcome's
 declared direction) and how each is made robust over the states of the world (the mean, the
@@ -48,12 +50,13 @@ from model.outcomes import OUTCOME_BY_NAME
 from scenarios.toml_files import located, read_toml, toml_value
 from world.errors import ParameterError, first_problem, unknown_name_message
 from world.interventions import REGISTRY, build_intervention
-from world.parameters import COST_UNIT_RESIDENTS, param_info
+from world.parameters import COST_UNIT_RESIDENTS, Parameters, param_info
 
 STUDY = "design"
 ROBUSTNESS = re.compile(r"^(mean|worst|p(\d{1,2})|regret|share)$")
 INTERVAL = (5.0, 95.0)  # an objective's interval: these percentiles over every state and seed
 STATE_SEED_OFFSET = 0  # the seeds of every package: 0, 1, ... (common random numbers)
+SETTING_STEPS = 20  # a real-valued parameter lever is searched on this many steps of its range
 
 
 class Lever(BaseModel):
@@ -200,7 +203,11 @@ class DesignSpec(BaseModel):
     preset: str = "baseline"
     days: int | None = Field(None, ge=1, le=36_500, description="Horizon (default: the preset's)")
     overrides: dict[str, Any] = Field(default_factory=dict)
-    levers: dict[str, Lever] = Field(min_length=1)
+    levers: dict[str, Lever | list[float] | str] = Field(
+        min_length=1,
+        description="A reform (a table: intensity, start) or a parameter declared a lever"
+        " ([low, high], or 'declared' for its declared range)",
+    )
     budget: Budget
     staff_cap: StaffCap | None = None
     objectives: dict[str, Objective] = Field(min_length=1)
@@ -223,10 +230,22 @@ class DesignSpec(BaseModel):
 
     @field_validator("levers")
     @classmethod
-    def _reforms(cls, value: dict) -> dict:
-        for key in value:
-            check_reform(key)
+    def _levers(cls, value: dict) -> dict:
+        for key, given in value.items():
+            check_lever(key, given)
         return value
+
+    @property
+    def reform_levers(self) -> dict[str, Lever]:
+        """The levers that are reforms, in the spec's order."""
+        return {k: v for k, v in self.levers.items() if isinstance(v, Lever)}
+
+    @property
+    def parameter_levers(self) -> dict[str, tuple[float, float]]:
+        """The levers that are parameters, each with its range, in the spec's order."""
+        return {
+            k: parameter_range(k, v) for k, v in self.levers.items() if not isinstance(v, Lever)
+        }
 
     @field_validator("objectives")
     @classmethod
@@ -236,9 +255,35 @@ class DesignSpec(BaseModel):
         return value
 
 
-def check_reform(key: str) -> None:
-    if key not in REGISTRY:
-        raise ValueError(unknown_name_message("reform", key, REGISTRY))
+def lever_parameters() -> list[str]:
+    """The parameters declared levers (what a government sets), which a design may search."""
+    return [p.name for p in Parameters.table() if p.role == "lever"]
+
+
+def check_lever(key: str, given: Any) -> None:
+    """A reform given as a table, or a lever parameter given a range."""
+    if key in REGISTRY:
+        if not isinstance(given, dict | Lever):
+            raise ValueError(
+                f"{key} is a reform: give a table, [levers.{key}] with optional"
+                " intensity = [low, high] and start = [first, last]"
+            )
+        return
+    if key not in Parameters.model_fields:
+        raise ValueError(unknown_name_message("lever", key, [*REGISTRY, *lever_parameters()]))
+    role = param_info(key).role
+    if role != "lever":
+        raise ValueError(
+            f"{key} is a{'n' if role[0] in 'aeiou' else ''} {role}, not a lever: a design"
+            " chooses what a government sets"
+            + (" (vary it in [states.parameters])" if role == "uncertainty" else "")
+        )
+    if isinstance(given, dict | Lever):
+        raise ValueError(f"{key} is a parameter: give {key} = [low, high], or 'declared'")
+    try:
+        parameter_range(key, given)
+    except ParameterError as exc:
+        raise ValueError(str(exc) if key in str(exc) else f"{key}: {exc}") from None
 
 
 def check_outcome(name: str, given: Any) -> None:
@@ -264,7 +309,7 @@ def _precheck(data: dict) -> tuple[tuple, str] | None:
     """Problems with a table's own keys, located at the key (pydantic would point at the table):
     an unknown reform or outcome, an uncertain parameter that is not one."""
     tables = (
-        ("levers", data.get("levers"), lambda k, v: check_reform(k)),
+        ("levers", data.get("levers"), check_lever),
         (
             "objectives",
             data.get("objectives"),
@@ -317,8 +362,19 @@ def load_spec(path: str | Path) -> DesignSpec:
         except ParameterError as exc:
             raise fail(("overrides", name), str(exc)) from None
     days = spec.days or preset.days
+    for name in spec.parameter_levers:
+        if name in spec.overrides:
+            raise fail(
+                ("levers", name), f"{name} is also set in [overrides]: give one or the other"
+            )
+        if name == "reform_reserve" and spec.budget.fund_holds_budget:
+            raise fail(
+                ("levers", name),
+                "reform_reserve is the budget while fund_holds_budget = true: set that to false"
+                " to search it",
+            )
     had = {i.key for i in preset.policy}
-    for key, lever in spec.levers.items():
+    for key, lever in spec.reform_levers.items():
         if key in had:
             raise fail(
                 ("levers", key), f"the preset {spec.preset!r} already has {key!r} in its policy"
@@ -342,6 +398,7 @@ class Problem:
     states: tuple[dict[str, Any], ...]
     seeds: tuple[int, ...]
     overrides: dict[str, Any]  # the city's overrides, the fund included
+    grids: dict[str, Grid]  # each parameter lever's, in the spec's order
 
     @property
     def scale(self) -> float:
@@ -372,10 +429,15 @@ def sense(spec: DesignSpec, name: str) -> str:
     return direction(spec, name)
 
 
-def resolve(spec: DesignSpec) -> Problem:
+def load_base(spec: DesignSpec) -> Any:
+    """The base preset with the spec's overrides (before the budget's fund)."""
     from scenarios import load_preset
 
-    preset = load_preset(spec.preset).with_overrides(spec.overrides, "overrides")
+    return load_preset(spec.preset).with_overrides(spec.overrides, "overrides")
+
+
+def resolve(spec: DesignSpec) -> Problem:
+    preset = load_base(spec)
     residents = int(preset.parameters.n_citizens)
     scale = residents / COST_UNIT_RESIDENTS
     b = spec.budget
@@ -383,6 +445,10 @@ def resolve(spec: DesignSpec) -> Problem:
     overrides = dict(spec.overrides)
     if b.fund_holds_budget:
         overrides["reform_reserve"] = budget / scale
+    grids = {
+        name: lever_grid(name, lo, hi, float(getattr(preset.parameters, name)))
+        for name, (lo, hi) in spec.parameter_levers.items()
+    }
     return Problem(
         spec,
         spec.days or preset.days,
@@ -391,6 +457,7 @@ def resolve(spec: DesignSpec) -> Problem:
         sample_states(spec.states),
         tuple(range(STATE_SEED_OFFSET, STATE_SEED_OFFSET + spec.seeds)),
         overrides,
+        grids,
     )
 
 
@@ -415,19 +482,80 @@ def sample_states(states: States) -> tuple[dict[str, Any], ...]:
 
 @dataclass(frozen=True)
 class Package:
-    """A choice of reforms: (key, intensity, start) of each switched on, in the spec's order."""
+    """A choice of reforms: (key, intensity, start) of each switched on, in the spec's order;
+    and the value of each parameter lever, (name, value), in the spec's order."""
 
     reforms: tuple[tuple[str, float, int], ...]
+    settings: tuple[tuple[str, float | int], ...] = ()
 
     def policy(self) -> list[dict[str, Any]]:
         return [{"type": k, "start": s, "intensity": i} for k, i, s in self.reforms]
 
+    def overrides(self) -> dict[str, float | int]:
+        """The parameter levers' values, as a preset's overrides."""
+        return dict(self.settings)
+
     def label(self) -> str:
-        if not self.reforms:
-            return "no reform"
-        return ", ".join(
-            f"{k} {i:.2f}" + (f" from day {s}" if s else "") for k, i, s in self.reforms
+        text = "no reform"
+        if self.reforms:
+            text = ", ".join(
+                f"{k} {i:.2f}" + (f" from day {s}" if s else "") for k, i, s in self.reforms
+            )
+        if self.settings:
+            text += "; " + ", ".join(f"{n} = {v:g}" for n, v in self.settings)
+        return text
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The values a parameter lever is searched on: low, low + step, ..., high. The step is a
+    round number near a SETTING_STEPS-th of the lever's range (whole for an integer parameter),
+    and the grid passes through the city's own value, so the status quo is one of its points."""
+
+    low: float
+    high: float
+    step: float
+    integer: bool
+
+    def nearest(self, value: float) -> float | int:
+        k = min(
+            round((self.high - self.low) / self.step), max(0, round((value - self.low) / self.step))
         )
+        value = self.low + k * self.step
+        return round(value) if self.integer else round(value, 10)
+
+    def suggest(self, trial: Any, name: str) -> float | int:
+        if self.integer:
+            return trial.suggest_int(name, round(self.low), round(self.high), step=round(self.step))
+        return trial.suggest_float(name, self.low, self.high, step=self.step)
+
+
+def round_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least `raw`."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+
+
+def lever_grid(name: str, low: float, high: float, current: float) -> Grid:
+    """The grid of a parameter lever of range [low, high] in a city where it is `current`."""
+    integer = param_info(name).type is int
+    step = round_step((high - low) / SETTING_STEPS)
+    if integer:
+        low, high, current, step = (
+            math.ceil(low),
+            math.floor(high),
+            round(current),
+            max(1, round(step)),
+        )
+    if low <= current <= high:  # shift the grid (by less than a step) to pass through it
+        low = current - math.floor((current - low) / step + 1e-9) * step
+    high = low + math.floor((high - low) / step + 1e-9) * step
+    return Grid(round(low, 10), round(high, 10), step, integer)
+
+
+def setting_value(name: str, value: Any) -> float | int:
+    """A stored trial's value of a parameter lever, as the parameter's type (and short)."""
+    return round(float(value)) if param_info(name).type is int else float(f"{float(value):.6g}")
 
 
 def package_cost(problem: Problem, package: Package) -> float:
@@ -442,11 +570,12 @@ def package_cost(problem: Problem, package: Package) -> float:
     return total * problem.scale
 
 
-def suggest(trial: Any, spec: DesignSpec) -> Package:
+def suggest(trial: Any, problem: Problem) -> Package:
     """The package a trial asks for (every lever's dimensions are always suggested, so the
     search space is the same for every trial, as NSGA-II wants)."""
+    spec = problem.spec
     chosen = []
-    for key, lever in spec.levers.items():
+    for key, lever in spec.reform_levers.items():
         on = trial.suggest_categorical(key, [False, True])
         lo, hi = lever.intensity
         if hi > lo:
@@ -461,21 +590,34 @@ def suggest(trial: Any, spec: DesignSpec) -> Package:
             start = lever.start[0]
         if on:
             chosen.append((key, round(float(intensity), 4), int(start)))
-    return Package(tuple(chosen))
+    settings = tuple(
+        (name, setting_value(name, grid.suggest(trial, name)))
+        for name, grid in problem.grids.items()
+    )
+    return Package(tuple(chosen), settings)
 
 
 def unseen_neighbour(
-    spec: DesignSpec, params: dict[str, Any], seen: set[str], rng: np.random.Generator
+    problem: Problem, params: dict[str, Any], seen: set[str], rng: np.random.Generator
 ) -> dict[str, Any] | None:
     """The parameters of a package near `params` that is not in `seen` (labels): one lever
-    switched on or off, chosen at random; failing that two, then three...; None when
-    `NEIGHBOUR_TRIES` draws find only packages seen."""
+    changed, chosen at random (a reform switched on or off, a parameter lever moved one step of
+    its grid); failing that two, then three...; None when `NEIGHBOUR_TRIES` draws find only
+    packages seen."""
+    spec, grids = problem.spec, problem.grids
     keys = list(spec.levers)
     for attempt in range(NEIGHBOUR_TRIES):
         flips = min(len(keys), 1 + attempt // 10)
         near = dict(params)
-        for key in rng.choice(keys, size=flips, replace=False):
-            near[str(key)] = not near[str(key)]
+        for key in map(str, rng.choice(keys, size=flips, replace=False)):
+            if key in grids:
+                move = grids[key].step * rng.choice([-1, 1])
+                value = grids[key].nearest(near[key] + move)
+                if value == near[key]:  # at an end of its range: the other way
+                    value = grids[key].nearest(near[key] - move)
+                near[key] = value
+            else:
+                near[key] = not near[key]
         if package_of(near, spec).label() not in seen:
             return near
     return None
@@ -484,20 +626,24 @@ def unseen_neighbour(
 def package_of(params: dict[str, Any], spec: DesignSpec) -> Package:
     """The package of a stored trial's parameters."""
     chosen = []
-    for key, lever in spec.levers.items():
+    for key, lever in spec.reform_levers.items():
         if not params.get(key, False):
             continue
         intensity = params.get(f"{key}.intensity", lever.intensity[1])
         start = params.get(f"{key}.start", lever.start[0] if lever.start else 0)
         chosen.append((key, round(float(intensity), 4), int(start)))
-    return Package(tuple(chosen))
+    settings = tuple((n, setting_value(n, params[n])) for n in spec.parameter_levers)
+    return Package(tuple(chosen), settings)
 
 
 # ---- runs -------------------------------------------------------------------------------------
 
 
 def run_key(package: Package, state: dict[str, Any], seed: int) -> str:
-    text = json.dumps([package.policy(), sorted(state.items()), seed], sort_keys=True)
+    made = [package.policy(), sorted(state.items()), seed]
+    if package.settings:  # (a package of reforms alone keeps the key it always had)
+        made.append(sorted(package.settings))
+    text = json.dumps(made, sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
@@ -683,7 +829,7 @@ def package_runs(
             item = (
                 key,
                 spec.preset,
-                {**problem.overrides, **state},
+                {**problem.overrides, **state, **package.overrides()},
                 package.policy(),
                 problem.days,
                 seed,
@@ -791,7 +937,7 @@ def optimise(
         batch: dict[int, tuple[Any, Package]] = {}
         while len(batch) < batch_size and done() + len(batch) < spec.trials:
             trial = study.ask()
-            package = suggest(trial, spec)
+            package = suggest(trial, problem)
             label = package.label()
             if label in seen:
                 # Asked again: its values are known (or it is in this batch). Told as failed
@@ -800,7 +946,7 @@ def optimise(
                 # small space.
                 trial.set_user_attr("repeat", label)
                 study.tell(trial, state=TrialState.FAIL)
-                neighbour = unseen_neighbour(spec, trial.params, seen, rng)
+                neighbour = unseen_neighbour(problem, trial.params, seen, rng)
                 if neighbour is not None:
                     study.enqueue_trial(neighbour, skip_if_exists=False)
                 repeats += 1
@@ -874,11 +1020,16 @@ def optimise(
     return study
 
 
-def _params(spec: DesignSpec, on: set[str]) -> dict[str, Any]:
+def _params(problem: Problem, on: set[str]) -> dict[str, Any]:
     """A trial's parameters for the package of the reforms `on`, each at its highest intensity
-    (on the search's grid) and earliest start."""
-    params: dict[str, Any] = {}
-    for key, lever in spec.levers.items():
+    (on the search's grid) and earliest start, and each parameter lever at the city's own value
+    (the nearest point of its grid when outside the lever's range)."""
+    spec = problem.spec
+    base = load_base(spec).parameters
+    params: dict[str, Any] = {
+        name: grid.nearest(float(getattr(base, name))) for name, grid in problem.grids.items()
+    }
+    for key, lever in spec.reform_levers.items():
         params[key] = key in on
         lo, hi = lever.intensity
         if hi > lo:
@@ -897,15 +1048,15 @@ def starting_packages(problem: Problem) -> list[dict[str, Any]]:
     population. A budget that few random packages meet would otherwise leave the first
     generation all infeasible."""
     spec = problem.spec
-    chosen = [_params(spec, set())]
-    everything = _params(spec, set(spec.levers))
+    chosen = [_params(problem, set())]
+    everything = _params(problem, set(spec.reform_levers))
     if (
-        len(spec.levers) > 1
+        len(spec.reform_levers) > 1
         and package_cost(problem, package_of(everything, spec)) <= problem.budget
     ):
         chosen.append(everything)
-    for key in spec.levers:
-        params = _params(spec, {key})
+    for key in spec.reform_levers:
+        params = _params(problem, {key})
         if package_cost(problem, package_of(params, spec)) <= problem.budget:
             chosen.append(params)
     return chosen[: min(spec.population, spec.trials)]
@@ -934,10 +1085,11 @@ def trials_frame(spec: DesignSpec, study: Any) -> pd.DataFrame:
             "simulated": bool(t.user_attrs.get("simulated", False)),
         }
         chosen = {k: (i, s) for k, i, s in package.reforms}
-        for key in spec.levers:
+        for key in spec.reform_levers:
             row[key] = key in chosen
             row[f"{key}.intensity"] = chosen[key][0] if key in chosen else 0.0
             row[f"{key}.start"] = chosen[key][1] if key in chosen else -1
+        row |= package.overrides()
         for name in spec.objectives:
             for suffix in ("", ".mean", ".low", ".high"):
                 row[name + suffix] = t.user_attrs.get(name + suffix, math.nan)
@@ -1056,19 +1208,20 @@ def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
     """A preset that `govsim run FILE` accepts: the base preset's parameters that differ from
     the defaults, the spec's overrides (and the fund), the base policy and the package."""
     from scenarios import load_preset
-    from world.parameters import Parameters
 
     spec = problem.spec
     base = load_preset(spec.preset)
-    preset = base.with_overrides(problem.overrides, "design")
-    defaults = Parameters().model_dump()
-    params = {k: v for k, v in preset.parameters.model_dump().items() if defaults.get(k) != v}
+    reforms = spec.reform_levers
     package = package_of(
-        {k: row[k] for k in spec.levers}
-        | {f"{k}.intensity": row[f"{k}.intensity"] for k in spec.levers}
-        | {f"{k}.start": row[f"{k}.start"] for k in spec.levers},
+        {k: row[k] for k in reforms}
+        | {f"{k}.intensity": row[f"{k}.intensity"] for k in reforms}
+        | {f"{k}.start": row[f"{k}.start"] for k in reforms}
+        | {n: row[n] for n in spec.parameter_levers},
         spec,
     )
+    preset = base.with_overrides(problem.overrides | package.overrides(), "design")
+    defaults = Parameters().model_dump()
+    params = {k: v for k, v in preset.parameters.model_dump().items() if defaults.get(k) != v}
     objectives = "; ".join(
         f"{n} {_measure_word(spec, n)}{row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]"
         for n in spec.objectives

@@ -83,7 +83,8 @@ def front_figure(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) ->
 
 def parallel_figure(problem: Problem, front: pd.DataFrame) -> plt.Figure:
     """Parallel coordinates of the Pareto packages: each objective scaled over the front so that
-    up is better, then each lever's intensity (0: not chosen) and the cost's share of budget."""
+    up is better, then each reform's intensity (0: not chosen), each parameter lever's value
+    within its range, and the cost's share of budget."""
     spec = problem.spec
     columns, values = [], []
     for name in spec.objectives:
@@ -92,9 +93,12 @@ def parallel_figure(problem: Problem, front: pd.DataFrame) -> plt.Figure:
         scaled = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
         values.append(1 - scaled if sense(spec, name) == "min" else scaled)
         columns.append(f"{name}\n(up: better)")
-    for key in spec.levers:
+    for key in spec.reform_levers:
         values.append(front[f"{key}.intensity"].to_numpy(dtype=float))
         columns.append(f"{key}\nintensity")
+    for name, (lo, hi) in spec.parameter_levers.items():
+        values.append((front[name].to_numpy(dtype=float) - lo) / (hi - lo))
+        columns.append(f"{name}\n{lo:g} to {hi:g}")
     values.append(front["cost"].to_numpy(dtype=float) / problem.budget)
     columns.append("cost /\nbudget")
     data = np.array(values)

@@ -169,13 +169,14 @@ def front_spec(design: Design, lang: str) -> dict[str, Any]:
 
 
 def reforms_text(row: Any, design: Design, lang: str) -> str:
-    """The package's reforms: 'transparency 1.00, parallel_approval 0.80 (day 12)', in the
-    page's language."""
-    from viz.i18n import policy_label
+    """The package's reforms and settings: 'transparency 1.00, parallel_approval 0.80 (day
+    12), Counter hours (hours/day): 10', in the page's language."""
+    from viz.i18n import parameter_label, policy_label
     from world.interventions import REGISTRY
+    from world.parameters import param_info
 
     parts = []
-    for key in design.spec.levers:
+    for key in design.spec.reform_levers:
         if not bool(row.get(key, False)):
             continue
         name = policy_label(REGISTRY[key], lang) if key in REGISTRY else key
@@ -185,6 +186,10 @@ def reforms_text(row: Any, design: Design, lang: str) -> str:
         if lever.start is not None and lever.start[1] > lever.start[0] and start >= 0:
             text += f"（第 {start} 天）" if lang == "zh" else f" (day {start})"
         parts.append(text)
+    for name in design.spec.parameter_levers:
+        info = param_info(name)
+        label = parameter_label(name, info.unit, lang)
+        parts.append(f"{label}{'：' if lang == 'zh' else ': '}{float(row[name]):g}")
     return ("、" if lang == "zh" else ", ").join(parts) or "—"
 
 

@@ -1,0 +1,242 @@
+"""Policy design with parameter levers (what a government sets besides its reforms: opening
+hours, staffing, pay): the spec's checks, the grid each is searched on, a search over them (faked
+runs, so that the bookkeeping is checked exactly), and a real run in which the setting reaches the
+simulation and the package presets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import experiments.optimise as opt
+from experiments.evaluators import SerialEvaluator
+from experiments.optimise import (
+    Package,
+    lever_grid,
+    load_spec,
+    optimise,
+    package_of,
+    pareto_frame,
+    resolve,
+    round_step,
+    run_key,
+    starting_packages,
+    trials_frame,
+    unseen_neighbour,
+)
+from world.errors import ParameterError
+
+SPEC = """
+description = "settings"
+preset = "baseline"
+days = 20
+trials = 12
+population = 4
+seeds = 1
+
+[overrides]
+n_citizens = 400
+n_enterprises = 30
+
+[budget]
+per_10k_residents = 10_000_000
+
+[levers]
+transparency = {intensity = [1.0, 1.0]}
+opening_hours = [6, 12]
+
+[objectives]
+days_per_case = "min"
+cost_per_case = "min"
+"""
+
+
+def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
+    path = tmp_path / "design.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_spec(path)
+
+
+# ---- the spec -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("opening_hours = [6, 12]", "opening_hours = [6, 30]", "less than or equal to 24"),
+        ("opening_hours = [6, 12]", "opening_hourz = [6, 12]", "did you mean 'opening_hours'"),
+        ("opening_hours = [6, 12]", "opening_hours = [12, 6]", "low < high"),
+        ("opening_hours = [6, 12]", "citizen_request_scale = [0.8, 1.2]", "[states.parameters]"),
+        ("opening_hours = [6, 12]", "n_citizens = [100, 200]", "a setting, not a lever"),
+        ("opening_hours = [6, 12]", "opening_hours = {intensity = [0.5, 1]}", "[low, high]"),
+        ("transparency = {intensity = [1.0, 1.0]}", "transparency = [0.5, 1]", "a reform"),
+        ("n_enterprises = 30", "n_enterprises = 30\nopening_hours = 9", "also set in"),
+        ("opening_hours = [6, 12]", "reform_reserve = [0, 1]", "fund_holds_budget"),
+    ],
+)
+def test_parameter_lever_errors_are_one_line_at_the_lever(tmp_path, old, new, words) -> None:
+    assert old in SPEC
+    path = tmp_path / "design.toml"
+    path.write_text(SPEC.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ParameterError) as caught:
+        load_spec(path)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{path}:"), message
+    assert "levers" in message and words in message, message
+
+
+def test_levers_are_split_into_reforms_and_parameters(tmp_path) -> None:
+    spec = _spec(tmp_path, SPEC.replace("opening_hours = [6, 12]", 'opening_hours = "declared"'))
+    assert list(spec.reform_levers) == ["transparency"]
+    assert spec.parameter_levers == {"opening_hours": (1.0, 24.0)}
+
+
+# ---- the grid -------------------------------------------------------------------------------
+
+
+def test_round_steps() -> None:
+    assert [round_step(x) for x in (0.3, 0.05, 0.0445, 7, 120, 1.0)] == [
+        0.5,
+        0.05,
+        0.05,
+        10,
+        200,
+        1.0,
+    ]
+
+
+def test_the_grid_passes_through_the_citys_value_and_stays_in_the_range() -> None:
+    hours = lever_grid("opening_hours", 6, 12, 8.0)
+    assert (hours.low, hours.high, hours.step) == (6.0, 12.0, 0.5)
+    assert hours.nearest(8.0) == 8.0 and hours.nearest(7.8) == 8.0 and hours.nearest(99) == 12.0
+    # A city at 0.68 on a grid of 0.05: the grid is moved to pass through 0.68, inside [0.1, 0.99].
+    staff = lever_grid("staffing_utilisation", 0.1, 0.99, 0.68)
+    points = staff.low + staff.step * np.arange(round((staff.high - staff.low) / staff.step) + 1)
+    assert staff.step == 0.05 and staff.low >= 0.1 and staff.high <= 0.99
+    assert np.isclose(points, 0.68).any() and len(points) <= opt.SETTING_STEPS + 1
+    # An integer parameter gets whole steps; a city outside the range, the range's own grid.
+    days = lever_grid("staff_review_days", 30, 400, 3650)
+    assert days.integer and days.step == 20 and (days.low, days.high) == (30, 390)
+    assert days.nearest(3650) == 390 and isinstance(days.nearest(100.4), int)
+
+
+def test_the_status_quo_keeps_the_citys_settings(tmp_path) -> None:
+    spec = _spec(tmp_path)
+    first = [package_of(p, spec).label() for p in starting_packages(resolve(spec))]
+    assert first[0] == "no reform; opening_hours = 8"  # the baseline's 8 hours
+    assert first[1] == "transparency 1.00; opening_hours = 8"
+
+
+def test_a_setting_changes_the_run_key_and_a_reforms_only_package_keeps_its_own() -> None:
+    reforms = (("transparency", 1.0, 0),)
+    plain, hours8, hours9 = (
+        Package(reforms),
+        Package(reforms, (("opening_hours", 8.0),)),
+        Package(reforms, (("opening_hours", 9.0),)),
+    )
+    keys = {run_key(p, {}, 0) for p in (plain, hours8, hours9)}
+    assert len(keys) == 3
+    # the key of a package without settings is the one folders made before settings have
+    assert run_key(plain, {}, 0) == "e9718bcf007b25a89b2a"
+
+
+def test_an_unseen_neighbour_moves_a_setting_one_step(tmp_path) -> None:
+    spec = _spec(tmp_path, SPEC.replace("transparency = {intensity = [1.0, 1.0]}\n", ""))
+    problem = resolve(spec)
+    rng = np.random.default_rng(0)
+    start = {"opening_hours": 8.0}
+    seen = {package_of(start, spec).label()}
+    near = unseen_neighbour(problem, start, seen, rng)
+    assert near["opening_hours"] in (7.5, 8.5)
+    edge = {"opening_hours": 12.0}
+    assert unseen_neighbour(problem, edge, {package_of(edge, spec).label()}, rng) == {
+        "opening_hours": 11.5
+    }
+
+
+# ---- a search over settings (faked runs) ----------------------------------------------------
+
+
+def fake_run(item: tuple) -> tuple[str, dict]:
+    """Longer hours shorten the days per case and cost more per case; transparency helps both."""
+    key, _, overrides, policy, *_ = item
+    hours = overrides["opening_hours"]
+    open_ = any(p["type"] == "transparency" for p in policy)
+    days = 10.0 - 0.5 * hours - (0.5 if open_ else 0.0)
+    cost = 20.0 + 3.0 * hours - (1.0 if open_ else 0.0)
+    values = {"days_per_case": days, "cost_per_case": cost}
+    return key, {"values": values, "fund_short": 0, "staff_peak": 5.0}
+
+
+@pytest.mark.slow  # an Optuna study in SQLite: seconds
+@pytest.mark.parametrize("sampler", ["tpe", "nsga2"])
+def test_a_search_over_settings_finds_the_trade_off(tmp_path, monkeypatch, sampler) -> None:
+    monkeypatch.setattr(opt, "simulate_package", fake_run)
+    spec = _spec(tmp_path).model_copy(update={"sampler": sampler})
+    with SerialEvaluator() as ev:
+        study = optimise(spec, tmp_path / "out", ev)
+    trials = trials_frame(spec, study)
+    assert len(trials) == spec.trials and trials["package"].is_unique
+    grid = resolve(spec).grids["opening_hours"]
+    on_grid = ((trials["opening_hours"] - grid.low) / grid.step).round(9) % 1 == 0
+    assert trials["opening_hours"].between(6, 12).all() and on_grid.all()
+    front = pareto_frame(spec, trials)
+    # Transparency is better on both: every Pareto package has it. Hours trade days for cost:
+    # every package on the front differs in its hours, and more hours are fewer days.
+    assert front["transparency"].all()
+    assert front["opening_hours"].is_unique
+    ordered = front.sort_values("opening_hours")
+    assert ordered["days_per_case"].is_monotonic_decreasing
+    assert ordered["cost_per_case"].is_monotonic_increasing
+
+
+# ---- the real thing -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_setting_reaches_the_simulation_and_the_package_presets(tmp_path) -> None:
+    """Staffing as a lever, with real runs: less utilisation means more counter staff (the
+    staff peak rises as staffing_utilisation falls), and each Pareto package's preset file
+    carries its setting, runs with `govsim run`, and builds a city with that setting."""
+    from cli.main import main
+    from experiments.optimise_report import write_results
+    from scenarios import load_preset
+
+    text = SPEC.replace("opening_hours = [6, 12]", "staffing_utilisation = [0.5, 0.9]")
+    # 20,000 residents: in a smaller city every office has its minimum staff, whatever the
+    # planned utilisation (measured: 11 counter staff at 400 to 5,000 residents, at 0.5 and 0.9)
+    text = text.replace("n_citizens = 400", "n_citizens = 20_000")
+    text = text.replace("n_enterprises = 30", "n_enterprises = 1_000")
+    text = text.replace("trials = 12", "trials = 6").replace(
+        "[levers]", "[staff_cap]\nper_10k_residents = 1000\n\n[levers]"
+    )
+    spec = _spec(tmp_path, text)
+    out = tmp_path / "out"
+    with opt.design_folder(spec, out), SerialEvaluator() as ev:
+        study = optimise(spec, out, ev)
+    front, _ = write_results(spec, out, study)
+    trials = pd.read_parquet(out / "trials.parquet")
+    assert trials["staffing_utilisation"].nunique() >= 3
+    by_level = trials.groupby("staffing_utilisation")["staff_peak"].mean().sort_index()
+    assert by_level.iloc[0] > by_level.iloc[-1], by_level  # leaner staffing, fewer staff
+    files = sorted((out / "packages").glob("*.toml"))
+    assert len(files) == len(front) >= 1
+    for path, (_, row) in zip(files, front.iterrows(), strict=True):
+        preset = load_preset(path)
+        assert preset.parameters.staffing_utilisation == pytest.approx(row["staffing_utilisation"])
+        assert preset.parameters.n_citizens == 20_000
+    main(["run", str(files[0]), "--days", "3", "--json"])
+
+
+def test_the_results_page_spells_out_a_packages_settings(tmp_path) -> None:
+    from viz.design_view import Design, reforms_text
+
+    spec = _spec(tmp_path)
+    design = Design(tmp_path, spec, pd.DataFrame(), None)
+    row = {"transparency": True, "transparency.intensity": 1.0, "opening_hours": 9.5}
+    assert reforms_text(row, design, "en").endswith("Counter hours (hours/day): 9.5")
+    zh = reforms_text(row, design, "zh")
+    assert "9.5" in zh and "、" in zh and "Counter" not in zh
