@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import functools
 import hashlib
 import os
 import re
@@ -33,8 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from scenarios import Preset, ScenarioError, load_catalogue, load_preset, preset_names
-from scenarios.toml_files import toml_key, toml_value
+from scenarios import Preset, ScenarioError, load_preset, preset_names
+from scenarios.preset_files import preset_text
 from viz.dashboard_model import (
     FIXED_CONTROLS,
     city_policy,
@@ -48,8 +47,7 @@ from viz.dashboard_model import (
 )
 from viz.lessons import LESSONS
 from world.errors import ParameterError
-from world.interventions import Intervention
-from world.parameters import Parameters, RegionParameters
+from world.parameters import Parameters
 
 MAX_FILE_BYTES = 200_000  # a preset is a few kB; anything far larger is not one
 SEED_LINE = re.compile(r"^#\s*seed\s*=\s*(\d+)\s*$", re.MULTILINE)
@@ -68,70 +66,16 @@ def shared_dir() -> Path:
 # --- the setup as a preset file ----------------------------------------------------------------
 
 
-def _table(values: dict[str, Any]) -> list[str]:
-    return [f"{toml_key(k)} = {toml_value(v)}" for k, v in values.items() if v is not None]
-
-
-def _changed(values: Any, defaults: Any) -> dict[str, Any]:
-    """The fields of a parameter set that differ from the declared defaults."""
-    return {
-        name: getattr(values, name)
-        for name in type(values).model_fields
-        if getattr(values, name) != getattr(defaults, name)
-    }
-
-
-def _policy_lines(policy: tuple[Intervention, ...], header: str) -> list[str]:
-    """Each intervention's type, start and intensity, and its other fields where they differ
-    from the reform's declared defaults."""
-    out: list[str] = []
-    for intervention in policy:
-        defaults = type(intervention)().to_dict()
-        fields = {
-            k: v
-            for k, v in intervention.to_dict().items()
-            if k in ("type", "start", "intensity") or v != defaults[k]
-        }
-        out += ["", f"[[{header}]]", *_table(fields)]
-    return out
-
-
-@functools.cache
-def _default_catalogue() -> Any:
-    return load_catalogue()
-
-
 def preset_toml(config: Preset, seed: int = 0, name: str = "") -> str:
     """The preset file of a running setup (`DashboardModel.config` and its seed): every
     parameter that differs from its declared default, the region's, and each policy package."""
-    if config.catalogue != _default_catalogue():
-        raise ScenarioError("a preset with its own service catalogue cannot be exported")
     title = f" {name!r}" if name else ""
-    lines = [
-        f"# govsim preset: the dashboard's setup of{title}, exported to share or run again.",
-        f"# Run it: govsim run THIS_FILE.toml --seed {seed}   (or load it in the dashboard)",
-        f"# seed = {seed}",
-        *_table(
-            {
-                "description": config.description,
-                "description_zh": config.description_zh or None,
-                "days": config.days,
-            }
-        ),
-        "",
-        "[parameters]",
-        *_table(_changed(config.parameters, Parameters())),
+    comments = [
+        f"govsim preset: the dashboard's setup of{title}, exported to share or run again.",
+        f"Run it: govsim run THIS_FILE.toml --seed {seed}   (or load it in the dashboard)",
+        f"seed = {seed}",
     ]
-    region = _changed(config.region, RegionParameters())
-    if region:
-        lines += ["", "[region]", *_table(region)]
-    lines += _policy_lines(config.policy, "policy")
-    for city in config.cities:
-        lines += ["", "[[cities]]", *_table({"name": city.name})]
-        if city.parameters:
-            lines += ["", "[cities.parameters]", *_table(dict(city.parameters))]
-        lines += _policy_lines(city.policy, "cities.policy")
-    return "\n".join(lines) + "\n"
+    return preset_text(config, comments)
 
 
 def export_filename(reference: str) -> str:
