@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.evaluators import make_evaluator
-from experiments.optimise import Package, _numbered, direction, load_spec, resolve, run_key
+from experiments.optimise import Package, _numbered, direction, load_spec, resolve, run_job
 
 DEFAULT_STARTS = "online_24_7=157,one_stop=89,reengineering=47,parallel_approval=41"
 
@@ -49,18 +49,7 @@ def main() -> None:
     outcomes = list(spec.objectives)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     jobs = [
-        (
-            (name, seed),
-            (
-                run_key(package, {}, seed),
-                spec.preset,
-                dict(problem.overrides),
-                package.policy(),
-                problem.days,
-                seed,
-                outcomes,
-            ),
-        )
+        ((name, seed), run_job(problem, package, {}, seed))
         for name, package in packages.items()
         for seed in seeds
     ]

@@ -47,7 +47,7 @@ from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
 from model.outcomes import OUTCOME_BY_NAME
-from scenarios.toml_files import located, read_toml, toml_value
+from scenarios.toml_files import located, read_toml
 from world.errors import ParameterError, first_problem, unknown_name_message
 from world.interventions import REGISTRY, build_intervention
 from world.parameters import COST_UNIT_RESIDENTS, Parameters, param_info
@@ -138,13 +138,28 @@ class Objective(BaseModel):
 
 class States(BaseModel):
     """The states of the world: the reference state (sample = 0), or a Latin hypercube sample of
-    `sample` values of the named uncertain parameters within their ranges."""
+    `sample` values of the named uncertain parameters within their ranges and of the day each
+    named reform starts in the rival cities (a design of one city of several)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sample: int = Field(0, ge=0, le=1000)
     seed: int = Field(0, ge=0)
     parameters: dict[str, list[float] | str] = Field(default_factory=dict)
+    rivals: dict[str, tuple[int, int]] = Field(
+        default_factory=dict,
+        description="A reform the rival cities may start, and the range of its start day; a"
+        " day at or after the horizon is a rival that does not adopt it in time",
+    )
+
+    @field_validator("rivals")
+    @classmethod
+    def _rival_reforms(cls, value: dict) -> dict:
+        for key, (first, last) in value.items():
+            check_reform(key)
+            if not 0 <= first <= last:
+                raise ValueError(f"{key}: give [first, last] start days with 0 <= first <= last")
+        return value
 
     @field_validator("parameters")
     @classmethod
@@ -155,10 +170,14 @@ class States(BaseModel):
 
     @model_validator(mode="after")
     def _sampled(self) -> States:
-        if self.sample and not self.parameters:
-            raise ValueError("a sample of states needs [states.parameters] to vary")
-        if self.parameters and not self.sample:
-            raise ValueError("give sample = N (states to draw) with [states.parameters]")
+        if self.sample and not (self.parameters or self.rivals):
+            raise ValueError(
+                "a sample of states needs [states.parameters] or [states.rivals] to vary"
+            )
+        if (self.parameters or self.rivals) and not self.sample:
+            raise ValueError(
+                "give sample = N (states to draw) with [states.parameters] or [states.rivals]"
+            )
         return self
 
 
@@ -201,6 +220,11 @@ class DesignSpec(BaseModel):
 
     description: str = Field(min_length=1)
     preset: str = "baseline"
+    city: str | None = Field(
+        None,
+        description="With a preset of several cities: the city whose government chooses; the"
+        " others are its rivals",
+    )
     days: int | None = Field(None, ge=1, le=36_500, description="Horizon (default: the preset's)")
     overrides: dict[str, Any] = Field(default_factory=dict)
     levers: dict[str, Lever | list[float] | str] = Field(
@@ -253,6 +277,15 @@ class DesignSpec(BaseModel):
         for name, objective in value.items():
             check_outcome(name, objective.direction)
         return value
+
+
+# Outcomes of competition between cities: a design of a city alone cannot move them.
+COMPETITION_OUTCOMES = ("net_firm_inflow", "net_migration", "competitiveness_index")
+
+
+def check_reform(key: str) -> None:
+    if key not in REGISTRY:
+        raise ValueError(unknown_name_message("reform", key, REGISTRY))
 
 
 def lever_parameters() -> list[str]:
@@ -318,7 +351,12 @@ def _precheck(data: dict) -> tuple[tuple, str] | None:
     )
     states = data.get("states")
     params = states.get("parameters") if isinstance(states, dict) else None
-    for where, table, check in (*tables, (("states", "parameters"), params, check_uncertain)):
+    rivals = states.get("rivals") if isinstance(states, dict) else None
+    tables += (
+        (("states", "parameters"), params, check_uncertain),
+        (("states", "rivals"), rivals, lambda k, v: check_reform(k)),
+    )
+    for where, table, check in tables:
         if not isinstance(table, dict):
             continue
         for key, value in table.items():
@@ -354,8 +392,25 @@ def load_spec(path: str | Path) -> DesignSpec:
         preset = load_preset(spec.preset)
     except Exception as exc:
         raise fail(("preset",), str(exc)) from None
-    if preset.cities:
-        raise fail(("preset",), "a design optimises one city: give a one-city preset")
+    names = [c.name for c in preset.cities]
+    if names and spec.city not in names:
+        where = ("city",) if spec.city is not None else ("preset",)
+        raise fail(
+            where,
+            f"the preset {spec.preset!r} has cities {', '.join(names)}: say which one the design"
+            " chooses for, city = NAME",
+        )
+    if not names and spec.city is not None:
+        raise fail(("city",), f"the preset {spec.preset!r} has one city: leave out city")
+    if not names and spec.states.rivals:
+        raise fail(("states", "rivals"), "rivals need a preset of several cities and city = NAME")
+    for name in spec.objectives:
+        if name in COMPETITION_OUTCOMES and not names:
+            raise fail(
+                ("objectives", name),
+                f"{name} measures competition between cities: give a preset of several cities"
+                " and city = NAME",
+            )
     for name, value in spec.overrides.items():
         try:
             preset = preset.with_overrides({name: value}, "overrides")
@@ -373,7 +428,15 @@ def load_spec(path: str | Path) -> DesignSpec:
                 "reform_reserve is the budget while fund_holds_budget = true: set that to false"
                 " to search it",
             )
-    had = {i.key for i in preset.policy}
+    home = next((c for c in preset.cities if c.name == spec.city), None)
+    had = {i.key for i in (home.policy if home is not None else preset.policy)}
+    for rival in preset.cities:
+        for key in spec.states.rivals:
+            if rival is not home and key in {i.key for i in rival.policy}:
+                raise fail(
+                    ("states", "rivals", key),
+                    f"the rival city {rival.name!r} already has {key!r} in its policy",
+                )
     for key, lever in spec.reform_levers.items():
         if key in had:
             raise fail(
@@ -393,11 +456,11 @@ class Problem:
 
     spec: DesignSpec
     days: int
-    residents: int
-    budget: float  # CNY for the whole city over the horizon
+    residents: int  # of the design's city
+    budget: float  # CNY for the design's city over the horizon
     states: tuple[dict[str, Any], ...]
     seeds: tuple[int, ...]
-    overrides: dict[str, Any]  # the city's overrides, the fund included
+    home: dict[str, Any]  # the design's city's own parameters: the fund
     grids: dict[str, Grid]  # each parameter lever's, in the spec's order
 
     @property
@@ -436,17 +499,23 @@ def load_base(spec: DesignSpec) -> Any:
     return load_preset(spec.preset).with_overrides(spec.overrides, "overrides")
 
 
+def home_parameters(spec: DesignSpec) -> Parameters:
+    """The parameters of the design's city (the preset's one city, or `spec.city`)."""
+    preset = load_base(spec)
+    plan = next((c for c in preset.cities if c.name == spec.city), None)
+    return preset.parameters if plan is None else preset.city_parameters(plan)
+
+
 def resolve(spec: DesignSpec) -> Problem:
     preset = load_base(spec)
-    residents = int(preset.parameters.n_citizens)
+    params = home_parameters(spec)
+    residents = int(params.n_citizens)
     scale = residents / COST_UNIT_RESIDENTS
     b = spec.budget
     budget = b.cny if b.cny is not None else b.per_10k_residents * scale
-    overrides = dict(spec.overrides)
-    if b.fund_holds_budget:
-        overrides["reform_reserve"] = budget / scale
+    home = {"reform_reserve": budget / scale} if b.fund_holds_budget else {}
     grids = {
-        name: lever_grid(name, lo, hi, float(getattr(preset.parameters, name)))
+        name: lever_grid(name, lo, hi, float(getattr(params, name)))
         for name, (lo, hi) in spec.parameter_levers.items()
     }
     return Problem(
@@ -456,7 +525,7 @@ def resolve(spec: DesignSpec) -> Problem:
         float(budget),
         sample_states(spec.states),
         tuple(range(STATE_SEED_OFFSET, STATE_SEED_OFFSET + spec.seeds)),
-        overrides,
+        home,
         grids,
     )
 
@@ -467,17 +536,22 @@ def sample_states(states: States) -> tuple[dict[str, Any], ...]:
         return ({},)
     from scipy.stats import qmc
 
-    names = list(states.parameters)
-    ranges = [parameter_range(n, states.parameters[n]) for n in names]
+    names = list(states.parameters) + [RIVAL + key for key in states.rivals]
+    ranges = [parameter_range(n, states.parameters[n]) for n in states.parameters]
+    ranges += list(states.rivals.values())
     unit = qmc.LatinHypercube(d=len(names), seed=states.seed).random(states.sample)
     out = []
     for row in unit:
         state = {}
         for name, (lo, hi), u in zip(names, ranges, row, strict=True):
             value = lo + u * (hi - lo)
-            state[name] = round(value) if param_info(name).type is int else float(f"{value:.4g}")
+            whole = name.startswith(RIVAL) or param_info(name).type is int
+            state[name] = round(value) if whole else float(f"{value:.4g}")
         out.append(state)
     return tuple(out)
+
+
+RIVAL = "rival."  # a state's key for the day a reform starts in every rival city
 
 
 @dataclass(frozen=True)
@@ -647,27 +721,84 @@ def run_key(package: Package, state: dict[str, Any], seed: int) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
-def simulate_package(item: tuple) -> tuple[str, dict[str, Any]]:
-    """One run of a package in one state on one seed: the objectives' outcomes and how many
-    reform events the fund held back."""
-    key, preset_name, overrides, policy, days, seed, outcomes = item
+@dataclass(frozen=True)
+class RunJob:
+    """One run of a package in one state on one seed: what `simulate_package` needs (plain
+    data, sent to worker processes)."""
+
+    key: str  # the run's name in the store (`run_key`)
+    preset: str
+    overrides: dict[str, Any]  # every city's parameters: the spec's overrides, the state's
+    home: dict[str, Any]  # the design's city's own: the fund, the parameter levers
+    city: str | None  # the design's city in a preset of several (None: the preset's one city)
+    policy: list[dict[str, Any]]  # the package's reforms, for the design's city
+    rivals: dict[str, int]  # reform: its start day in every other city (the state's)
+    days: int
+    seed: int
+    outcomes: list[str]
+
+
+def run_job(problem: Problem, package: Package, state: dict[str, Any], seed: int) -> RunJob:
+    spec = problem.spec
+    params = {k: v for k, v in state.items() if not k.startswith(RIVAL)}
+    rivals = {k.removeprefix(RIVAL): int(v) for k, v in state.items() if k.startswith(RIVAL)}
+    return RunJob(
+        run_key(package, state, seed),
+        spec.preset,
+        {**spec.overrides, **params},
+        {**problem.home, **package.overrides()},
+        spec.city,
+        package.policy(),
+        rivals,
+        problem.days,
+        seed,
+        list(spec.objectives),
+    )
+
+
+def job_preset(job: RunJob) -> Any:
+    """The preset a run builds: the base preset with the overrides; the design's city with its
+    own parameters and the package's reforms; every other city with the state's rival reforms
+    (those that start before the horizon)."""
+    from scenarios import load_preset
+    from scenarios.loader import CityPlan
+
+    base = load_preset(job.preset).with_overrides(job.overrides, "design")
+    reforms = tuple(build_intervention(p) for p in job.policy)
+    if not base.cities:
+        preset = base.with_overrides(job.home, "design")
+        return replace(preset, policy=(*preset.policy, *reforms))
+    rivals = tuple(
+        build_intervention({"type": key, "start": day})
+        for key, day in job.rivals.items()
+        if day < job.days
+    )
+    plans = tuple(
+        CityPlan(c.name, {**c.parameters, **job.home}, (*c.policy, *reforms))
+        if c.name == job.city
+        else CityPlan(c.name, dict(c.parameters), (*c.policy, *rivals))
+        for c in base.cities
+    )
+    return replace(base, cities=plans)
+
+
+def simulate_package(job: RunJob) -> tuple[str, dict[str, Any]]:
+    """One run of a package in one state on one seed: the design's city's outcomes, how many
+    reform events its fund held back, and its peak counter staff per 10,000 residents."""
     from agents.government import FUND_SHORT
     from experiments.one_run import advance
-    from scenarios import load_preset
 
-    preset = load_preset(preset_name).with_overrides(overrides, "design")
-    preset = replace(preset, policy=(*preset.policy, *(build_intervention(p) for p in policy)))
-    model = preset.build(seed)
-    advance(model, days)
-    summary = model.summary()
-    short = sum(
-        what in FUND_SHORT for city in model.cities for _, _, what in city.government.events
-    )
-    values = {name: _finite(summary.get(name)) for name in outcomes}
-    staff = np.concatenate([city.ledger.level["staff"][:days] for city in model.cities])
-    residents = sum(city.p.n_citizens * city.weight for city in model.cities)  # as staff are
+    model = job_preset(job).build(job.seed)
+    advance(model, job.days)
+    names = [city.name for city in model.cities]
+    city = model.cities[names.index(job.city) if job.city is not None else 0]
+    summary = city.summary()
+    short = sum(what in FUND_SHORT for _, _, what in city.government.events)
+    values = {name: _finite(summary.get(name)) for name in job.outcomes}
+    staff = city.ledger.level["staff"][: job.days]
+    residents = city.p.n_citizens * city.weight  # as staff are
     peak = float(np.nanmax(staff)) * COST_UNIT_RESIDENTS / residents if len(staff) else None
-    return key, {"values": values, "fund_short": short, "staff_peak": _finite(peak)}
+    return job.key, {"values": values, "fund_short": short, "staff_peak": _finite(peak)}
 
 
 def _finite(value: Any) -> float | None:
@@ -814,28 +945,19 @@ class Progress:
 
 def package_runs(
     spec: DesignSpec, problem: Any, package: Package, runs_dir: Path
-) -> tuple[dict[tuple[int, int], dict], list[tuple[tuple[int, int], tuple]]]:
+) -> tuple[dict[tuple[int, int], dict], list[tuple[tuple[int, int], RunJob]]]:
     """A package's runs on every (state, seed): those already stored in `runs_dir`, and the
     jobs (for `_numbered`) that simulate the rest."""
     stored: dict[tuple[int, int], dict] = {}
     jobs = []
     for s, state in enumerate(problem.states):
         for seed in problem.seeds:
-            key = run_key(package, state, seed)
-            run = _stored_run(runs_dir / f"{key}.json")
+            job = run_job(problem, package, state, seed)
+            run = _stored_run(runs_dir / f"{job.key}.json")
             if run is not None and (spec.staff_cap is None or run.get("staff_peak") is not None):
                 stored[(s, seed)] = run
                 continue
-            item = (
-                key,
-                spec.preset,
-                {**problem.overrides, **state, **package.overrides()},
-                package.policy(),
-                problem.days,
-                seed,
-                list(spec.objectives),
-            )
-            jobs.append(((s, seed), item))
+            jobs.append(((s, seed), job))
     return stored, jobs
 
 
@@ -1025,7 +1147,7 @@ def _params(problem: Problem, on: set[str]) -> dict[str, Any]:
     (on the search's grid) and earliest start, and each parameter lever at the city's own value
     (the nearest point of its grid when outside the lever's range)."""
     spec = problem.spec
-    base = load_base(spec).parameters
+    base = home_parameters(spec)
     params: dict[str, Any] = {
         name: grid.nearest(float(getattr(base, name))) for name, grid in problem.grids.items()
     }
@@ -1205,12 +1327,13 @@ def hypervolume(spec: DesignSpec, study: Any, frame: pd.DataFrame | None = None)
 
 
 def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
-    """A preset that `govsim run FILE` accepts: the base preset's parameters that differ from
-    the defaults, the spec's overrides (and the fund), the base policy and the package."""
+    """A preset that `govsim run FILE` accepts: the run of the package in the reference state
+    (the base preset, the spec's overrides, the design's city with its fund, parameter levers
+    and reforms), as a preset file with the package's figures in its comments."""
     from scenarios import load_preset
+    from scenarios.preset_files import preset_text
 
     spec = problem.spec
-    base = load_preset(spec.preset)
     reforms = spec.reform_levers
     package = package_of(
         {k: row[k] for k in reforms}
@@ -1219,35 +1342,34 @@ def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
         | {n: row[n] for n in spec.parameter_levers},
         spec,
     )
-    preset = base.with_overrides(problem.overrides | package.overrides(), "design")
-    defaults = Parameters().model_dump()
-    params = {k: v for k, v in preset.parameters.model_dump().items() if defaults.get(k) != v}
+    preset = job_preset(run_job(problem, package, {}, 0))
+    where = f" in {spec.city}" if spec.city else ""
+    preset = replace(
+        preset,
+        description=f"Pareto package {number}{where}: {package.label()}",
+        description_zh="",
+        days=problem.days,
+    )
     objectives = "; ".join(
         f"{n} {_measure_word(spec, n)}{row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]"
         for n in spec.objectives
     )
-    lines = [
-        f"# Pareto package {number} of `govsim optimise` ({spec.description});"
+    comments = [
+        f"Pareto package {number} of `govsim optimise` ({spec.description});"
         f" trial {int(row['trial'])}",
-        f"# reform cost over {problem.days} days: {row['cost']:,.0f} CNY of a budget of"
-        f" {problem.budget:,.0f} CNY ({problem.residents:,} residents)",
-        f"# objectives ({len(problem.states)} state(s) x {len(problem.seeds)} seed(s),"
+        f"reform cost over {problem.days} days: {row['cost']:,.0f} CNY of a budget of"
+        f" {problem.budget:,.0f} CNY ({problem.residents:,} residents{where})",
+        f"objectives ({len(problem.states)} state(s) x {len(problem.seeds)} seed(s),"
         f" 5-95% interval): {objectives}",
-        "# The reference state of the world; explore others with govsim run FILE --set NAME=VALUE",
-        f"description = {toml_value(f'Pareto package {number}: {package.label()}')}",
-        f"days = {problem.days}",
+        "The reference state of the world; explore others with govsim run FILE --set NAME=VALUE",
     ]
+    catalogue = None
+    base = load_preset(spec.preset)
     if base.source is not None:
         _, data = read_toml(base.source)
         if "catalogue" in data:
             catalogue = (base.source.parent / data["catalogue"]).resolve()
-            lines.append(f"catalogue = {toml_value(str(catalogue))}")
-    lines += ["", "[parameters]", *(f"{k} = {toml_value(v)}" for k, v in sorted(params.items()))]
-    entries = [i.to_dict() for i in base.policy] + package.policy()
-    for entry in entries:
-        lines += ["", "[[policy]]"]
-        lines += [f"{k} = {toml_value(v)}" for k, v in entry.items() if v is not None]
-    return "\n".join(lines) + "\n"
+    return preset_text(preset, comments, catalogue)
 
 
 def _measure_word(spec: DesignSpec, name: str) -> str:

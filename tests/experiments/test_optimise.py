@@ -84,7 +84,7 @@ def _spec(tmp_path: Path, text: str = SPEC) -> Path:
         ("start = [0, 20]", "start = [0, 40]", 18, "before day 40"),
         ("per_10k_residents", "cny = 1\nper_10k_residents", 13, "exactly one"),
         ("n_enterprises = 30", "n_enterprises = -3", 11, "n_enterprises"),
-        ('preset = "baseline"', 'preset = "two_cities"', 3, "one-city"),
+        ('preset = "baseline"', 'preset = "two_cities"', 3, "city = NAME"),
         ("sample = 2", "sample = 0", 27, "sample = N"),
         ("seeds = 1", "seeds = 0", 7, "greater than or equal to 1"),
     ],

@@ -61,8 +61,8 @@ citizen_request_scale = [0.8, 1.2]
 EFFECT = {"transparency": (0.3, 0.0), "first_contact": (0.2, 0.5), "feedback": (0.0, 1.0)}
 
 
-def fake_run(item: tuple) -> tuple[str, dict]:
-    key, _, overrides, policy, _, seed, _ = item
+def fake_run(job: opt.RunJob) -> tuple[str, dict]:
+    key, overrides, policy, seed = job.key, job.overrides, job.policy, job.seed
     scale = overrides["citizen_request_scale"]
     trips = 2.0 * scale - sum(EFFECT[p["type"]][0] for p in policy) + 0.01 * seed
     days = 5.0 + 3 * (scale - 1) - sum(EFFECT[p["type"]][1] for p in policy)
@@ -186,7 +186,18 @@ def test_regret_objective_against_every_package_evaluated(tmp_path, faked) -> No
         policy = [] if label == "no reform" else [p.split()[0] for p in label.split(", ")]
         items = [
             fake_run(
-                ("k", "", {"citizen_request_scale": c}, [{"type": t} for t in policy], 0, 0, [])
+                opt.RunJob(
+                    "k",
+                    "",
+                    {"citizen_request_scale": c},
+                    {},
+                    None,
+                    [{"type": t} for t in policy],
+                    {},
+                    0,
+                    0,
+                    [],
+                )
             )[1]["values"]["days_per_case"]
             for c in scales
         ]
@@ -258,7 +269,8 @@ def test_the_sequencing_example_loads_and_first_asks_the_reforms_together() -> N
     spec = load_spec(root / "experiments" / "sequencing_example.toml")
     problem = resolve(spec)
     assert all(lever.start == (0, 240) for lever in spec.levers.values())
-    assert not spec.budget.fund_holds_budget and problem.overrides["reform_reserve"] == 300_000
+    assert not spec.budget.fund_holds_budget and spec.overrides["reform_reserve"] == 300_000
+    assert problem.home == {}  # the fund is the spec's, not the budget
     together = opt.package_of(opt.starting_packages(problem)[1], spec)
     assert [k for k, _, _ in together.reforms] == list(spec.levers)
     assert all(start == 0 for _, _, start in together.reforms)

@@ -160,10 +160,10 @@ def test_an_unseen_neighbour_moves_a_setting_one_step(tmp_path) -> None:
 # ---- a search over settings (faked runs) ----------------------------------------------------
 
 
-def fake_run(item: tuple) -> tuple[str, dict]:
+def fake_run(job: opt.RunJob) -> tuple[str, dict]:
     """Longer hours shorten the days per case and cost more per case; transparency helps both."""
-    key, _, overrides, policy, *_ = item
-    hours = overrides["opening_hours"]
+    key, policy = job.key, job.policy
+    hours = job.home["opening_hours"]
     open_ = any(p["type"] == "transparency" for p in policy)
     days = 10.0 - 0.5 * hours - (0.5 if open_ else 0.0)
     cost = 20.0 + 3.0 * hours - (1.0 if open_ else 0.0)
