@@ -108,7 +108,8 @@ def test_a_missing_spec_is_one_line(tmp_path) -> None:
 def test_the_example_spec_loads() -> None:
     spec = load_spec(ROOT / "experiments" / "design_example.toml")
     problem = resolve(spec)
-    assert len(problem.states) == 3 and problem.budget == pytest.approx(2_500_000)  # 50,000 residents
+    # 500,000 CNY per 10,000 residents for a city of 50,000
+    assert len(problem.states) == 3 and problem.budget == pytest.approx(2_500_000)
 
 
 def test_package_cost_is_set_up_plus_running_costs_over_the_horizon(tmp_path) -> None:
