@@ -23,7 +23,16 @@ import numpy as np
 from scipy import stats
 
 from experiments.evaluators import make_evaluator
-from experiments.optimise import Package, _numbered, direction, load_spec, resolve, run_job
+from experiments.optimise import (
+    Package,
+    _numbered,
+    direction,
+    load_spec,
+    package_of,
+    resolve,
+    run_job,
+    starting_packages,
+)
 
 DEFAULT_STARTS = "online_24_7=157,one_stop=89,reengineering=47,parallel_approval=41"
 
@@ -39,12 +48,15 @@ def main() -> None:
     spec = load_spec(args.spec)
     problem = resolve(spec)
     starts = {k: int(v) for k, v in (p.split("=") for p in args.starts.split(","))}
-    if set(starts) != set(spec.levers):
-        raise SystemExit(f"--starts: give a start day for each of {', '.join(spec.levers)}")
-    top = {k: lever.intensity[1] for k, lever in spec.levers.items()}
+    reforms = spec.reform_levers
+    if set(starts) != set(reforms):
+        raise SystemExit(f"--starts: give a start day for each of {', '.join(reforms)}")
+    top = {k: lever.intensity[1] for k, lever in reforms.items()}
+    # parameter levers, if any, at the city's own values (the status quo's)
+    settings = package_of(starting_packages(problem)[0], spec).settings
     packages = {
-        "together": Package(tuple((k, top[k], 0) for k in spec.levers)),
-        "sequenced": Package(tuple((k, top[k], starts[k]) for k in spec.levers)),
+        "together": Package(tuple((k, top[k], 0) for k in reforms), settings),
+        "sequenced": Package(tuple((k, top[k], starts[k]) for k in reforms), settings),
     }
     outcomes = list(spec.objectives)
     seeds = range(args.first_seed, args.first_seed + args.seeds)

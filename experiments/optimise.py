@@ -582,19 +582,20 @@ class Package:
 
 @dataclass(frozen=True)
 class Grid:
-    """The values a parameter lever is searched on: low, low + step, ..., high. The step is a
-    round number near a SETTING_STEPS-th of the lever's range (whole for an integer parameter),
-    and the grid passes through the city's own value, so the status quo is one of its points."""
+    """The values a parameter lever is searched on: low, low + step, ..., high, from one end of
+    the lever's range to the other (`lever_grid` chooses the step)."""
 
     low: float
     high: float
     step: float
     integer: bool
 
+    @property
+    def steps(self) -> int:
+        return round((self.high - self.low) / self.step)
+
     def nearest(self, value: float) -> float | int:
-        k = min(
-            round((self.high - self.low) / self.step), max(0, round((value - self.low) / self.step))
-        )
+        k = min(self.steps, max(0, round((value - self.low) / self.step)))
         value = self.low + k * self.step
         return round(value) if self.integer else round(value, 10)
 
@@ -604,27 +605,54 @@ class Grid:
         return trial.suggest_float(name, self.low, self.high, step=self.step)
 
 
-def round_step(raw: float) -> float:
-    """The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least `raw`."""
-    power = 10.0 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+MAX_STEPS = 5 * SETTING_STEPS  # a grid finer than this is not worth the search's time
+
+
+def _on(value: float, low: float, step: float) -> bool:
+    k = (value - low) / step
+    return abs(k - round(k)) < 1e-9
 
 
 def lever_grid(name: str, low: float, high: float, current: float) -> Grid:
-    """The grid of a parameter lever of range [low, high] in a city where it is `current`."""
+    """The grid of a parameter lever of range [low, high] in a city where it is `current`: both
+    ends of the range are on it, and so is the city's value when it lies in the range (the
+    status quo is then one of the packages). The step is the round number (1, 2, 2.5 or 5 times a
+    power of ten) nearest a SETTING_STEPS-th of the range that allows this; failing that, the
+    range divided into between SETTING_STEPS and MAX_STEPS equal steps; failing that,
+    SETTING_STEPS equal steps, and the status quo is the point nearest the city's value. An
+    integer parameter takes whole steps only."""
     integer = param_info(name).type is int
-    step = round_step((high - low) / SETTING_STEPS)
     if integer:
-        low, high, current, step = (
-            math.ceil(low),
-            math.floor(high),
-            round(current),
-            max(1, round(step)),
+        low, high = math.ceil(low), math.floor(high)
+    span = high - low
+    inside = low <= current <= high
+
+    def fits(step: float) -> bool:
+        n = span / step
+        whole = not integer or abs(step - round(step)) < 1e-9
+        return (
+            whole
+            and abs(n - round(n)) < 1e-9
+            and round(n) <= MAX_STEPS
+            and (not inside or _on(current, low, step))
         )
-    if low <= current <= high:  # shift the grid (by less than a step) to pass through it
-        low = current - math.floor((current - low) / step + 1e-9) * step
-    high = low + math.floor((high - low) / step + 1e-9) * step
-    return Grid(round(low, 10), round(high, 10), step, integer)
+
+    target = span / SETTING_STEPS
+    power = 10.0 ** math.floor(math.log10(target))
+    nice = [m * power * 10.0**e for e in (-2, -1, 0, 1) for m in (1, 2, 2.5, 5)]
+    for step in sorted(nice, key=lambda x: (abs(math.log(x / target)), -x)):
+        if fits(step):
+            return Grid(low, high, step, integer)
+    for n in range(SETTING_STEPS, MAX_STEPS + 1):
+        if fits(span / n):
+            return Grid(low, high, span / n, integer)
+    if integer:
+        n = min(
+            (d for d in range(1, span + 1) if span % d == 0),
+            key=lambda d: abs(d - SETTING_STEPS),
+        )
+        return Grid(low, high, span // n, integer)
+    return Grid(low, high, span / SETTING_STEPS, integer)
 
 
 def setting_value(name: str, value: Any) -> float | int:
@@ -784,7 +812,9 @@ def job_preset(job: RunJob) -> Any:
 
 def simulate_package(job: RunJob) -> tuple[str, dict[str, Any]]:
     """One run of a package in one state on one seed: the design's city's outcomes, how many
-    reform events its fund held back, and its peak counter staff per 10,000 residents."""
+    reform events its fund held back (and the rivals' funds held back theirs: a rival reform
+    held back is a state that did not happen as drawn), and its peak counter staff per 10,000
+    residents."""
     from agents.government import FUND_SHORT
     from experiments.one_run import advance
 
@@ -794,11 +824,18 @@ def simulate_package(job: RunJob) -> tuple[str, dict[str, Any]]:
     city = model.cities[names.index(job.city) if job.city is not None else 0]
     summary = city.summary()
     short = sum(what in FUND_SHORT for _, _, what in city.government.events)
+    rival_short = sum(
+        what in FUND_SHORT
+        for other in model.cities
+        if other is not city
+        for _, _, what in other.government.events
+    )
     values = {name: _finite(summary.get(name)) for name in job.outcomes}
     staff = city.ledger.level["staff"][: job.days]
     residents = city.p.n_citizens * city.weight  # as staff are
     peak = float(np.nanmax(staff)) * COST_UNIT_RESIDENTS / residents if len(staff) else None
-    return job.key, {"values": values, "fund_short": short, "staff_peak": _finite(peak)}
+    run = {"values": values, "fund_short": short, "staff_peak": _finite(peak)}
+    return job.key, run | {"rival_fund_short": rival_short}
 
 
 def _finite(value: Any) -> float | None:
@@ -890,6 +927,7 @@ def evaluate(problem: Problem, runs: dict[tuple[int, int], dict]) -> dict[str, A
             float(v) for v in np.percentile(every, INTERVAL)
         )
     attrs["fund_short"] = float(sum(r["fund_short"] for r in runs.values()))
+    attrs["rival_fund_short"] = float(sum(r.get("rival_fund_short", 0) for r in runs.values()))
     peaks = [r.get("staff_peak") for r in runs.values()]
     attrs["staff_peak"] = max((p for p in peaks if p is not None), default=math.nan)
     return attrs
@@ -905,12 +943,16 @@ BUDGET_FIELDS = ("description", "trials")
 
 
 def fingerprint(spec: DesignSpec) -> dict[str, Any]:
-    """What made an optimisation's stored trials: code, spec (bar its trial budget), preset."""
+    """What made an optimisation's stored trials: code (the model's and this module's), spec (bar
+    its trial budget), preset."""
     from scenarios import load_preset
 
+    # this module decides what a stored run means (the city it reads, where a package goes), so
+    # it counts as model code for a design folder
+    code = hashlib.sha256(code_fingerprint().encode() + Path(__file__).read_bytes())
     made = {
         "govsim": package_versions()["govsim"],
-        "code": code_fingerprint(),
+        "code": code.hexdigest()[:16],
         "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET_FIELDS},
         "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
     }
@@ -1216,6 +1258,7 @@ def trials_frame(spec: DesignSpec, study: Any) -> pd.DataFrame:
             for suffix in ("", ".mean", ".low", ".high"):
                 row[name + suffix] = t.user_attrs.get(name + suffix, math.nan)
         row["fund_short"] = t.user_attrs.get("fund_short", math.nan)
+        row["rival_fund_short"] = t.user_attrs.get("rival_fund_short", math.nan)
         row["staff_peak"] = t.user_attrs.get("staff_peak", math.nan)
         for name, objective in spec.objectives.items():
             if objective.robustness == "regret":

@@ -151,13 +151,17 @@ def write_report(
     hypervolume: float,
 ) -> None:
     spec = problem.spec
+    varied = [f"{n} {v}" for n, v in spec.states.parameters.items()]
+    varied += [
+        f"the day the rival cities start {k} [{first}, {last}]"
+        for k, (first, last) in spec.states.rivals.items()
+    ]
     states = (
         "the reference state"
         if not spec.states.sample
-        else f"{spec.states.sample} states (Latin hypercube over "
-        + ", ".join(f"{n} {v}" for n, v in spec.states.parameters.items())
-        + ")"
+        else f"{spec.states.sample} states (Latin hypercube over {', '.join(varied)})"
     )
+    city = f", city <b>{html.escape(spec.city)}</b> (the others its rivals)" if spec.city else ""
     objectives = ", ".join(
         f"{n} ({sense(spec, n)}imise, {describe_robustness(o)} over states)"
         for n, o in spec.objectives.items()
@@ -174,7 +178,8 @@ def write_report(
         "<!doctype html><meta charset='utf-8'>",
         f"<title>Policy design: {html.escape(spec.description)}</title><style>{STYLE}</style>",
         f"<h1>Policy design: {html.escape(spec.description)}</h1>",
-        f"<p>Base preset <b>{html.escape(spec.preset)}</b>, {problem.residents:,} residents,"
+        f"<p>Base preset <b>{html.escape(spec.preset)}</b>{city}, {problem.residents:,}"
+        " residents,"
         f" {problem.days} days. Reform budget {problem.budget:,.0f} CNY over the horizon"
         f" (set-up plus running costs){staff_cap}. Objectives: {html.escape(objectives)}."
         " Each package"
@@ -193,7 +198,8 @@ def write_report(
             _img(front_figure(problem, trials, front)),
             "<h2>Packages in parallel coordinates</h2>",
             "<p>Left of the dashed line: each objective scaled over the front, up is better."
-            " Right: each reform's intensity (0: not chosen) and the cost as a share of the"
+            " Right: each reform's intensity (0: not chosen), each parameter lever's value within"
+            " its range (0: its low end, 1: its high end) and the cost as a share of the"
             " budget.</p>",
             _img(parallel_figure(problem, front)),
             "<h2>The Pareto packages</h2>",
@@ -206,6 +212,13 @@ def write_report(
             parts.append(
                 f"<p><b>Note:</b> {(short > 0).sum()} Pareto package(s) had reforms deferred or"
                 " suspended for want of money in some runs (fund_short in pareto.parquet).</p>"
+            )
+        rivals = trials["rival_fund_short"].fillna(0) if "rival_fund_short" in trials else None
+        if rivals is not None and (rivals > 0).any():
+            parts.append(
+                "<p><b>Note:</b> in some runs a rival city's fund could not pay for a reform the"
+                " state had it start (rival_fund_short in trials.parquet): that state did not"
+                " happen as drawn. Give the rivals money (their reform_reserve) for them.</p>"
             )
     else:
         parts.append("<p><b>No package within budget was simulated.</b></p>")

@@ -166,3 +166,18 @@ def test_a_design_against_a_rival_writes_runnable_two_city_presets(tmp_path) -> 
         assert west.policy == ()  # the reference state: the rival as the preset has it
         assert preset.parameters.n_citizens == 600
     main(["run", str(files[0]), "--days", "3", "--json"])
+
+
+@pytest.mark.slow
+def test_a_rival_reform_its_fund_cannot_pay_is_counted(tmp_path) -> None:
+    """[overrides] reach every city: with no reform money of its own, west cannot start the
+    one-stop centre the state draws for it. The run says so (rival_fund_short), since that state
+    did not happen as drawn; the design's city has the budget's fund and is not held back."""
+    text = SPEC.replace("n_enterprises = 40", "n_enterprises = 40\nreform_reserve = 0")
+    problem = resolve(_spec(tmp_path, text.replace("one_stop = [0, 120]", "one_stop = [5, 10]")))
+    job = run_job(problem, Package((("transparency", 1.0, 0),)), problem.states[0], 0)
+    _, run = simulate_package(job)
+    assert run["rival_fund_short"] > 0 and run["fund_short"] == 0
+    runs = {(s, 0): run for s in range(len(problem.states))}  # (the same run for each state)
+    attrs = opt.evaluate(problem, runs)
+    assert attrs["rival_fund_short"] == len(problem.states) * run["rival_fund_short"]

@@ -21,7 +21,6 @@ from experiments.optimise import (
     package_of,
     pareto_frame,
     resolve,
-    round_step,
     run_key,
     starting_packages,
     trials_frame,
@@ -97,30 +96,39 @@ def test_levers_are_split_into_reforms_and_parameters(tmp_path) -> None:
 # ---- the grid -------------------------------------------------------------------------------
 
 
-def test_round_steps() -> None:
-    assert [round_step(x) for x in (0.3, 0.05, 0.0445, 7, 120, 1.0)] == [
-        0.5,
-        0.05,
-        0.05,
-        10,
-        200,
-        1.0,
-    ]
-
-
-def test_the_grid_passes_through_the_citys_value_and_stays_in_the_range() -> None:
+def test_the_grid_spans_the_range_and_passes_through_the_citys_value() -> None:
     hours = lever_grid("opening_hours", 6, 12, 8.0)
-    assert (hours.low, hours.high, hours.step) == (6.0, 12.0, 0.5)
-    assert hours.nearest(8.0) == 8.0 and hours.nearest(7.8) == 8.0 and hours.nearest(99) == 12.0
-    # A city at 0.68 on a grid of 0.05: the grid is moved to pass through 0.68, inside [0.1, 0.99].
+    assert (hours.low, hours.high, hours.step) == (6, 12, 0.25)  # a round step near 6 / 20
+    assert hours.nearest(8.0) == 8.0 and hours.nearest(7.9) == 8.0 and hours.nearest(99) == 12.0
+    # 0.68 in [0.1, 0.99]: the round steps near 0.89 / 20 miss one or the other; 0.01 has both
     staff = lever_grid("staffing_utilisation", 0.1, 0.99, 0.68)
-    points = staff.low + staff.step * np.arange(round((staff.high - staff.low) / staff.step) + 1)
-    assert staff.step == 0.05 and staff.low >= 0.1 and staff.high <= 0.99
-    assert np.isclose(points, 0.68).any() and len(points) <= opt.SETTING_STEPS + 1
-    # An integer parameter gets whole steps; a city outside the range, the range's own grid.
+    assert (staff.low, staff.high, staff.step) == (0.1, 0.99, 0.01)
+    assert staff.nearest(0.68) == 0.68 and staff.steps <= opt.MAX_STEPS
+    # an integer parameter takes whole steps; a city outside the range does not bend the grid
     days = lever_grid("staff_review_days", 30, 400, 3650)
-    assert days.integer and days.step == 20 and (days.low, days.high) == (30, 390)
-    assert days.nearest(3650) == 390 and isinstance(days.nearest(100.4), int)
+    assert days.integer and (days.low, days.high, days.step) == (30, 400, 10)
+    assert days.nearest(3650) == 400 and isinstance(days.nearest(100.4), int)
+    # no grid of at most MAX_STEPS steps holds 0, 1,230 and 100,000: 20 steps, the status quo
+    # is the point nearest the city's value
+    wage = lever_grid("wage_per_day", 0, 100_000, 1230)
+    assert (wage.low, wage.high, wage.steps) == (0, 100_000, opt.SETTING_STEPS)
+    assert wage.nearest(1230) == 0
+
+
+def test_every_grid_holds_both_ends_and_the_status_quo_when_it_can() -> None:
+    cases = [
+        ("staffing_utilisation", 0.5, 0.95, 0.72),
+        ("staff_review_days", 30, 180, 95),
+        ("staff_review_days", 20, 3650, 90),
+        ("tax_rate", 0.0, 0.9, 0.25),
+        ("opening_hours", 1, 24, 8.0),
+    ]
+    for name, low, high, city in cases:
+        grid = lever_grid(name, low, high, city)
+        points = grid.low + grid.step * np.arange(grid.steps + 1)
+        assert np.isclose(points[0], low) and np.isclose(points[-1], high), (name, grid)
+        on = np.isclose(points, city).any()
+        assert on or grid.steps == opt.SETTING_STEPS or grid.integer, (name, grid)
 
 
 def test_the_status_quo_keeps_the_citys_settings(tmp_path) -> None:
@@ -150,10 +158,10 @@ def test_an_unseen_neighbour_moves_a_setting_one_step(tmp_path) -> None:
     start = {"opening_hours": 8.0}
     seen = {package_of(start, spec).label()}
     near = unseen_neighbour(problem, start, seen, rng)
-    assert near["opening_hours"] in (7.5, 8.5)
+    assert near["opening_hours"] in (7.75, 8.25)
     edge = {"opening_hours": 12.0}
     assert unseen_neighbour(problem, edge, {package_of(edge, spec).label()}, rng) == {
-        "opening_hours": 11.5
+        "opening_hours": 11.75
     }
 
 
