@@ -28,6 +28,13 @@ def optimise_command(
             " row (the space is exhausted, or the search has converged)\n"
         )
     print_front(spec, front, hv)
+    for column, what in (
+        ("fund_short", "the city's reform fund held back some of their reforms"),
+        ("rival_fund_short", "a rival's fund could not pay for a reform the state drew for it"),
+    ):
+        held = int((front[column].fillna(0) > 0).sum()) if column in front else 0
+        if held:
+            sys.stderr.write(f"note: in some runs of {held} Pareto package(s), {what}\n")
     sys.stderr.write(
         f"pareto.parquet, trials.parquet, packages/ ({len(front)} presets) and report.html"
         f" written to {out}\n"

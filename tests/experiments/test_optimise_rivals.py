@@ -181,3 +181,17 @@ def test_a_rival_reform_its_fund_cannot_pay_is_counted(tmp_path) -> None:
     runs = {(s, 0): run for s in range(len(problem.states))}  # (the same run for each state)
     attrs = opt.evaluate(problem, runs)
     assert attrs["rival_fund_short"] == len(problem.states) * run["rival_fund_short"]
+
+
+@pytest.mark.slow
+def test_the_command_says_when_a_rivals_fund_held_a_reform_back(tmp_path, capsys) -> None:
+    from cli.main import main
+
+    text = SPEC.replace("n_enterprises = 40", "n_enterprises = 40\nreform_reserve = 0")
+    path = tmp_path / "design.toml"
+    path.write_text(text.replace("one_stop = [0, 120]", "one_stop = [5, 10]"), encoding="utf-8")
+    main(["optimise", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert "a rival's fund could not pay for a reform the state drew for it" in err, err
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "rival_fund_short" in page and "city <b>east</b>" in page
