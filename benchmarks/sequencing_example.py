@@ -23,16 +23,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.evaluators import make_evaluator
-from experiments.optimise import (
-    Package,
-    _numbered,
-    direction,
-    load_spec,
-    package_of,
-    resolve,
-    run_job,
-    starting_packages,
-)
+from experiments.optimise import Package, _numbered, direction, load_spec, resolve, run_job
 
 DEFAULT_STARTS = "online_24_7=157,one_stop=89,reengineering=47,parallel_approval=41"
 
@@ -52,8 +43,7 @@ def main() -> None:
     if set(starts) != set(reforms):
         raise SystemExit(f"--starts: give a start day for each of {', '.join(reforms)}")
     top = {k: lever.intensity[1] for k, lever in reforms.items()}
-    # parameter levers, if any, at the city's own values (the status quo's)
-    settings = package_of(starting_packages(problem)[0], spec).settings
+    settings = tuple(problem.status_quo.items())  # parameter levers, if any: the city's values
     packages = {
         "together": Package(tuple((k, top[k], 0) for k in reforms), settings),
         "sequenced": Package(tuple((k, top[k], starts[k]) for k in reforms), settings),

@@ -78,11 +78,12 @@ _CODE = ("world", "agents", "model", "scenarios")
 _CODE_FILES = ("experiments/task.py", "experiments/one_run.py")
 
 
-def code_fingerprint() -> str:
-    """A hash of the source that determines a run's numbers (uncommitted edits included)."""
+def code_fingerprint(*also: str) -> str:
+    """A hash of the source that determines a run's numbers (uncommitted edits included), and
+    of the files `also` (paths from the repository's root) that determine a kind of folder's."""
     root = Path(__file__).resolve().parent.parent
     files = [p for package in _CODE for p in sorted((root / package).rglob("*")) if p.is_file()]
-    files += [root / name for name in _CODE_FILES]
+    files += [root / name for name in (*_CODE_FILES, *also)]
     digest = hashlib.sha256()
     for path in files:
         if path.suffix in (".py", ".toml"):

@@ -304,19 +304,26 @@ def check_lever(key: str, given: Any) -> None:
         return
     if key not in Parameters.model_fields:
         raise ValueError(unknown_name_message("lever", key, [*REGISTRY, *lever_parameters()]))
-    role = param_info(key).role
-    if role != "lever":
-        raise ValueError(
-            f"{key} is a{'n' if role[0] in 'aeiou' else ''} {role}, not a lever: a design"
-            " chooses what a government sets"
-            + (" (vary it in [states.parameters])" if role == "uncertainty" else "")
-        )
     if isinstance(given, dict | Lever):
         raise ValueError(f"{key} is a parameter: give {key} = [low, high], or 'declared'")
+    why = "a design chooses what a government sets"
+    _check_parameter(key, given, "lever", why, "(vary it in [states.parameters])")
+
+
+def _check_parameter(name: str, given: Any, role: str, why: str, if_uncertain: str = "") -> None:
+    """A parameter given a range ([low, high] or 'declared') and declared with `role`."""
     try:
-        parameter_range(key, given)
+        parameter_range(name, given)
     except ParameterError as exc:
-        raise ValueError(str(exc) if key in str(exc) else f"{key}: {exc}") from None
+        raise ValueError(str(exc) if name in str(exc) else f"{name}: {exc}") from None
+    declared = param_info(name).role
+    if declared != role:
+        extra = f" {if_uncertain}" if declared == "uncertainty" and if_uncertain else ""
+        raise ValueError(f"{name} is {_a(declared)}, not {_a(role)}: {why}{extra}")
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
 
 
 def check_outcome(name: str, given: Any) -> None:
@@ -327,15 +334,7 @@ def check_outcome(name: str, given: Any) -> None:
 
 
 def check_uncertain(name: str, given: Any) -> None:
-    try:
-        parameter_range(name, given)
-    except ParameterError as exc:
-        raise ValueError(f"{name}: {exc}") from None
-    role = param_info(name).role
-    if role != "uncertainty":
-        raise ValueError(
-            f"{name} is a {role}, not an uncertainty: states vary what nobody controls"
-        )
+    _check_parameter(name, given, "uncertainty", "states vary what nobody controls")
 
 
 def _precheck(data: dict) -> tuple[tuple, str] | None:
@@ -462,6 +461,7 @@ class Problem:
     seeds: tuple[int, ...]
     home: dict[str, Any]  # the design's city's own parameters: the fund
     grids: dict[str, Grid]  # each parameter lever's, in the spec's order
+    status_quo: dict[str, float | int]  # each parameter lever at the city's value (its grid's)
 
     @property
     def scale(self) -> float:
@@ -499,16 +499,10 @@ def load_base(spec: DesignSpec) -> Any:
     return load_preset(spec.preset).with_overrides(spec.overrides, "overrides")
 
 
-def home_parameters(spec: DesignSpec) -> Parameters:
-    """The parameters of the design's city (the preset's one city, or `spec.city`)."""
-    preset = load_base(spec)
-    plan = next((c for c in preset.cities if c.name == spec.city), None)
-    return preset.parameters if plan is None else preset.city_parameters(plan)
-
-
 def resolve(spec: DesignSpec) -> Problem:
     preset = load_base(spec)
-    params = home_parameters(spec)
+    plan = next((c for c in preset.cities if c.name == spec.city), None)
+    params = preset.parameters if plan is None else preset.city_parameters(plan)
     residents = int(params.n_citizens)
     scale = residents / COST_UNIT_RESIDENTS
     b = spec.budget
@@ -518,6 +512,7 @@ def resolve(spec: DesignSpec) -> Problem:
         name: lever_grid(name, lo, hi, float(getattr(params, name)))
         for name, (lo, hi) in spec.parameter_levers.items()
     }
+    status_quo = {name: grid.nearest(float(getattr(params, name))) for name, grid in grids.items()}
     return Problem(
         spec,
         spec.days or preset.days,
@@ -527,6 +522,7 @@ def resolve(spec: DesignSpec) -> Problem:
         tuple(range(STATE_SEED_OFFSET, STATE_SEED_OFFSET + spec.seeds)),
         home,
         grids,
+        status_quo,
     )
 
 
@@ -947,12 +943,10 @@ def fingerprint(spec: DesignSpec) -> dict[str, Any]:
     its trial budget), preset."""
     from scenarios import load_preset
 
-    # this module decides what a stored run means (the city it reads, where a package goes), so
-    # it counts as model code for a design folder
-    code = hashlib.sha256(code_fingerprint().encode() + Path(__file__).read_bytes())
     made = {
         "govsim": package_versions()["govsim"],
-        "code": code.hexdigest()[:16],
+        # this module decides what a stored run means (the city it reads, where a package goes)
+        "code": code_fingerprint("experiments/optimise.py"),
         "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET_FIELDS},
         "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
     }
@@ -1189,10 +1183,7 @@ def _params(problem: Problem, on: set[str]) -> dict[str, Any]:
     (on the search's grid) and earliest start, and each parameter lever at the city's own value
     (the nearest point of its grid when outside the lever's range)."""
     spec = problem.spec
-    base = home_parameters(spec)
-    params: dict[str, Any] = {
-        name: grid.nearest(float(getattr(base, name))) for name, grid in problem.grids.items()
-    }
+    params: dict[str, Any] = dict(problem.status_quo)
     for key, lever in spec.reform_levers.items():
         params[key] = key in on
         lo, hi = lever.intensity

@@ -213,8 +213,7 @@ def write_report(
                 f"<p><b>Note:</b> {(short > 0).sum()} Pareto package(s) had reforms deferred or"
                 " suspended for want of money in some runs (fund_short in pareto.parquet).</p>"
             )
-        rivals = trials["rival_fund_short"].fillna(0) if "rival_fund_short" in trials else None
-        if rivals is not None and (rivals > 0).any():
+        if (trials["rival_fund_short"].fillna(0) > 0).any():
             parts.append(
                 "<p><b>Note:</b> in some runs a rival city's fund could not pay for a reform the"
                 " state had it start (rival_fund_short in trials.parquet): that state did not"
