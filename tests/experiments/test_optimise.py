@@ -27,6 +27,7 @@ from experiments.optimise import (
     robust,
 )
 from experiments.optimise_report import write_results
+from tests.experiments.spec_errors import spec_error
 from world.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,11 +92,7 @@ def _spec(tmp_path: Path, text: str = SPEC) -> Path:
 )
 def test_spec_errors_are_one_line_with_file_and_line(tmp_path, old, new, line, words) -> None:
     assert old in SPEC
-    path = _spec(tmp_path, SPEC.replace(old, new, 1))
-    with pytest.raises(ParameterError) as caught:
-        load_spec(path)
-    message = str(caught.value)
-    assert "\n" not in message
+    path, message = spec_error(tmp_path, SPEC.replace(old, new, 1))
     assert message.startswith(f"{path}:{line}: "), message
     assert words in message, message
 

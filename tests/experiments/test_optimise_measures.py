@@ -22,7 +22,7 @@ from experiments.optimise import (
     robust,
     trials_frame,
 )
-from world.errors import ParameterError
+from tests.experiments.spec_errors import spec_error
 
 SPEC = """
 description = "fake design"
@@ -138,12 +138,7 @@ def test_final_regrets_use_the_best_package_in_each_state(tmp_path) -> None:
     ],
 )
 def test_bad_measures_caps_and_samplers_are_one_line_errors(tmp_path, old, new, words) -> None:
-    path = tmp_path / "design.toml"
-    path.write_text(SPEC.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(ParameterError) as caught:
-        load_spec(path)
-    message = str(caught.value)
-    assert "\n" not in message and message.startswith(f"{path}:"), message
+    _, message = spec_error(tmp_path, SPEC.replace(old, new, 1))
     assert words in message, message
 
 

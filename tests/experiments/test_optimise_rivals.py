@@ -19,6 +19,7 @@ from experiments.optimise import (
     run_job,
     simulate_package,
 )
+from tests.experiments.spec_errors import spec_error
 from world.errors import ParameterError
 
 SPEC = """
@@ -71,12 +72,7 @@ def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
 )
 def test_design_of_one_city_of_several_errors(tmp_path, old, new, words) -> None:
     assert old in SPEC
-    path = tmp_path / "design.toml"
-    path.write_text(SPEC.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(ParameterError) as caught:
-        load_spec(path)
-    message = str(caught.value)
-    assert "\n" not in message and message.startswith(f"{path}:"), message
+    _, message = spec_error(tmp_path, SPEC.replace(old, new, 1))
     assert words in message, message
 
 

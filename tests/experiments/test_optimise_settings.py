@@ -26,7 +26,7 @@ from experiments.optimise import (
     trials_frame,
     unseen_neighbour,
 )
-from world.errors import ParameterError
+from tests.experiments.spec_errors import spec_error
 
 SPEC = """
 description = "settings"
@@ -78,12 +78,7 @@ def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
 )
 def test_parameter_lever_errors_are_one_line_at_the_lever(tmp_path, old, new, words) -> None:
     assert old in SPEC
-    path = tmp_path / "design.toml"
-    path.write_text(SPEC.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(ParameterError) as caught:
-        load_spec(path)
-    message = str(caught.value)
-    assert "\n" not in message and message.startswith(f"{path}:"), message
+    _, message = spec_error(tmp_path, SPEC.replace(old, new, 1))
     assert "levers" in message and words in message, message
 
 
