@@ -143,10 +143,14 @@ def chart_data(page, name: str) -> list[dict]:
     return [row for rows in data.values() for row in rows]
 
 
+# The day in the status line, English or Chinese (also read in the page: a JavaScript RegExp).
+STATUS_DAY = r"Day (\d+) of|第 (\d+) 天"
+
+
 def status_day(page) -> int:
     """The day the status line reports ('Day N of D' / '第 N 天')."""
     text = page.locator(".govsim-status").first.inner_text()
-    match = re.search(r"Day (\d+) of|第 (\d+) 天", text)
+    match = re.search(STATUS_DAY, text)
     assert match, text
     return int(match.group(1) or match.group(2))
 
