@@ -1360,11 +1360,13 @@ def hypervolume(spec: DesignSpec, study: Any, frame: pd.DataFrame | None = None)
 # ---- the packages as presets ------------------------------------------------------------------
 
 
-def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
+def package_preset_text(
+    problem: Problem, row: pd.Series, number: int, catalogue: Path | None = None
+) -> str:
     """A preset that `govsim run FILE` accepts: the run of the package in the reference state
     (the base preset, the spec's overrides, the design's city with its fund, parameter levers
-    and reforms), as a preset file with the package's figures in its comments."""
-    from scenarios import load_preset
+    and reforms), as a preset file with the package's figures in its comments; `catalogue`:
+    the base preset's own catalogue file, if it has one (`catalogue_file`)."""
     from scenarios.preset_files import preset_text
 
     spec = problem.spec
@@ -1397,13 +1399,18 @@ def package_preset_text(problem: Problem, row: pd.Series, number: int) -> str:
         f" 5-95% interval): {objectives}",
         "The reference state of the world; explore others with govsim run FILE --set NAME=VALUE",
     ]
-    catalogue = None
-    base = load_preset(spec.preset)
-    if base.source is not None:
-        _, data = read_toml(base.source)
-        if "catalogue" in data:
-            catalogue = (base.source.parent / data["catalogue"]).resolve()
     return preset_text(preset, comments, catalogue)
+
+
+def catalogue_file(preset_name: str) -> Path | None:
+    """The service catalogue file a preset names (None: the default catalogue)."""
+    from scenarios import load_preset
+
+    base = load_preset(preset_name)
+    if base.source is None:
+        return None
+    _, data = read_toml(base.source)
+    return (base.source.parent / data["catalogue"]).resolve() if "catalogue" in data else None
 
 
 def _measure_word(spec: DesignSpec, name: str) -> str:
@@ -1417,9 +1424,10 @@ def write_packages(problem: Problem, front: pd.DataFrame, folder: Path) -> list[
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    catalogue = catalogue_file(problem.spec.preset)  # (read once, not per package)
     paths = []
     for k, (_, row) in enumerate(front.iterrows(), start=1):
         path = folder / f"package_{k:02d}.toml"
-        write_text(path, package_preset_text(problem, row, k))
+        write_text(path, package_preset_text(problem, row, k, catalogue))
         paths.append(path)
     return paths
