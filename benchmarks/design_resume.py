@@ -4,17 +4,18 @@ with nothing lost", on the example itself)
 Run: `python benchmarks/design_resume.py [--spec experiments/design_example.toml]
 [--out results/design_killed] [--kill-after 50] [--workers 2]`.
 
-Starts `govsim optimise SPEC --out OUT --fresh` as its own process group, kills it with SIGKILL
-once `--kill-after` trials are complete in its study, then runs the same command again without
-`--fresh`. Prints how many trials and stored runs there were at the kill, and after the resumed
-run: whether every trial finished before the kill kept its values, whether every stored run is
-still there, and whether the finished search holds `trials` distinct packages.
+Removes OUT, starts `govsim optimise SPEC --out OUT` as its own process group, kills it with
+SIGKILL once `--kill-after` trials are complete in its study, then runs the same command again.
+Prints how many trials and stored runs there were at the kill, and after the resumed run:
+whether every trial finished before the kill kept its values, whether every stored run is still
+there, and whether the finished search holds `trials` distinct packages.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -61,9 +62,11 @@ def main() -> None:
     command += ["--workers", str(args.workers)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
+    # (a folder left by an earlier call would be read as this one's progress)
+    shutil.rmtree(out, ignore_errors=True)
     started = time.monotonic()
     first = subprocess.Popen(
-        [*command, "--fresh"],
+        command,
         start_new_session=True,
         env=env,
         stdout=subprocess.DEVNULL,
