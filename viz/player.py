@@ -33,7 +33,7 @@ from typing import Any
 from mesa.visualization.utils import force_update, update_counter
 
 from viz import session_threads
-from viz.session_threads import NoContext, page_connected, session_context, unregistered
+from viz.session_threads import entered, page_connected, session_context, unregistered
 
 logger = logging.getLogger("govsim.dashboard")
 
@@ -135,7 +135,7 @@ class Player:
     ) -> None:
         if previous is not None:
             previous.join()  # the last loop's frame ends first: one loop steps the model at a time
-        with context if context is not None else NoContext():
+        with entered(context):
             try:
                 self._loop(model, stop, context, redraw or _redraw)
             except Exception as exc:  # any error: logged, shown, session kept

@@ -1,18 +1,20 @@
 """Threads that work for one dashboard session (a play loop, a build, a page watching a game).
 
-Solara patches `threading.Thread`: a thread started inside a session is registered with it and
-unregistered when the thread ends. That unregistering races with the session's own close (solara
-1.58, `VirtualKernelContext.close` deletes every registration it copied a moment before, and one
-that a thread ending meanwhile removed raises KeyError, logged as a server traceback). A closing
-session is exactly when our threads end, told to stop. So `start` unregisters the thread from
-solara's patch before it runs, and the thread enters the session itself (`with context`), whose
-exit resets its registration instead of deleting it.
+A thread inside a session is registered in solara's `current_context` (thread key -> session).
+The session's close (solara 1.58, `VirtualKernelContext.close`, under the session's lock) copies
+that table and then deletes every key it copied that points to the session; a key removed in
+between raises KeyError, logged as a server traceback. A closing session is exactly when our
+threads end, told to stop, and solara's own thread patch removes a thread's key when it ends,
+outside any lock. So `start` keeps the thread out of solara's registration, and the thread
+enters the session with `entered`, which leaves it and removes its key under the session's lock:
+either before close copies the table or after close has deleted the key, never in between.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -38,27 +40,35 @@ def page_connected(context: Any) -> bool:
     return not statuses or PageStatus.CONNECTED in statuses
 
 
-class NoContext:
-    """Stands in for a session context outside a session."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
 def start(target: Callable[[], None], name: str, context: Any = None) -> threading.Thread:
     """Run `target` in a daemon thread inside `context` (a session's, or None for work that
     belongs to no session, e.g. a classroom game's days), not registered by solara's patch."""
 
     def run() -> None:
-        with context if context is not None else NoContext():
+        with entered(context):
             target()
 
     thread = unregistered(threading.Thread(target=run, name=name, daemon=True))
     thread.start()
     return thread
+
+
+@contextlib.contextmanager
+def entered(context: Any) -> Iterator[None]:
+    """The calling thread inside the session `context` (nothing for None); on the way out its
+    registration is removed under the session's lock, so it cannot race the session's close."""
+    if context is None:
+        yield
+        return
+    from solara.server import kernel_context
+
+    context.__enter__()
+    try:
+        yield
+    finally:
+        with context.lock:
+            context.__exit__(None, None, None)
+            kernel_context.clear_context_for_thread(threading.current_thread())
 
 
 def unregistered(thread: threading.Thread) -> threading.Thread:
