@@ -24,10 +24,12 @@ def logit_probabilities(utilities: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=-1, keepdims=True)
 
 
-def choose(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One draw per row of a probability matrix: the chosen column index."""
+def choose(probabilities: np.ndarray, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+    """One draw per row of a probability matrix: the chosen column index. A single row with
+    `n` draws from it gives what n copies of the row would (the same draws, without the matrix)."""
     cum = np.cumsum(probabilities, axis=-1)
-    u = rng.random(probabilities.shape[0])[:, None]
+    rows = probabilities.shape[0] if probabilities.ndim == 2 else n
+    u = rng.random(rows)[:, None]
     return np.minimum((u > cum).sum(axis=-1), probabilities.shape[-1] - 1)
 
 
@@ -119,16 +121,17 @@ class Competition:
         if self.business_image is None:
             self._update_images()
         rp = self.model.region
+        # every founder from `origin` weighs the cities alike: one row of utilities, n draws
         v = firm_utilities(
-            np.zeros(n),
-            np.full(n, origin),
+            np.zeros(1),
+            np.full(1, origin),
             self.business_image,
             self._market(),
             self._tax(),
             rp,
             founding=True,
         )
-        return choose(logit_probabilities(v), self.rng)
+        return choose(logit_probabilities(v[0]), self.rng, n)
 
     # --- the day ----------------------------------------------------------------------------------
     def step(self, day: int) -> list[dict[str, float]]:
@@ -179,8 +182,9 @@ class Competition:
             if n == 0:
                 continue
             rows = pool.sample_active(n, rng)
-            v = resident_utilities(np.full(n, city.index), self.public_image, jobs, rp)
-            choice = choose(logit_probabilities(v), rng)
+            # every resident of a city weighs the cities alike: one row of utilities, n draws
+            v = resident_utilities(np.full(1, city.index), self.public_image, jobs, rp)
+            choice = choose(logit_probabilities(v[0]), rng, n)
             for row, target in zip(rows.tolist(), choice.tolist(), strict=True):
                 if target != city.index:
                     self.model.move(CITIZEN, city, row, self.cities[target])

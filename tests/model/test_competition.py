@@ -75,6 +75,16 @@ def test_choose_draws_with_the_given_probabilities() -> None:
     assert chisquare(counts, n * p).pvalue > 0.001
 
 
+def test_one_row_with_n_draws_is_n_copies_of_the_row() -> None:
+    """Founders (and residents) of one city weigh the cities alike: drawing n times from their
+    one row must give exactly what the n-row matrix gave, so the model's draws are unchanged."""
+    p = logit_probabilities(np.array([0.3, -1.2, 2.0]))
+    tiled = choose(np.tile(p, (500, 1)), np.random.default_rng(9))
+    single = choose(p, np.random.default_rng(9), 500)
+    assert np.array_equal(tiled, single)
+    assert len(set(single.tolist())) == 3  # the draws do differ: the comparison is not empty
+
+
 # --- one city is one city -----------------------------------------------------------------------
 def test_a_one_city_model_is_the_same_whichever_way_it_is_built(catalogue) -> None:
     params = Parameters(**SMALL)
