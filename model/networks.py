@@ -108,13 +108,19 @@ class SocialNetwork:
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray) -> None:
         """n members and the ties (src[i], dst[i]), each listed once."""
         self.graph_size = n
-        src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
-        ends = np.concatenate([src, dst])
-        others = np.concatenate([dst, src])
+        # Members fit 32 bits (at most 5,000,000 agents): half the memory of the tie arrays,
+        # which at millions of members is what building them costs (page faults, not sorting).
+        member = np.int32 if n < 2**31 else np.int64
+        ties = len(src)
+        ends = np.empty(2 * ties, member)
+        ends[:ties], ends[ties:] = src, dst
+        others = np.empty(2 * ties, member)
+        others[:ties], others[ties:] = dst, src
         order = np.argsort(ends, kind="stable")
         self._indices = others[order]
-        counts = np.bincount(ends, minlength=n)
-        self._indptr = np.concatenate([[0], np.cumsum(counts)])
+        del order, others
+        self._indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(ends, minlength=n), out=self._indptr[1:])
         self._extra: dict[int, list[int]] = {}
 
     @classmethod
