@@ -13,6 +13,7 @@ import numpy as np
 from mesa.model import ModelSignals
 
 _GROW = 1.5  # arithmetic: growth factor of the arrays
+_BLOCK = 4096  # arithmetic: rows per block of the active counts (`nth_active` scans one block)
 
 
 class RequesterPool:
@@ -36,6 +37,7 @@ class RequesterPool:
         self._n_active = 0  # kept in step with `active` by append() and set_active()
         for name, dtype in self.COLUMNS.items():
             setattr(self, name, np.zeros(max(capacity, 1), dtype=dtype))
+        self._block_active = np.zeros(max(capacity, 1) // _BLOCK + 1, np.int64)  # per block
         self._extra_columns: dict[str, type] = {}
 
     def add_column(self, name: str, dtype: type) -> None:
@@ -53,11 +55,16 @@ class RequesterPool:
                 new = np.zeros(cap, dtype=old.dtype)
                 new[: self.size] = old[: self.size]
                 setattr(self, name, new)
+            blocks = np.zeros(cap // _BLOCK + 1, np.int64)
+            blocks[: len(self._block_active)] = self._block_active
+            self._block_active = blocks
         idx = np.arange(self.size, need)
         for name, v in values.items():
             getattr(self, name)[idx] = v
         self.size = need
-        self._n_active += int(self.active[idx].sum())
+        opened = idx[self.active[idx]]
+        self._n_active += len(opened)
+        self._block_active += np.bincount(opened // _BLOCK, minlength=len(self._block_active))
         return idx
 
     def set_active(self, row: int, value: bool) -> None:
@@ -65,6 +72,27 @@ class RequesterPool:
         if bool(self.active[row]) != value:
             self.active[row] = value
             self._n_active += 1 if value else -1
+            self._block_active[row // _BLOCK] += 1 if value else -1
+
+    def nth_active(self, positions: np.ndarray, skip: int = -1) -> np.ndarray:
+        """The active rows at `positions` in row order (0: the first active row), not counting
+        row `skip`: `active_indices()` without `skip`, indexed, but without scanning the pool
+        (a new firm's ties are drawn this way, once per firm: a scan each made building ties
+        cost the square of the city's size)."""
+        counts = self._block_active
+        if skip >= 0 and self.active[skip]:
+            counts = counts.copy()
+            counts[skip // _BLOCK] -= 1
+        ends = np.cumsum(counts)
+        rows = []
+        for p in np.asarray(positions).tolist():
+            b = int(np.searchsorted(ends, p, side="right"))
+            lo = b * _BLOCK
+            block = np.flatnonzero(self.active[lo : min(lo + _BLOCK, self.size)]) + lo
+            if lo <= skip < lo + _BLOCK:
+                block = block[block != skip]
+            rows.append(int(block[p - (int(ends[b - 1]) if b else 0)]))
+        return np.asarray(rows, np.int64)
 
     def sample_active(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n distinct active rows at random, without a scan of the pool when most are active."""

@@ -294,12 +294,12 @@ class City:
         return self.enterprises, self.enterprise_agents
 
     def _tie_in(self, pool: RequesterPool, network: SocialNetwork, row: int, ties: int) -> None:
-        active = pool.active_indices()
-        active = active[active != row]
-        k = min(ties, len(active))
+        others = pool.n_active - int(pool.active[row])
+        k = min(ties, others)
         if k > 0:
-            partners = self._streams["demography"].choice(active, size=k, replace=False)
-            network.join(row, partners)
+            # the draws of `choice(active rows but this one, k)`, mapped to rows without a scan
+            picks = self._streams["demography"].choice(others, size=k, replace=False)
+            network.join(row, pool.nth_active(picks, skip=row))
 
     def _firm_exits(self) -> int:
         """Red tape fades from memory; firms close, faster while they make a loss."""
