@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from agents.government import FUND_SHORT, STARTED, SUSPENDED
-from model.simulation import CityModel
+from model.simulation import CityModel, collector_paused
 from scenarios.loader import Preset, load_preset
 from world.calendar import MAX_DAYS
 from world.errors import ParameterError
@@ -118,12 +118,13 @@ def run_simulation(
 
 
 def advance(model: CityModel, days: int, progress: ProgressFn | None = None) -> None:
-    """Step a model `days` times. (The model itself keeps the garbage collector's full scans of
-    its long-lived agents out of its days: model.simulation.no_full_collections.)"""
-    for day in range(days):
-        model.step()
-        if progress is not None:
-            progress(day + 1, days)
+    """Step a model `days` times, with the garbage collector paused throughout (a day makes no
+    garbage cycles: model.simulation.collector_paused)."""
+    with collector_paused():
+        for day in range(days):
+            model.step()
+            if progress is not None:
+                progress(day + 1, days)
 
 
 def simulate(preset: str | Path | Preset, days: int = 365, seed: int = 0, **overrides: Any) -> dict:

@@ -20,35 +20,68 @@ from world.catalogue import Catalogue
 from world.interventions import Intervention
 from world.parameters import Parameters, RegionParameters
 
-# While a day runs, Python's cyclic garbage collector keeps its young collections but makes no
-# full ones: a full collection scans every tracked object, a million citizen agents included,
-# and the day's cases (which live for weeks) set one off every week or so. At 1,000,000
-# citizens that was a third of a city-year (docs/performance.md). The day makes no cyclic
-# garbage that outlives the young collections; whatever does is collected after the day, when
-# the collector's usual thresholds are back.
-_NO_FULL_COLLECTION = 1 << 30  # arithmetic: a threshold never reached
+# Python's cyclic garbage collector is paused while a city is built and while a day runs.
+# - A build makes a million agents and no garbage cycles; each collection would scan the agents
+#   made so far (a third of the time of making them).
+# - A day makes no garbage cycles either (every automatic collection during a year at 100,000
+#   and at 1,000,000 citizens collected nothing), but its bursts of cases, visits and agenda
+#   entries set off young collections: at 1,000,000 citizens a day's burst is many times the
+#   young generation's threshold, so collections came 30 times as often as at 100,000, and each
+#   looked at objects further apart in memory: about 10% of a 1,000,000 city-year's days,
+#   against nothing measurable at 100,000 (docs/performance.md). A full collection scans every
+#   tracked object, the agents included; the day's cases set one off every week or so, a third
+#   of a 1,000,000 city-year before full collections were kept out of the days.
+# When the last of the builds and days running at once (dashboard sessions) ends, automatic
+# collection comes back as it was; after a day, the young generations are collected once (the
+# day's survivors, each looked at once). Full collections come with the usual thresholds.
 _gc_lock = threading.Lock()
-_gc_days_running = 0
-_gc_saved: tuple[int, ...] = ()
+_gc_pauses = 0
+_gc_was_enabled = True
+
+
+def _pause_collector() -> None:
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+
+
+def _resume_collector(*, collect_young: bool) -> None:
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses -= 1
+        resumed = _gc_pauses == 0 and _gc_was_enabled
+        if resumed:
+            gc.enable()
+    if resumed and collect_young:
+        gc.collect(1)  # arithmetic: generations 0 and 1, the young ones
 
 
 @contextmanager
-def no_full_collections() -> Iterator[None]:
-    """Defer the garbage collector's full collections until the block ends (thread-safe: the
-    last of several models stepping at once restores the thresholds)."""
-    global _gc_days_running, _gc_saved
-    with _gc_lock:
-        if _gc_days_running == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(_gc_saved[0], _gc_saved[1], _NO_FULL_COLLECTION)
-        _gc_days_running += 1
+def collector_paused() -> Iterator[None]:
+    """No automatic garbage collection in the block (the days of a batch run): not even the
+    young collection after each day, which at 1,000,000 citizens looks at some 40,000 of the
+    day's survivors, about 3 s a city-year. Safe because the days make no garbage cycles (every
+    preset, tested in tests/model/test_building.py); whatever a block does make is collected
+    once the usual thresholds are back after it."""
+    _pause_collector()
     try:
         yield
     finally:
-        with _gc_lock:
-            _gc_days_running -= 1
-            if _gc_days_running == 0:
-                gc.set_threshold(*_gc_saved)
+        _resume_collector(collect_young=False)
+
+
+@contextmanager
+def collector_paused_for_a_day() -> Iterator[None]:
+    """A day without automatic garbage collection (above). Thread-safe with other models' days
+    and builds: the last to end brings the collector back; after a day, one young collection."""
+    _pause_collector()
+    try:
+        yield
+    finally:
+        _resume_collector(collect_young=True)
 
 
 # numpy asks the kernel for huge pages for every array of 4 MiB or more (madvise). Where the
@@ -57,34 +90,29 @@ def no_full_collections() -> Iterator[None]:
 # time: 3.4 of a 5.4 s build at 1,000,000 citizens, against 0.4 s without the advice
 # (docs/performance.md). A city's days gain nothing measurable from huge pages (same run time).
 _set_hugepage_advice = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
-_build_lock = threading.Lock()
+_advice_lock = threading.Lock()
 _builds_running = 0
-_build_saved: tuple[bool, bool] = (True, True)
+_advice_saved = True
 
 
 @contextmanager
 def building() -> Iterator[None]:
-    """Build a city: no cyclic garbage collection (a city is a million agents and no garbage
-    cycles; each young collection would scan the agents made so far) and no huge-page advice
-    for new arrays (above). Thread-safe: the last of several builds at once restores both."""
-    global _builds_running, _build_saved
-    with _build_lock:
-        if _builds_running == 0:
-            advice = _set_hugepage_advice(False) if _set_hugepage_advice else True
-            _build_saved = (gc.isenabled(), advice)
-            gc.disable()
+    """Build a city: no automatic garbage collection and no huge-page advice for new arrays
+    (both above). Thread-safe: the last of several builds at once restores the advice."""
+    global _builds_running, _advice_saved
+    _pause_collector()
+    with _advice_lock:
+        if _builds_running == 0 and _set_hugepage_advice:
+            _advice_saved = _set_hugepage_advice(False)
         _builds_running += 1
     try:
         yield
     finally:
-        with _build_lock:
+        with _advice_lock:
             _builds_running -= 1
-            if _builds_running == 0:
-                collecting, advice = _build_saved
-                if _set_hugepage_advice:
-                    _set_hugepage_advice(advice)
-                if collecting:
-                    gc.enable()
+            if _builds_running == 0 and _set_hugepage_advice:
+                _set_hugepage_advice(_advice_saved)
+        _resume_collector(collect_young=False)
 
 
 class CityModel(mesa.Model):
@@ -179,7 +207,7 @@ class CityModel(mesa.Model):
 
     # --- the day ----------------------------------------------------------------------------------
     def step(self) -> None:
-        with no_full_collections():
+        with collector_paused_for_a_day():
             self._day()
 
     def _day(self) -> None:
