@@ -195,14 +195,18 @@ def main() -> None:
     m_ratio = med("large", "peak_mib") / med("small", "peak_mib")
     rows.append(("peak memory large / small", m_ratio, "<= 10", m_ratio <= 10))
     gib_per_m = med("large", "peak_mib") / 1024 / (large / 1e6)
-    rows.append(("peak GiB per million citizens", gib_per_m, "<= 1", gib_per_m <= 1))
+    # The target is set for a city of 1,000,000: below that, the interpreter and its libraries
+    # (about 150 MiB, whatever the city) make the figure per million larger.
+    per_m_ok = gib_per_m <= 1 if large >= 1_000_000 else None
+    rows.append(("peak GiB per million citizens", gib_per_m, "<= 1", per_m_ok))
     for name, n in (("small", small), ("large", large)):
         share = med(name, "build_s") / med(name, "total_s")
         rows.append((f"build share of a city-year, {n:,}", share, "<= 0.10", share <= 0.10))
     three = med("three", "total_s") / med("small", "total_s")
     rows.append((f"three cities of {small:,} / one city", three, "<= 3.2", three <= 3.2))
     for label, value, target, ok in rows:
-        print(f"{label:<52} {value:8.2f}  target {target:<8} {verdict(ok)}")
+        word = verdict(ok) if ok is not None else "(the target is for 1,000,000 citizens)"
+        print(f"{label:<52} {value:8.2f}  target {target:<8} {word}")
 
 
 if __name__ == "__main__":
