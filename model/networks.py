@@ -110,7 +110,7 @@ class SocialNetwork:
         self.graph_size = n
         # Members fit 32 bits (at most 5,000,000 agents): half the memory of the tie arrays,
         # which at millions of members is what building them costs (page faults, not sorting).
-        member = np.int32 if n < 2**31 else np.int64
+        member = np.int32 if n < 2**31 else np.int64  # arithmetic: 32-bit range
         ties = len(src)
         ends = np.empty(2 * ties, member)
         ends[:ties], ends[ties:] = src, dst
