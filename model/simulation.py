@@ -31,9 +31,10 @@ from world.parameters import Parameters, RegionParameters
 #   against nothing measurable at 100,000 (docs/performance.md). A full collection scans every
 #   tracked object, the agents included; the day's cases set one off every week or so, a third
 #   of a 1,000,000 city-year before full collections were kept out of the days.
-# When the last of the builds and days running at once (dashboard sessions) ends, automatic
-# collection comes back as it was; after a day, the young generations are collected once (the
-# day's survivors, each looked at once). Full collections come with the usual thresholds.
+# A batch run pauses it for all its days (`collector_paused`, experiments.one_run.advance). When
+# the last of the builds, runs and days going on at once (dashboard sessions) ends, automatic
+# collection comes back as it was; after a day stepped on its own, the young generations are
+# collected once (the day's survivors). Full collections come with the usual thresholds.
 _gc_lock = threading.Lock()
 _gc_pauses = 0
 _gc_was_enabled = True
@@ -64,7 +65,7 @@ def collector_paused() -> Iterator[None]:
     """No automatic garbage collection in the block (the days of a batch run): not even the
     young collection after each day, which at 1,000,000 citizens looks at some 40,000 of the
     day's survivors, about 3 s a city-year. Safe because the days make no garbage cycles (every
-    preset, tested in tests/model/test_building.py); whatever a block does make is collected
+    preset, tested in tests/model/test_collector.py); whatever a block does make is collected
     once the usual thresholds are back after it."""
     _pause_collector()
     try:
