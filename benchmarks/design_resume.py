@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,25 +24,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.search_folder import completed_trials
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def finished(out: Path) -> dict[int, tuple[float, ...]]:
-    """The complete trials' objective values, read-only (a plain connect would create the file
-    before the runner's folder check, which then rightly refuses the folder)."""
-    try:
-        with sqlite3.connect(f"file:{out / 'study.sqlite'}?mode=ro", uri=True) as db:
-            rows = db.execute(
-                "select t.number, v.objective, v.value from trials t join trial_values v"
-                " on t.trial_id = v.trial_id where t.state = 'COMPLETE'"
-                " order by t.number, v.objective"
-            ).fetchall()
-    except sqlite3.Error:
-        return {}
-    values: dict[int, list[float]] = {}
-    for number, _, value in rows:
-        values.setdefault(number, []).append(value)
-    return {k: tuple(v) for k, v in values.items()}
+    return completed_trials(out / "study.sqlite")
 
 
 def stored_runs(out: Path) -> set[str]:

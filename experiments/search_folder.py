@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,3 +55,23 @@ def search_folder(
             )
         write_json(out / record, made)
         yield
+
+
+def completed_trials(store: Path) -> dict[int, tuple[float, ...]]:
+    """A search's complete trials (number -> objective values), read from its Optuna store
+    without writing: a plain connect would create the file, and a runner not yet past its
+    folder check would then rightly refuse a folder holding a store it cannot account for. For
+    watching a search from outside it (the kill-and-resume tests and benchmark)."""
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+            rows = db.execute(
+                "select t.number, v.value from trials t join trial_values v"
+                " on t.trial_id = v.trial_id where t.state = 'COMPLETE'"
+                " order by t.number, v.objective"
+            ).fetchall()
+    except sqlite3.Error:  # not there yet, or being created
+        return {}
+    values: dict[int, list[float]] = {}
+    for number, value in rows:
+        values.setdefault(number, []).append(value)
+    return {k: tuple(v) for k, v in values.items()}

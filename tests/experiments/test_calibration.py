@@ -29,6 +29,7 @@ from experiments.calibration import (
     write_parameter_set,
 )
 from experiments.evaluators import SerialEvaluator
+from experiments.search_folder import completed_trials
 from world.errors import ParameterError
 from world.parameters import Parameters
 
@@ -302,7 +303,6 @@ def test_the_report_says_which_parameters_the_data_pin_down(tmp_path) -> None:
 @pytest.mark.slow
 def test_a_killed_calibration_resumes_with_nothing_lost(tmp_path) -> None:
     import signal
-    import sqlite3
     import time
 
     spec = _spec(tmp_path, SPEC.replace("trials = 2", "trials = 4"))
@@ -310,14 +310,7 @@ def test_a_killed_calibration_resumes_with_nothing_lost(tmp_path) -> None:
     command = [sys.executable, "-m", "cli", "calibrate", str(spec), "--out", str(out)]
 
     def finished() -> list[int]:
-        try:
-            # read-only: a plain connect creates the file, and a runner not yet past its folder
-            # check would rightly refuse a folder holding a store it cannot account for
-            with sqlite3.connect(f"file:{out / 'trials.sqlite'}?mode=ro", uri=True) as db:
-                rows = db.execute("select number from trials where state = 'COMPLETE'")
-                return sorted(n for (n,) in rows)
-        except sqlite3.Error:
-            return []
+        return sorted(completed_trials(out / "trials.sqlite"))
 
     runner = subprocess.Popen([*command, "--workers", "1"], start_new_session=True)
     deadline = time.monotonic() + 300

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from experiments.optimise import (
     robust,
 )
 from experiments.optimise_report import write_results
+from experiments.search_folder import completed_trials
 from tests.experiments.spec_errors import spec_error
 from world.errors import ParameterError
 
@@ -199,21 +199,7 @@ def test_a_killed_optimisation_resumes_with_nothing_lost(tmp_path) -> None:
     command = [sys.executable, "-m", "cli", "optimise", str(spec), "--out", str(out)]
 
     def finished() -> dict[int, tuple[float, ...]]:
-        try:
-            # read-only: a plain connect creates the file, and a runner not yet past its folder
-            # check would rightly refuse a folder holding a store it cannot account for
-            with sqlite3.connect(f"file:{out / 'study.sqlite'}?mode=ro", uri=True) as db:
-                rows = db.execute(
-                    "select t.number, v.objective, v.value from trials t join trial_values v"
-                    " on t.trial_id = v.trial_id where t.state = 'COMPLETE'"
-                    " order by t.number, v.objective"
-                ).fetchall()
-        except sqlite3.Error:
-            return {}
-        out_: dict[int, list[float]] = {}
-        for number, _, value in rows:
-            out_.setdefault(number, []).append(value)
-        return {k: tuple(v) for k, v in out_.items()}
+        return completed_trials(out / "study.sqlite")
 
     def stored_runs() -> set[str]:
         return {p.name for p in (out / "runs").glob("*.json")} if (out / "runs").exists() else set()
