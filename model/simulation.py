@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import mesa
 import numpy as np
@@ -19,6 +20,33 @@ from model.outcomes import OUTCOMES, summary_value
 from world.catalogue import Catalogue
 from world.interventions import Intervention
 from world.parameters import Parameters, RegionParameters
+
+
+class _SharedSwitch:
+    """A process-wide setting switched off while any of several blocks runs (builds and days of
+    models in different threads, dashboard sessions): the first block to start saves it and
+    switches it off, the last to end restores it."""
+
+    def __init__(self, switch_off: Callable[[], Any], restore: Callable[[Any], Any]) -> None:
+        self._switch_off, self._restore = switch_off, restore
+        self._lock = threading.Lock()
+        self._running = 0
+        self._saved: Any = None
+
+    @contextmanager
+    def off(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._saved = self._switch_off()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    self._restore(self._saved)
+
 
 # Python's cyclic garbage collector is paused while a city is built and while a day runs.
 # - A build makes a million agents and no garbage cycles; each collection would scan the agents
@@ -35,54 +63,27 @@ from world.parameters import Parameters, RegionParameters
 # the last of the builds, runs and days going on at once (dashboard sessions) ends, automatic
 # collection comes back as it was; after a day stepped on its own, the young generations are
 # collected once (the day's survivors). Full collections come with the usual thresholds.
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = True
+def _collector_off() -> bool:
+    was = gc.isenabled()
+    gc.disable()
+    return was
 
 
-def _pause_collector() -> None:
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
+_collector = _SharedSwitch(_collector_off, lambda was: gc.enable() if was else None)
 
 
-def _resume_collector(*, collect_young: bool) -> None:
-    global _gc_pauses
-    with _gc_lock:
-        _gc_pauses -= 1
-        resumed = _gc_pauses == 0 and _gc_was_enabled
-        if resumed:
-            gc.enable()
-    if resumed and collect_young:
+@contextmanager
+def collector_paused(*, collect_young_after: bool = False) -> Iterator[None]:
+    """No automatic garbage collection in the block: a batch run's days (no collection at all:
+    even one young collection after each day looks at some 40,000 of the day's survivors at
+    1,000,000 citizens, about 3 s a city-year), or one day stepped on its own
+    (`collect_young_after`: then the young generations are collected once, if this was the last
+    block and the collector is back on). Safe because the days make no garbage cycles (every
+    preset, tested in tests/model/test_collector.py)."""
+    with _collector.off():
+        yield
+    if collect_young_after and gc.isenabled():
         gc.collect(1)  # arithmetic: generations 0 and 1, the young ones
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No automatic garbage collection in the block (the days of a batch run): not even the
-    young collection after each day, which at 1,000,000 citizens looks at some 40,000 of the
-    day's survivors, about 3 s a city-year. Safe because the days make no garbage cycles (every
-    preset, tested in tests/model/test_collector.py); whatever a block does make is collected
-    once the usual thresholds are back after it."""
-    _pause_collector()
-    try:
-        yield
-    finally:
-        _resume_collector(collect_young=False)
-
-
-@contextmanager
-def collector_paused_for_a_day() -> Iterator[None]:
-    """A day without automatic garbage collection (above). Thread-safe with other models' days
-    and builds: the last to end brings the collector back; after a day, one young collection."""
-    _pause_collector()
-    try:
-        yield
-    finally:
-        _resume_collector(collect_young=True)
 
 
 # numpy asks the kernel for huge pages for every array of 4 MiB or more (madvise). Where the
@@ -91,29 +92,18 @@ def collector_paused_for_a_day() -> Iterator[None]:
 # time: 3.4 of a 5.4 s build at 1,000,000 citizens, against 0.4 s without the advice
 # (docs/performance.md). A city's days gain nothing measurable from huge pages (same run time).
 _set_hugepage_advice = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
-_advice_lock = threading.Lock()
-_builds_running = 0
-_advice_saved = True
+_hugepage_advice = _SharedSwitch(
+    lambda: _set_hugepage_advice(False) if _set_hugepage_advice else None,
+    lambda was: _set_hugepage_advice(was) if _set_hugepage_advice else None,
+)
 
 
 @contextmanager
 def building() -> Iterator[None]:
     """Build a city: no automatic garbage collection and no huge-page advice for new arrays
-    (both above). Thread-safe: the last of several builds at once restores the advice."""
-    global _builds_running, _advice_saved
-    _pause_collector()
-    with _advice_lock:
-        if _builds_running == 0 and _set_hugepage_advice:
-            _advice_saved = _set_hugepage_advice(False)
-        _builds_running += 1
-    try:
+    (both above), each restored when the last of the builds and days running at once ends."""
+    with _collector.off(), _hugepage_advice.off():
         yield
-    finally:
-        with _advice_lock:
-            _builds_running -= 1
-            if _builds_running == 0 and _set_hugepage_advice:
-                _set_hugepage_advice(_advice_saved)
-        _resume_collector(collect_young=False)
 
 
 class CityModel(mesa.Model):
@@ -208,7 +198,7 @@ class CityModel(mesa.Model):
 
     # --- the day ----------------------------------------------------------------------------------
     def step(self) -> None:
-        with collector_paused_for_a_day():
+        with collector_paused(collect_young_after=True):
             self._day()
 
     def _day(self) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from experiments.one_run import advance
-from model.simulation import building, collector_paused, collector_paused_for_a_day
+from model.simulation import building, collector_paused
 from scenarios import load_preset
 
 advice = np._core.multiarray._set_madvise_hugepage
@@ -69,7 +69,7 @@ def test_days_and_builds_overlapping_in_threads_restore_the_collector():
     def days():
         go.wait(5)
         for _ in range(200):
-            with collector_paused_for_a_day():
+            with collector_paused(collect_young_after=True):
                 pass
 
     def builds():
