@@ -34,10 +34,11 @@ class RequesterPool:
     def __init__(self, kind: str, capacity: int) -> None:
         self.kind = kind
         self.size = 0
-        self._n_active = 0  # kept in step with `active` by append() and set_active()
         for name, dtype in self.COLUMNS.items():
             setattr(self, name, np.zeros(max(capacity, 1), dtype=dtype))
-        self._block_active = np.zeros(max(capacity, 1) // _BLOCK + 1, np.int64)  # per block
+        # active rows per block of _BLOCK rows, kept in step with `active` by append() and
+        # set_active(): the count of active rows, and `nth_active` without a scan
+        self._block_active = np.zeros(max(capacity, 1) // _BLOCK + 1, np.int64)
         self._extra_columns: dict[str, type] = {}
 
     def add_column(self, name: str, dtype: type) -> None:
@@ -63,7 +64,6 @@ class RequesterPool:
             getattr(self, name)[idx] = v
         self.size = need
         opened = idx[self.active[idx]]
-        self._n_active += len(opened)
         self._block_active += np.bincount(opened // _BLOCK, minlength=len(self._block_active))
         return idx
 
@@ -71,7 +71,6 @@ class RequesterPool:
         """Open or close one row (a firm founded or closed, a requester moving away)."""
         if bool(self.active[row]) != value:
             self.active[row] = value
-            self._n_active += 1 if value else -1
             self._block_active[row // _BLOCK] += 1 if value else -1
 
     def nth_active(self, positions: np.ndarray, skip: int = -1) -> np.ndarray:
@@ -99,7 +98,8 @@ class RequesterPool:
         if n <= 0:
             return np.empty(0, np.int64)
         # arithmetic: scan when rejection sampling would waste draws (many closed rows, big n)
-        if self._n_active < 0.5 * self.size or n > 0.1 * self._n_active:
+        active = self.n_active
+        if active < 0.5 * self.size or n > 0.1 * active:
             return rng.choice(self.active_indices(), n, replace=False)
         picked: list[int] = []
         seen: set[int] = set()
@@ -122,7 +122,7 @@ class RequesterPool:
 
     @property
     def n_active(self) -> int:
-        return self._n_active
+        return int(self._block_active.sum())
 
     def active_indices(self) -> np.ndarray:
         return np.flatnonzero(self.active[: self.size])
