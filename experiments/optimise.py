@@ -819,19 +819,20 @@ def simulate_package(job: RunJob) -> tuple[str, dict[str, Any]]:
     names = [city.name for city in model.cities]
     city = model.cities[names.index(job.city) if job.city is not None else 0]
     summary = city.summary()
-    short = sum(what in FUND_SHORT for _, _, what in city.government.events)
-    rival_short = sum(
-        what in FUND_SHORT
-        for other in model.cities
-        if other is not city
-        for _, _, what in other.government.events
-    )
+    held = {
+        c.name: sum(what in FUND_SHORT for _, _, what in c.government.events) for c in model.cities
+    }
+    short = held[city.name]
     values = {name: _finite(summary.get(name)) for name in job.outcomes}
     staff = city.ledger.level["staff"][: job.days]
     residents = city.p.n_citizens * city.weight  # as staff are
     peak = float(np.nanmax(staff)) * COST_UNIT_RESIDENTS / residents if len(staff) else None
-    run = {"values": values, "fund_short": short, "staff_peak": _finite(peak)}
-    return job.key, run | {"rival_fund_short": rival_short}
+    return job.key, {
+        "values": values,
+        "fund_short": short,
+        "rival_fund_short": sum(held.values()) - short,
+        "staff_peak": _finite(peak),
+    }
 
 
 def _finite(value: Any) -> float | None:

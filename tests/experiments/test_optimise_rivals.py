@@ -164,13 +164,19 @@ def test_a_design_against_a_rival_writes_runnable_two_city_presets(tmp_path) -> 
     main(["run", str(files[0]), "--days", "3", "--json"])
 
 
+# [overrides] reach every city: with no reform money of its own, west cannot start the one-stop
+# centre the states draw for it (between days 5 and 10)
+RIVAL_WITHOUT_MONEY = SPEC.replace(
+    "n_enterprises = 40", "n_enterprises = 40\nreform_reserve = 0"
+).replace("one_stop = [0, 120]", "one_stop = [5, 10]")
+
+
 @pytest.mark.slow
 def test_a_rival_reform_its_fund_cannot_pay_is_counted(tmp_path) -> None:
     """[overrides] reach every city: with no reform money of its own, west cannot start the
     one-stop centre the state draws for it. The run says so (rival_fund_short), since that state
     did not happen as drawn; the design's city has the budget's fund and is not held back."""
-    text = SPEC.replace("n_enterprises = 40", "n_enterprises = 40\nreform_reserve = 0")
-    problem = resolve(_spec(tmp_path, text.replace("one_stop = [0, 120]", "one_stop = [5, 10]")))
+    problem = resolve(_spec(tmp_path, RIVAL_WITHOUT_MONEY))
     job = run_job(problem, Package((("transparency", 1.0, 0),)), problem.states[0], 0)
     _, run = simulate_package(job)
     assert run["rival_fund_short"] > 0 and run["fund_short"] == 0
@@ -183,9 +189,8 @@ def test_a_rival_reform_its_fund_cannot_pay_is_counted(tmp_path) -> None:
 def test_the_command_says_when_a_rivals_fund_held_a_reform_back(tmp_path, capsys) -> None:
     from cli.main import main
 
-    text = SPEC.replace("n_enterprises = 40", "n_enterprises = 40\nreform_reserve = 0")
     path = tmp_path / "design.toml"
-    path.write_text(text.replace("one_stop = [0, 120]", "one_stop = [5, 10]"), encoding="utf-8")
+    path.write_text(RIVAL_WITHOUT_MONEY, encoding="utf-8")
     main(["optimise", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
     err = capsys.readouterr().err
     assert "a rival's fund could not pay for a reform the state drew for it" in err, err
