@@ -97,8 +97,8 @@ class RequesterPool:
         """n distinct active rows at random, without a scan of the pool when most are active."""
         if n <= 0:
             return np.empty(0, np.int64)
-        # arithmetic: scan when rejection sampling would waste draws (many closed rows, big n)
         active = self.n_active
+        # arithmetic: scan when rejection sampling would waste draws (many closed rows, big n)
         if active < 0.5 * self.size or n > 0.1 * active:
             return rng.choice(self.active_indices(), n, replace=False)
         picked: list[int] = []
