@@ -1,5 +1,5 @@
-"""A design spec that is refused: one line, naming the file first (shared by the optimiser's
-spec tests)."""
+"""Design specs written and loaded by the optimiser's spec tests: one that loads, and one that
+is refused in one line naming the file first."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from experiments.optimise import load_spec
+from experiments.optimise import DesignSpec, load_spec
 from world.errors import ParameterError
+
+
+def loaded_spec(tmp_path: Path, text: str) -> DesignSpec:
+    """Write `text` as a design spec and load it."""
+    path = tmp_path / "design.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_spec(path)
 
 
 def spec_error(tmp_path: Path, text: str) -> tuple[Path, str]:

@@ -22,7 +22,7 @@ from experiments.optimise import (
     robust,
     trials_frame,
 )
-from tests.experiments.spec_errors import spec_error
+from tests.experiments.spec_errors import loaded_spec, spec_error
 
 SPEC = """
 description = "fake design"
@@ -79,9 +79,7 @@ def faked(monkeypatch):
 
 
 def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
-    path = tmp_path / "design.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_spec(path)
+    return loaded_spec(tmp_path, text)
 
 
 def _search(tmp_path: Path, spec: opt.DesignSpec) -> tuple[pd.DataFrame, object]:

@@ -13,13 +13,12 @@ from experiments.evaluators import SerialEvaluator
 from experiments.optimise import (
     Package,
     job_preset,
-    load_spec,
     optimise,
     resolve,
     run_job,
     simulate_package,
 )
-from tests.experiments.spec_errors import spec_error
+from tests.experiments.spec_errors import loaded_spec, spec_error
 from world.errors import ParameterError
 
 SPEC = """
@@ -54,9 +53,7 @@ one_stop = [0, 120]
 
 
 def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
-    path = tmp_path / "design.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_spec(path)
+    return loaded_spec(tmp_path, text)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ from experiments.evaluators import SerialEvaluator
 from experiments.optimise import (
     Package,
     lever_grid,
-    load_spec,
     optimise,
     package_of,
     pareto_frame,
@@ -26,7 +25,7 @@ from experiments.optimise import (
     trials_frame,
     unseen_neighbour,
 )
-from tests.experiments.spec_errors import spec_error
+from tests.experiments.spec_errors import loaded_spec, spec_error
 
 SPEC = """
 description = "settings"
@@ -54,9 +53,7 @@ cost_per_case = "min"
 
 
 def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
-    path = tmp_path / "design.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_spec(path)
+    return loaded_spec(tmp_path, text)
 
 
 # ---- the spec -------------------------------------------------------------------------------
