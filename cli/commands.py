@@ -630,6 +630,8 @@ def experiment_summarize(
     """Each reform's clear effects against the reference (mean, 95% CI, paired by seed); the
     full table with --full, every number with --csv or --json."""
     _check_result_folder(folder)
+    if as_csv and as_json:
+        raise UserError("--csv and --json: choose one")
     reference = _reference(folder, reference)
     table = _summary(folder, reference)
     if as_csv:
@@ -671,12 +673,20 @@ def _check_result_folder(folder: Path) -> None:
 
 
 def _summary(folder: Path, reference: str) -> Any:
+    """The folder's summary table; a line on stderr (not in the table a script reads) when runs
+    are missing from the folder."""
+    from experiments.result_folder import ResultFolder
     from experiments.summary import summarize
 
     try:
-        return summarize(folder, reference)
+        results = ResultFolder(folder)
+        table = summarize(results, reference)
     except ValueError as exc:  # no successful run, an unknown reference: about this folder
         raise UserError(str(exc)) from None
+    note = results.unfinished_note()
+    if note:
+        sys.stderr.write(f"{note}\n")
+    return table
 
 
 @experiment_app.command("report")

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from experiments.atomic import write_json
 from experiments.design import parameter_range
 from experiments.evaluators import Evaluator, WorkerLost
-from experiments.manifest import code_fingerprint, preset_fingerprint
+from experiments.manifest import code_fingerprint, library_versions, preset_fingerprint
 from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
@@ -249,7 +249,9 @@ def fingerprint(spec: CalibrationSpec) -> dict[str, Any]:
 
     made = {
         "govsim": package_versions()["govsim"],
-        "code": code_fingerprint(),
+        # this module decides what a stored trial means (the parameters it sets, what it reads)
+        "code": code_fingerprint("experiments/calibration.py"),
+        "libraries": library_versions(),
         "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET},
         "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
     }

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 PACKAGES = ("govsim", "mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic")
+# What a run's numbers depend on besides govsim's own code: the Python (its `random`), Mesa, and
+# the libraries whose random streams and algorithms the model draws on.
+NUMBERS_DEPEND_ON = ("mesa", "numpy", "networkx")
 
 
 def versions() -> dict[str, str]:
@@ -22,6 +25,16 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def library_versions() -> dict[str, str]:
+    """The versions a stored run's numbers depend on (Python to the minor release): runs made
+    under other versions are not mixed with new ones."""
+    every = versions()
+    return {
+        "python": ".".join(platform.python_version_tuple()[:2]),
+        **{name: every[name] for name in NUMBERS_DEPEND_ON},
+    }
 
 
 def git_revision() -> str | None:
@@ -122,6 +135,14 @@ def fingerprint_difference(old: Any, new: dict[str, Any]) -> str | None:
             f"govsim's model code has changed since (version {old.get('govsim')} ->"
             f" {new['govsim']}, source {old.get('code')} -> {new['code']})"
         )
+    if "libraries" in new and old.get("libraries") != new["libraries"]:
+        was = old.get("libraries") or {}
+        changed = [
+            f"{name} {was.get(name, '?')} -> {version}"
+            for name, version in new["libraries"].items()
+            if was.get(name) != version
+        ]
+        return f"the libraries its numbers depend on have changed since ({', '.join(changed)})"
     if old.get("spec") != new["spec"]:
         keys = sorted(set(old.get("spec") or {}) | set(new["spec"]))
         changed = [k for k in keys if (old.get("spec") or {}).get(k) != new["spec"].get(k)]
@@ -130,4 +151,9 @@ def fingerprint_difference(old: Any, new: dict[str, Any]) -> str | None:
     for name, data in new["presets"].items():
         if old_presets.get(name) != data:
             return f"preset {name!r} has changed since (its file, or the catalogue, was edited)"
+    if "runs" in new and old.get("runs") != new["runs"]:
+        return (
+            "the runs the experiment file expands to have changed since (their sweep points,"
+            " presets or seeds: the code that expands a design was changed)"
+        )
     return None

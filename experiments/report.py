@@ -189,6 +189,9 @@ def write_report(folder: str | Path, reference: str = "baseline", out: Path | No
         f"{replicates} replicates of {days} days; "
         f"95% Student-t intervals over replicates; differences are paired by seed.</p>",
     ]
+    unfinished = results.unfinished_note()
+    if unfinished:
+        parts += [f"<p class='warning'><strong>{html.escape(unfinished)}</strong></p>"]
     if kept:
         figure = series_figure(series, kept, reference=reference)
         parts += ["<h2>Over time (mean and 95% band)</h2>", _img(figure)]

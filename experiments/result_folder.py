@@ -476,9 +476,8 @@ class ResultFolder:
                 f"{self.root}: a folder of run parts without a govsim experiment manifest: nothing"
                 " says which runs belong to it"
             )
-        damage = audit(
-            self.root, planned_runs(self.manifest), complete, kept_outcomes(self.manifest)
-        )
+        self.planned = planned_runs(self.manifest)
+        damage = audit(self.root, self.planned, complete, kept_outcomes(self.manifest))
         if damage:
             redo = "rerun the experiment with the same --out to redo them"
             if any("not a run of this experiment" in what for what in damage.values()):
@@ -520,6 +519,29 @@ class ResultFolder:
     @property
     def failed_runs(self) -> pd.DataFrame:
         return self.runs[~self.runs["run_id"].isin(self.ok_ids)]
+
+    def missing_runs(self) -> dict[str, int]:
+        """Runs of the experiment not in the folder yet (stopped, or still running): how many
+        of each preset, in the experiment's order ({} when every run is there)."""
+        if not self.planned:
+            return {}
+        stored = set(self.runs["run_id"])
+        missing: dict[str, int] = {}
+        for run_id, names in self.planned.items():
+            if run_id not in stored:
+                missing[names["preset"]] = missing.get(names["preset"], 0) + 1
+        return missing
+
+    def unfinished_note(self) -> str | None:
+        """One line saying which runs are missing, or None when the experiment is complete."""
+        missing = self.missing_runs()
+        if not missing:
+            return None
+        which = ", ".join(f"{preset} ({n} run{'s' * (n != 1)})" for preset, n in missing.items())
+        return (
+            f"unfinished: {len(self.runs)} of {len(self.planned or {})} runs are in the folder;"
+            f" missing {which}. Run the experiment again with the same --out to finish it."
+        )
 
     @cached_property
     def outcomes(self) -> pd.DataFrame:

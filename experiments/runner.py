@@ -2,13 +2,16 @@
 
 Before anything runs, the runner checks the design's size and run ids, takes the folder's lock
 (one writer), and compares what made the folder's runs (the manifest's fingerprint: the spec,
-every preset as resolved, the catalogue and the model's source) with what would make the new
-ones: a mismatch is refused, so a resume never mixes old and new results. Damaged runs are run
-again; a worker that dies costs the runs it had in flight at most a retry, never the experiment.
+every preset as resolved, the catalogue, the model's source, the library versions and the runs
+the spec expands to) with what would make the new ones: a mismatch is refused, so a resume
+never mixes old and new results. Damaged runs are run again; a worker that dies costs the runs
+it had in flight at most a retry, never the experiment.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from experiments.manifest import (
     code_fingerprint,
     fingerprint_difference,
     git_revision,
+    library_versions,
     preset_fingerprint,
     versions,
 )
@@ -54,8 +58,11 @@ class ExperimentReport:
     repaired: int = 0  # damaged runs found and run again
 
 
-def fingerprint(spec: ExperimentSpec) -> dict[str, Any]:
-    """What determines the numbers of an experiment's runs, as the manifest records it."""
+def fingerprint(spec: ExperimentSpec, runs: list[RunSpec]) -> dict[str, Any]:
+    """What determines the numbers of an experiment's runs, as the manifest records it: the
+    code, the libraries, the spec, the presets as resolved and the runs the spec expands to
+    (each run's id, preset, sweep point and seed: a change in how a design is expanded must not
+    pair old runs' ids with new settings)."""
     try:
         version = metadata.version("govsim")
     except metadata.PackageNotFoundError:
@@ -63,9 +70,21 @@ def fingerprint(spec: ExperimentSpec) -> dict[str, Any]:
     return {
         "govsim": version,
         "code": code_fingerprint(),
+        "libraries": library_versions(),
         "spec": fingerprint_spec(spec),
         "presets": {preset_label(p): preset_fingerprint(load_preset(p)) for p in spec.presets},
+        "runs": runs_fingerprint(runs),
     }
+
+
+def runs_fingerprint(runs: list[RunSpec]) -> str:
+    """A hash of every run's id, preset, sweep point, replicate and seed."""
+    digest = hashlib.sha256()
+    for r in runs:
+        row = [r.run_id, preset_label(r.preset), r.point, r.sweep, r.replicate, r.seed]
+        digest.update(json.dumps(row, default=repr).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
 
 
 def fingerprint_spec(spec: ExperimentSpec) -> dict[str, Any]:
@@ -132,7 +151,7 @@ def run_experiment(
     store = ResultStore(out)
     store.create()
     with store.lock():
-        made_by = fingerprint(spec)
+        made_by = fingerprint(spec, runs)
         previous = read_manifest(out) if not fresh else None
         if fresh:
             store.wipe()
@@ -173,7 +192,10 @@ def run_experiment(
             "fingerprint": made_by,
             "runs": len(runs),
             "created": created or _now(),
-            "versions": versions(),
+            # the versions the folder's first runs were made with (those its numbers depend on
+            # are the same for every run: the fingerprint's libraries); this resume's, beside them
+            "versions": ((previous or {}).get("versions") if created else None) or versions(),
+            "resumed_with": versions() if created else None,
             "git_revision": git_revision(),
             "evaluator": evaluator.name,
             "workers": evaluator.workers,

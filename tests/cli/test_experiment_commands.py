@@ -39,6 +39,9 @@ def test_cli_run_summarize_report(tmp_path: Path) -> None:
     assert len(csv) == 2 * 2 * 3  # presets x sweep points x outcomes
     r = govsim("experiment", "summarize", str(out), "--json")
     assert len(json.loads(r.stdout)) == 12
+    assert "unfinished" not in r.stderr  # every run is there
+    r = govsim("experiment", "summarize", str(out), "--json", "--csv")
+    assert r.returncode == 2 and "--csv and --json: choose one" in r.stderr
     r = govsim("experiment", "summarize", str(out))
     assert "one_stop (bounce_prob=0.05) against baseline" in r.stdout, r.stdout
     assert "95% intervals" in r.stdout and "--full" in r.stdout

@@ -197,7 +197,7 @@ def test_abc_resumes_from_its_history_and_gives_a_weighted_posterior(tmp_path) -
 
 
 # --- the folder's guarantees, the stored check runs and the report ----------------------------
-def test_a_calibration_folder_resumes_only_what_the_same_spec_made(tmp_path) -> None:
+def test_a_calibration_folder_resumes_only_what_the_same_spec_made(tmp_path, monkeypatch) -> None:
     from experiments.calibration import calibration_folder
     from experiments.result_folder import FolderError
 
@@ -213,6 +213,18 @@ def test_a_calibration_folder_resumes_only_what_the_same_spec_made(tmp_path) -> 
         pass
     with calibration_folder(changed, out, fresh=True):
         assert not (out / "trials.sqlite").exists()
+        (out / "trials.sqlite").write_text("stored", encoding="utf-8")
+    # trials made under other versions of the libraries the numbers depend on are not resumed
+    import experiments.calibration
+
+    real = experiments.calibration.library_versions()
+    with monkeypatch.context() as m:
+        m.setattr(experiments.calibration, "library_versions", lambda: {**real, "mesa": "0.1"})
+        with (
+            pytest.raises(FolderError, match=rf"libraries.*mesa {real['mesa']} -> 0.1"),
+            calibration_folder(changed, out),
+        ):
+            pass
     # files nobody can vouch for (no record of what made them) are not resumed either
     (out / "calibration.json").unlink()
     (out / "abc.db").write_text("stray", encoding="utf-8")

@@ -131,6 +131,43 @@ def test_changed_model_code_is_not_mixed_with_old_runs(finished, monkeypatch) ->
     assert "model code has changed" in one_line(exc)
 
 
+def test_runs_expanded_differently_are_not_mixed_with_old_runs(finished, monkeypatch) -> None:
+    """The same spec and run ids, but the design code now gives other seeds (as a change to
+    how sweep points or seeds are drawn would): the old runs' ids must not stand for them."""
+    import dataclasses
+
+    import experiments.runner
+
+    spec_path, _, out = finished
+
+    def other_seeds(spec, max_runs=MAX_RUNS):
+        return [dataclasses.replace(r, seed=r.seed + 1) for r in expand(spec, max_runs)]
+
+    monkeypatch.setattr(experiments.runner, "expand", other_seeds)
+    with pytest.raises(FolderError) as exc:
+        run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert "runs the experiment file expands to have changed" in one_line(exc)
+
+
+def test_other_library_versions_are_not_mixed_with_old_runs(finished, monkeypatch) -> None:
+    import experiments.manifest
+    import experiments.runner
+
+    spec_path, _, out = finished
+    created = ResultFolder(out).manifest["versions"]
+    real = experiments.manifest.library_versions()
+    monkeypatch.setattr(experiments.runner, "library_versions", lambda: {**real, "numpy": "9.9"})
+    with pytest.raises(FolderError) as exc:
+        run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert f"numpy {real['numpy']} -> 9.9" in one_line(exc)
+    monkeypatch.undo()
+    # a resume under the same libraries keeps the record of what made the first runs
+    report = run_experiment(load_spec(spec_path), out, SerialEvaluator())
+    assert (report.skipped, report.ran) == (4, 0)
+    manifest = ResultFolder(out).manifest
+    assert manifest["versions"] == created and manifest["resumed_with"]["numpy"] == real["numpy"]
+
+
 @pytest.mark.parametrize("manifest", [None, "not json {", "[1, 2]", '{"kind": "something"}'])
 def test_a_missing_or_damaged_manifest_is_refused(finished, manifest) -> None:
     spec_path, _, out = finished
@@ -434,8 +471,8 @@ def test_a_preset_edited_while_the_experiment_runs_fails_its_runs_not_the_folder
     spec = load_spec(small(tmp_path, ["baseline", "mine.toml"]))
     real = experiments.runner.fingerprint
 
-    def fingerprint_then_edit(s):
-        made = real(s)
+    def fingerprint_then_edit(s, runs):
+        made = real(s, runs)
         preset_file(preset, bounce=0.3)  # edited after the check, before the workers load it
         return made
 
@@ -448,3 +485,16 @@ def test_a_preset_edited_while_the_experiment_runs_fails_its_runs_not_the_folder
     assert report.failed == 2 and (runs.loc["mine", "status"] == "failed").all()
     assert all("changed while the experiment ran" in e for e in runs.loc["mine", "error"])
     assert (runs.loc["baseline", "status"] == "ok").all()
+
+
+def test_a_folder_with_runs_still_missing_says_so(finished) -> None:
+    """An experiment stopped part-way (here: one run's parts gone, as if it never finished)
+    is read, and says which runs are missing and how to finish them."""
+    _, _, out = finished
+    assert ResultFolder(out).unfinished_note() is None
+    for dataset in ("runs", "outcomes", "timeseries"):
+        (out / f"{dataset}.parquet" / "part-mine~p0000~r0001.parquet").unlink()
+    results = ResultFolder(out)
+    assert results.missing_runs() == {"mine": 1}
+    note = results.unfinished_note()
+    assert "3 of 4 runs" in note and "missing mine (1 run)" in note and "same --out" in note
