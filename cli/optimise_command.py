@@ -12,6 +12,8 @@ def optimise_command(
     spec_path: Path, out: Path, workers: int | None, scheduler: str | None, fresh: bool
 ) -> None:
     """Search (or resume), then write the front, the package presets and the report."""
+    import pandas as pd
+
     from experiments import optimise as opt
     from experiments.evaluators import make_evaluator
     from experiments.optimise_report import write_results
@@ -28,6 +30,9 @@ def optimise_command(
             " row (the space is exhausted, or the search has converged)\n"
         )
     print_front(spec, front, hv)
+    trials = pd.read_parquet(out / "trials.parquet")  # as write_results wrote them
+    for note in opt.front_notes(opt.resolve(spec), trials, front):
+        sys.stderr.write(f"note: {note}\n")
     for column, what in (
         ("fund_short", "the city's reform fund held back some of their reforms"),
         ("rival_fund_short", "a rival's fund could not pay for a reform the state drew for it"),
@@ -83,7 +88,8 @@ class trial_bar:  # noqa: N801 (a context manager read as a phrase)
 def print_front(spec: Any, front: Any, hv: float) -> None:
     from cli.show import out_console
 
-    out_console.print(f"{len(front)} Pareto packages; hypervolume {hv:.4g}")
+    measured = f"; hypervolume {hv:.4g}" if not math.isnan(hv) else ""
+    out_console.print(f"{len(front)} Pareto package{'s' * (len(front) != 1)}{measured}")
     for k, (_, row) in enumerate(front.iterrows(), start=1):
         values = ", ".join(f"{n} {row[n]:.4g}" for n in spec.objectives)
         if spec.staff_cap is not None:

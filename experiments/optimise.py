@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from experiments.atomic import write_json, write_text
 from experiments.design import parameter_range
 from experiments.evaluators import Evaluator, WorkerLost
-from experiments.manifest import code_fingerprint, preset_fingerprint
+from experiments.manifest import code_fingerprint, library_versions, preset_fingerprint
 from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
@@ -547,6 +547,7 @@ def sample_states(states: States) -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
+NO_REFORM = "no reform"  # the label of a package without reforms (parameter levers may follow)
 RIVAL = "rival."  # a state's key for the day a reform starts in every rival city
 
 
@@ -566,7 +567,7 @@ class Package:
         return dict(self.settings)
 
     def label(self) -> str:
-        text = "no reform"
+        text = NO_REFORM
         if self.reforms:
             text = ", ".join(
                 f"{k} {i:.2f}" + (f" from day {s}" if s else "") for k, i, s in self.reforms
@@ -948,6 +949,7 @@ def fingerprint(spec: DesignSpec) -> dict[str, Any]:
         "govsim": package_versions()["govsim"],
         # this module decides what a stored run means (the city it reads, where a package goes)
         "code": code_fingerprint("experiments/optimise.py"),
+        "libraries": library_versions(),
         "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET_FIELDS},
         "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
     }
@@ -1311,6 +1313,36 @@ def pareto_frame(spec: DesignSpec, frame: pd.DataFrame) -> pd.DataFrame:
     first = next(iter(spec.objectives))
     ascending = sense(spec, first) == "min"
     return front.sort_values(first, ascending=ascending, kind="stable").reset_index(drop=True)
+
+
+def front_notes(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) -> list[str]:
+    """Why the front is empty, or holds only packages without a reform: every package over the
+    budget, or over the staff cap, said with the figures that decided it ([] when neither)."""
+    if not len(trials):
+        return ["no package was tried"]
+    notes = []
+    over_budget = trials[~trials["simulated"]]
+    simulated = trials[trials["simulated"]]
+    with_reform = trials[~trials["package"].str.startswith(NO_REFORM)]
+    if len(simulated) and not (simulated["feasible"]).any() and problem.spec.staff_cap:
+        lowest = simulated["staff_peak"].min()
+        notes.append(
+            f"no package kept counter staff within the cap of"
+            f" {problem.spec.staff_cap.per_10k_residents:g} per 10,000 residents (the lowest"
+            f" peak of the {len(simulated)} simulated: {lowest:.4g}); raise the cap, or add"
+            " staffing levers"
+        )
+    if len(with_reform) and set(with_reform.index) <= set(over_budget.index):
+        notes.append(
+            f"every package with a reform tried was over the budget of {_cny(problem.budget)}"
+            f" (the cheapest cost {_cny(with_reform['cost'].min())}): "
+            + ("only the status quo fits" if len(front) else "nothing was simulated")
+        )
+    return notes
+
+
+def _cny(amount: float) -> str:
+    return f"{amount:,.0f} CNY" if abs(amount) >= 100 else f"{amount:.3g} CNY"  # arithmetic
 
 
 REFERENCE = "hv_reference"

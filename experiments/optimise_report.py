@@ -17,6 +17,7 @@ from experiments.atomic import write_parquet, write_text
 from experiments.optimise import (
     DesignSpec,
     Problem,
+    front_notes,
     hypervolume,
     pareto_frame,
     resolve,
@@ -185,8 +186,9 @@ def write_report(
         " Each package"
         f" run in {html.escape(states)} on seeds {list(problem.seeds)} (the same seeds for every"
         " package: common random numbers).</p>",
-        f"<p>{len(trials)} distinct packages tried by {sampler}, {n_feasible} within budget"
-        " and simulated;"
+        f"<p>{len(trials)} distinct packages tried by {sampler},"
+        f" {int(trials['simulated'].sum()) if len(trials) else 0} within budget and simulated,"
+        f" {n_feasible} of them feasible{' (within the staff cap)' if spec.staff_cap else ''};"
         f" {len(front)} on the Pareto front. Hypervolume of the front (against the fixed"
         f" reference point, objectives scaled alike): {hypervolume:.4g}.</p>",
     ]
@@ -220,7 +222,8 @@ def write_report(
                 " happen as drawn. Give the rivals money (their reform_reserve) for them.</p>"
             )
     else:
-        parts.append("<p><b>No package within budget was simulated.</b></p>")
+        parts.append("<p><b>The front is empty.</b></p>")
+    parts += [f"<p><b>Note:</b> {html.escape(n)}.</p>" for n in front_notes(problem, trials, front)]
     write_text(path, "\n".join(parts) + "\n")
 
 

@@ -240,3 +240,33 @@ def test_the_results_page_spells_out_a_packages_settings(tmp_path) -> None:
     assert reforms_text(row, design, "en").endswith("Counter hours (hours/day): 9.5")
     zh = reforms_text(row, design, "zh")
     assert "9.5" in zh and "、" in zh and "Counter" not in zh
+
+
+def test_an_empty_or_status_quo_front_says_why() -> None:
+    """Every package over the staff cap, or every reform over the budget: the notes give the
+    figures that decided it; a front with reforms within both needs no note."""
+    from types import SimpleNamespace
+
+    from experiments.optimise import front_notes
+
+    capped = SimpleNamespace(spec=SimpleNamespace(staff_cap=SimpleNamespace(per_10k_residents=100)))
+    capped.budget = 5000.0
+    trials = pd.DataFrame(
+        {
+            "package": ["no reform", "one_stop 1.00", "transparency 0.50"],
+            "cost": [0.0, 900.0, 7000.0],
+            "simulated": [True, True, False],
+            "feasible": [False, False, False],
+            "staff_peak": [140.0, 137.5, np.nan],
+        }
+    )
+    (note,) = front_notes(capped, trials, trials.iloc[:0])
+    assert "cap of 100 per 10,000" in note and "lowest peak of the 2 simulated: 137.5" in note
+    poor = SimpleNamespace(spec=SimpleNamespace(staff_cap=None), budget=0.03)
+    trials = trials.assign(simulated=[True, False, False], feasible=[True, False, False])
+    (note,) = front_notes(poor, trials, trials.iloc[:1])
+    assert "over the budget of 0.03 CNY (the cheapest cost 900 CNY)" in note
+    assert "only the status quo fits" in note
+    rich = SimpleNamespace(spec=SimpleNamespace(staff_cap=None), budget=1e6)
+    trials = trials.assign(simulated=True, feasible=True)
+    assert front_notes(rich, trials, trials) == []
