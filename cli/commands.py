@@ -472,7 +472,10 @@ def discover(
     ] = "above",
     preset: Annotated[str | None, typer.Option("--preset", help="Preset to analyse")] = None,
     boxes: Annotated[int, typer.Option("--boxes", min=1, max=10, help="Boxes at most")] = 2,
-    out: Annotated[Path | None, typer.Option("--out", help="Default FOLDER/discover-X")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Default FOLDER/discover-OUTCOME-PRESET-CASES-THRESHOLD"),
+    ] = None,
 ) -> None:
     """Scenario discovery (PRIM): the swept conditions under which the outcome ends above (or
     below) the threshold; writes boxes.csv, boxes.txt, trajectory.csv and trajectory.png."""
@@ -485,15 +488,20 @@ def discover(
     found = run_prim(
         folder, outcome, threshold, cases, preset, boxes, out=out, labels=discover_labels()
     )
+    left_out = (
+        f" ({found.without_value} run(s) without a value of it left out)"
+        if found.without_value
+        else ""
+    )
     out_console.print(
-        f"{found.cases} of {found.runs} runs have {outcome} {cases} {threshold:g};"
+        f"{found.cases} of {found.runs} runs have {outcome} {cases} {threshold:g}{left_out};"
         f" {len(found.boxes)} box(es)",
         markup=False,
         highlight=False,
     )
     for k, (en, zh) in enumerate(zip(found.english, found.chinese, strict=True), start=1):
         out_console.print(f"box {k}: {en}\n       {zh}", markup=False, highlight=False)
-    sys.stderr.write(f"boxes and the peeling trajectory written to {found.folder}\n")
+    sys.stderr.write(f"written to {found.folder}: {', '.join(found.written)}\n")
 
 
 def discover_labels() -> Any:

@@ -20,6 +20,7 @@ an experiment of several presets is analysed one preset at a time (`--preset`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -268,26 +269,28 @@ class Discovery:
     runs: int
     cases: int
     folder: Path
+    written: list[str] = field(default_factory=list)  # the files of this analysis in `folder`
+    without_value: int = 0  # runs of the preset whose outcome has no value (left out)
+
+
+OUTPUTS = ("boxes.csv", "boxes.txt", "trajectory.csv", "trajectory.png")
 
 
 def load_points(
     folder: Path, outcome: str, preset: str | None
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """The swept parameters (numeric, varying) and the outcome of each successful run."""
+    """The swept parameters (numeric, varying) and the outcome of each successful run of the
+    preset (NaN where a run has no value of it)."""
     from experiments.design import ExperimentSpec, expand
     from experiments.result_folder import ResultFolder
+    from model.outcomes import OUTCOME_BY_NAME
 
     results = ResultFolder(folder)
     outcomes = results.outcomes
-    if outcome not in outcomes:
-        kept = [
-            c
-            for c in outcomes.columns
-            if c not in ("run_id", "preset", "point", "replicate", "seed", "city")
-        ]
-        raise DiscoverError(
-            f"{outcome}: not an outcome of this experiment (it kept {', '.join(kept)})"
-        )
+    if outcome not in OUTCOME_BY_NAME or outcome not in outcomes:
+        kept = [c for c in outcomes.columns if c in OUTCOME_BY_NAME]
+        what = "a swept parameter, not an outcome" if outcome in outcomes else "not an outcome"
+        raise DiscoverError(f"{outcome}: {what} of this experiment (it kept {', '.join(kept)})")
     presets = sorted(outcomes["preset"].unique())
     if preset is None:
         if len(presets) > 1:
@@ -308,8 +311,7 @@ def load_points(
             f"{folder}: no numeric parameter varies between its runs: sweep the uncertainties"
             " (a [sweep.latin_hypercube] table) to discover scenarios"
         )
-    ok = rows.notna().to_numpy()
-    return x[ok].astype(float), rows.to_numpy()[ok], preset
+    return x.astype(float), rows.to_numpy(), preset
 
 
 def discover(
@@ -326,10 +328,19 @@ def discover(
     labels: Labels | None = None,
     tolerance: float = 0.02,
 ) -> Discovery:
-    """PRIM over an experiment's runs; writes boxes.csv, trajectory.csv, boxes.txt and
-    trajectory.png in `out` (default FOLDER/discover-OUTCOME)."""
+    """PRIM over an experiment's runs; writes boxes.csv, boxes.txt and, when a box is found,
+    trajectory.csv and trajectory.png in `out` (default
+    FOLDER/discover-OUTCOME-PRESET-CASES-THRESHOLD, one folder per question), after removing
+    an earlier analysis's files there. Runs without a value of the outcome are left out."""
+    if not math.isfinite(threshold):
+        raise DiscoverError(f"--threshold {threshold}: give a finite number")
     folder = Path(folder)
     x, values, preset = load_points(folder, outcome, preset)
+    has_value = ~np.isnan(values)
+    without_value = int((~has_value).sum())
+    x, values = x[has_value], values[has_value]
+    if not len(values):
+        raise DiscoverError(f"{outcome}: no run of preset {preset} has a value of it")
     y = values > threshold if cases == "above" else values < threshold
     found = find_boxes(x, y, boxes, alpha, min_mass, min_coverage, tolerance)
     full = {c: (float(x[c].min()), float(x[c].max())) for c in x}
@@ -338,8 +349,12 @@ def discover(
         en, zh = sentences(box, preset, outcome, cases, threshold, full, labels)
         english.append(en)
         chinese.append(zh)
-    out = Path(out) if out is not None else folder / f"discover-{outcome}"
+    if out is None:
+        out = folder / f"discover-{outcome}-{preset}-{cases}-{threshold:g}"
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:  # one analysis per folder: none of an earlier one's files stay
+        (out / name).unlink(missing_ok=True)
     rows = []
     for k, box in enumerate(found, start=1):
         for name, (lo, hi) in box.limits.items():
@@ -365,6 +380,8 @@ def discover(
         f"PRIM on {folder} (preset {preset}): {outcome} {cases} {_number(threshold)} in"
         f" {int(y.sum())} of {len(y)} runs; parameters {', '.join(x.columns)}"
     )
+    if without_value:
+        header += f"; {without_value} run(s) without a value of {outcome} left out"
     text = [header, ""] + [
         f"box {k}: {e}\n       {z}"
         for k, (e, z) in enumerate(zip(english, chinese, strict=True), 1)
@@ -376,7 +393,8 @@ def discover(
     write_text(out / "boxes.txt", "\n".join(text) + "\n")
     if trajectories:
         plot_trajectory(trajectories, out / "trajectory.png")
-    return Discovery(found, english, chinese, len(y), int(y.sum()), out)
+    written = [name for name in OUTPUTS if (out / name).exists()]
+    return Discovery(found, english, chinese, len(y), int(y.sum()), out, written, without_value)
 
 
 def plot_trajectory(trajectories: list[pd.DataFrame], path: Path) -> None:

@@ -116,9 +116,49 @@ def test_discover_writes_boxes_and_sentences(swept: Path) -> None:
         assert (found.folder / "trajectory.png").exists()
 
 
-def test_discover_refuses_an_unknown_outcome(swept: Path) -> None:
-    with pytest.raises(DiscoverError, match="not an outcome of this experiment"):
-        discover(swept, "satisfaction_citizens", 0.5)
+@pytest.mark.parametrize(
+    ("outcome", "threshold", "words"),
+    [
+        ("satisfaction_citizens", 0.5, "not an outcome of this experiment"),
+        ("bounce_prob", 0.3, "a swept parameter, not an outcome"),
+        ("trips_per_case", float("nan"), "give a finite number"),
+        ("trips_per_case", float("inf"), "give a finite number"),
+    ],
+)
+def test_discover_refuses_what_it_cannot_analyse(swept: Path, outcome, threshold, words) -> None:
+    with pytest.raises(DiscoverError, match=words) as caught:
+        discover(swept, outcome, threshold)
+    if "kept" in str(caught.value):  # the outcomes it offers are outcomes, not parameters
+        assert "bounce_prob" not in str(caught.value).split("kept")[1]
+
+
+def test_each_question_has_its_folder_and_no_stale_files(swept: Path, tmp_path: Path) -> None:
+    values = pd.read_parquet(swept / "outcomes.parquet")["trips_per_case"]
+    first = discover(swept, "trips_per_case", float(values.median()), "above")
+    nothing = discover(swept, "trips_per_case", float(values.max()) + 1, "above")
+    assert first.folder != nothing.folder and nothing.cases == 0 and not nothing.boxes
+    # the same folder for both: the second analysis leaves none of the first's files
+    out = tmp_path / "one"
+    discover(swept, "trips_per_case", float(values.median()), "above", out=out)
+    again = discover(swept, "trips_per_case", float(values.max()) + 1, "above", out=out)
+    assert again.written == ["boxes.csv", "boxes.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["boxes.csv", "boxes.txt"]
+
+
+def test_runs_without_a_value_are_left_out_and_counted(swept: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "exp"
+    shutil.copytree(swept, copy)
+    part = sorted((copy / "outcomes.parquet").glob("part-*.parquet"))[0]
+    frame = pd.read_parquet(part)
+    frame["trips_per_case"] = np.nan  # a run with nothing to measure
+    frame.to_parquet(part, index=False)
+    found = discover(copy, "trips_per_case", 0.0, "above")
+    assert found.runs == 11 and found.without_value == 1
+    assert "1 run(s) without a value of trips_per_case left out" in (
+        found.folder / "boxes.txt"
+    ).read_text(encoding="utf-8")
 
 
 def test_discover_command(swept: Path, tmp_path: Path) -> None:
