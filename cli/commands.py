@@ -76,6 +76,12 @@ def check_run_out(out: Path) -> None:
             f"--out {out}: holds an experiment's results (govsim experiment run); use another"
             " folder"
         )
+    from experiments.result_folder import check_folder_kind
+
+    try:
+        check_folder_kind(out, "run")
+    except ValueError as exc:
+        raise UserError(f"--out {exc}") from None
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -385,6 +385,28 @@ class ResultStore:
         write_parquet(path, frame)
 
 
+# What each kind of govsim output folder holds that no other kind does, and what makes it.
+FOLDER_KINDS = {
+    "experiment": (("runs.parquet",), "an experiment (govsim experiment run)"),
+    "run": (("summary.json",), "one run (govsim run --out)"),
+    "calibration": (("calibration.json",), "a calibration (govsim calibrate)"),
+    "optimisation": (("optimise.json",), "a policy design (govsim optimise)"),
+}
+
+
+def check_folder_kind(out: Path, kind: str) -> None:
+    """Refuse `out` when it is a file, or holds another kind of govsim output than `kind` (a key
+    of FOLDER_KINDS): one command's files are never mixed into another's folder."""
+    if out.exists() and not out.is_dir():
+        raise FolderError(f"{out}: is a file, not a folder")
+    for other, (marks, made_by) in FOLDER_KINDS.items():
+        if other != kind and any((out / mark).exists() for mark in marks):
+            raise FolderError(
+                f"{out}: holds the results of {made_by}, not of {FOLDER_KINDS[kind][1]};"
+                " use another --out"
+            )
+
+
 def is_result_folder(path: str | Path) -> bool:
     return (Path(path) / "runs.parquet").is_dir() and (Path(path) / MANIFEST).exists()
 

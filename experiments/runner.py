@@ -37,6 +37,7 @@ from experiments.result_folder import (
     ResultStore,
     RunOutput,
     audit,
+    check_folder_kind,
     read_manifest,
 )
 from experiments.task import execute, identity
@@ -122,6 +123,7 @@ def _check_out_folder(out: Path) -> None:
         raise FolderError(
             f"{out}: holds the output of `govsim run`, not an experiment; use another --out"
         )
+    check_folder_kind(out, "experiment")
     for name in ("runs", "outcomes", "timeseries"):
         dataset = out / f"{name}.parquet"
         if dataset.exists() and not dataset.is_dir():

@@ -13,7 +13,7 @@ from typing import Any
 
 from experiments.atomic import write_json
 from experiments.manifest import fingerprint_difference
-from experiments.result_folder import FolderError, ResultStore
+from experiments.result_folder import FolderError, ResultStore, check_folder_kind
 
 
 @contextmanager
@@ -28,6 +28,7 @@ def search_folder(
     """Hold `out` while a search writes there. `made` (the code, spec and preset that make its
     runs) is recorded in `out/record`; stored `outputs` under a different record, or under none,
     are refused in one FolderError line naming what changed; `fresh` deletes `outputs` first."""
+    check_folder_kind(out, what)
     with ResultStore(out).lock():
         if fresh:
             for name in outputs:

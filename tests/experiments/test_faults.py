@@ -10,6 +10,7 @@ runner. Every refusal is one line.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -498,3 +499,39 @@ def test_a_folder_with_runs_still_missing_says_so(finished) -> None:
     assert results.missing_runs() == {"mine": 1}
     note = results.unfinished_note()
     assert "3 of 4 runs" in note and "missing mine (1 run)" in note and "same --out" in note
+
+
+@pytest.mark.parametrize("kind", ["experiment", "run", "calibration", "optimisation"])
+def test_no_command_writes_into_another_commands_folder(tmp_path: Path, kind) -> None:
+    from experiments.result_folder import FOLDER_KINDS, check_folder_kind
+
+    marks, made_by = FOLDER_KINDS[kind]
+    folder = tmp_path / kind
+    folder.mkdir()
+    (folder / marks[0]).write_text("{}")
+    check_folder_kind(folder, kind)  # its own kind: fine
+    for other in FOLDER_KINDS:
+        if other != kind:
+            with pytest.raises(FolderError, match=re.escape(f"holds the results of {made_by}")):
+                check_folder_kind(folder, other)
+    with pytest.raises(FolderError, match="is a file"):
+        check_folder_kind(folder / marks[0], kind)
+
+
+def test_an_experiment_and_a_search_refuse_each_others_folders(tmp_path: Path) -> None:
+    from experiments.search_folder import search_folder
+
+    design = tmp_path / "design"
+    design.mkdir()
+    (design / "optimise.json").write_text("{}")
+    with pytest.raises(FolderError, match="policy design"):
+        run_experiment(load_spec(small(tmp_path)), design, SerialEvaluator())
+    assert not (design / "runs.parquet").exists()
+    experiment = tmp_path / "experiment"
+    run_experiment(load_spec(small(tmp_path, days=5)), experiment, SerialEvaluator())
+    with (
+        pytest.raises(FolderError, match="an experiment"),
+        search_folder(experiment, {}, "optimise.json", ("optimise.json",), "optimisation"),
+    ):
+        pass
+    assert not (experiment / "optimise.json").exists()
