@@ -41,8 +41,8 @@ def optimise_command(
         if held:
             sys.stderr.write(f"note: in some runs of {held} Pareto package(s), {what}\n")
     sys.stderr.write(
-        f"pareto.parquet, trials.parquet, packages/ ({len(front)} presets) and report.html"
-        f" written to {out}\n"
+        f"pareto.parquet, trials.parquet, states.csv, packages/ ({len(front)} presets) and"
+        f" report.html written to {out}\n"
     )
 
 
@@ -78,7 +78,8 @@ class trial_bar:  # noqa: N801 (a context manager read as a phrase)
         if not math.isnan(p.hypervolume):
             self.hv = f"{p.hypervolume:.4g}"
         runs = f"{p.simulated}" + (f" (+{p.reused} stored)" if p.reused else "")
-        self.progress.update(self.task, completed=p.trials, total=p.total, runs=runs, hv=self.hv)
+        total = max(p.total, p.trials)  # a budget lowered below the trials already stored
+        self.progress.update(self.task, completed=p.trials, total=total, runs=runs, hv=self.hv)
 
     def __exit__(self, *exc: object) -> None:
         if self.progress.live.is_started:
@@ -87,11 +88,12 @@ class trial_bar:  # noqa: N801 (a context manager read as a phrase)
 
 def print_front(spec: Any, front: Any, hv: float) -> None:
     from cli.show import out_console
+    from experiments.optimise import measure_word
 
     measured = f"; hypervolume {hv:.4g}" if not math.isnan(hv) else ""
     out_console.print(f"{len(front)} Pareto package{'s' * (len(front) != 1)}{measured}")
     for k, (_, row) in enumerate(front.iterrows(), start=1):
-        values = ", ".join(f"{n} {row[n]:.4g}" for n in spec.objectives)
+        values = ", ".join(f"{n} {measure_word(spec, n)}{row[n]:.4g}" for n in spec.objectives)
         if spec.staff_cap is not None:
             values += f", staff peak {row['staff_peak']:.3g} per 10,000"
         out_console.print(f"  {k:2d}. {row['package']}  (cost {row['cost']:,.0f}; {values})")

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from model.outcomes import OUTCOME_BY_NAME
+from model.outcomes import OUTCOME_BY_NAME, unknown_outcome_message
 from scenarios.loader import ScenarioError, load_preset
 from scenarios.toml_files import dotted, line_of, read_toml
 from world.calendar import MAX_DAYS
-from world.errors import ParameterError, first_problem, unknown_name_message
+from world.errors import ParameterError, first_problem
 from world.parameters import ROLES, Parameters, RegionParameters, param_info
 
 MAX_TIMESERIES_EVERY = 3650
@@ -108,7 +108,7 @@ class ExperimentSpec(BaseModel):
 def _known(names: list[str]) -> list[str]:
     for i, name in enumerate(names):
         if name not in OUTCOME_BY_NAME:
-            raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+            raise ValueError(unknown_outcome_message(name))
         if name in names[:i]:
             raise ValueError(f"outcome {name!r} is listed twice")
     return names

@@ -46,14 +46,14 @@ from experiments.manifest import code_fingerprint, library_versions, preset_fing
 from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
-from model.outcomes import OUTCOME_BY_NAME
+from model.outcomes import OUTCOME_BY_NAME, unknown_outcome_message
 from scenarios.toml_files import located, read_toml
 from world.errors import ParameterError, first_problem, unknown_name_message
 from world.interventions import REGISTRY, build_intervention
 from world.parameters import COST_UNIT_RESIDENTS, Parameters, param_info
 
 STUDY = "design"
-ROBUSTNESS = re.compile(r"^(mean|worst|p(\d{1,2})|regret|share)$")
+ROBUSTNESS = re.compile(r"^(mean|worst|p([1-9]\d?)|regret|share)$")  # p1..p99; worst is p100
 INTERVAL = (5.0, 95.0)  # an objective's interval: these percentiles over every state and seed
 STATE_SEED_OFFSET = 0  # the seeds of every package: 0, 1, ... (common random numbers)
 SETTING_STEPS = 20  # a real-valued parameter lever is searched on this many steps of its range
@@ -109,8 +109,9 @@ class Objective(BaseModel):
     def _robustness(cls, value: str) -> str:
         if not ROBUSTNESS.match(value):
             raise ValueError(
-                f"robustness {value!r}: give 'mean', 'worst', a percentile 'pNN' (p90: the"
-                " value met or beaten in 90% of the states), 'regret' (the largest shortfall"
+                f"robustness {value!r}: give 'mean', 'worst', a percentile 'p1' to 'p99' (p90:"
+                " the value met or beaten in 90% of the states; 'worst' is p100), 'regret' (the"
+                " largest shortfall"
                 " from the best package in each state) or 'share' (of the states meeting"
                 " `threshold`)"
             )
@@ -328,7 +329,7 @@ def _a(role: str) -> str:
 
 def check_outcome(name: str, given: Any) -> None:
     if name not in OUTCOME_BY_NAME:
-        raise ValueError(unknown_name_message("outcome", name, OUTCOME_BY_NAME))
+        raise ValueError(unknown_outcome_message(name))
     if given in (None, "declared") and OUTCOME_BY_NAME[name].direction == "neutral":
         raise ValueError(f"{name} has no declared direction: say 'min' or 'max'")
 
@@ -936,7 +937,7 @@ def evaluate(problem: Problem, runs: dict[tuple[int, int], dict]) -> dict[str, A
 FINGERPRINT = "optimise.json"
 RUNS = "runs"
 OUTPUTS = (FINGERPRINT, "study.sqlite", RUNS, "pareto.parquet", "trials.parquet")
-OUTPUTS += ("packages", "report.html")
+OUTPUTS += ("packages", "report.html", "states.csv")
 BUDGET_FIELDS = ("description", "trials")
 
 
@@ -1420,7 +1421,7 @@ def package_preset_text(
         days=problem.days,
     )
     objectives = "; ".join(
-        f"{n} {_measure_word(spec, n)}{row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]"
+        f"{n} {measure_word(spec, n)}{row[n]:.4g} [{row[n + '.low']:.4g}, {row[n + '.high']:.4g}]"
         for n in spec.objectives
     )
     comments = [
@@ -1430,7 +1431,13 @@ def package_preset_text(
         f" {problem.budget:,.0f} CNY ({problem.residents:,} residents{where})",
         f"objectives ({len(problem.states)} state(s) x {len(problem.seeds)} seed(s),"
         f" 5-95% interval): {objectives}",
-        "The reference state of the world; explore others with govsim run FILE --set NAME=VALUE",
+        "The reference state of the world; explore others with govsim run FILE --set NAME=VALUE"
+        + (
+            f" (the {len(problem.states)} states the package was judged in: states.csv in the"
+            " design's folder)"
+            if problem.spec.states.sample
+            else ""
+        ),
     ]
     return preset_text(preset, comments, catalogue)
 
@@ -1446,7 +1453,7 @@ def catalogue_file(preset_name: str) -> Path | None:
     return (base.source.parent / data["catalogue"]).resolve() if "catalogue" in data else None
 
 
-def _measure_word(spec: DesignSpec, name: str) -> str:
+def measure_word(spec: DesignSpec, name: str) -> str:
     """'regret ' or 'share ' before a value that is not the outcome's own (its interval is)."""
     robustness = spec.objectives[name].robustness
     return f"{robustness} " if robustness in ("regret", "share") else ""

@@ -19,6 +19,7 @@ from experiments.optimise import (
     Problem,
     front_notes,
     hypervolume,
+    measure_word,
     pareto_frame,
     resolve,
     sense,
@@ -120,14 +121,19 @@ def parallel_figure(problem: Problem, front: pd.DataFrame) -> plt.Figure:
 def package_table(problem: Problem, front: pd.DataFrame, files: list[Path]) -> str:
     spec = problem.spec
     head = ["#", "reforms (intensity, start day)", "cost (CNY)"]
-    head += [f"{n} [5-95%]" for n in spec.objectives] + ["preset"]
+    head += [
+        f"{n}: {measure_word(spec, n)}[its 5-95%]" if measure_word(spec, n) else f"{n} [5-95%]"
+        for n in spec.objectives
+    ] + ["preset"]
     rows = []
     for k, ((_, row), path) in enumerate(zip(front.iterrows(), files, strict=True), start=1):
         cells = [str(k), html.escape(row["package"]), f"{row['cost']:,.0f}"]
         for n in spec.objectives:
             unit = OUTCOME_BY_NAME[n].unit
+            word = measure_word(spec, n)
+            value = f"{row[n]:.0%}" if word == "share " else format_value(row[n], unit)
             cells.append(
-                f"{format_value(row[n], unit)} [{format_value(row[n + '.low'], unit)},"
+                f"{word}{value} [{format_value(row[n + '.low'], unit)},"
                 f" {format_value(row[n + '.high'], unit)}]"
             )
         cells.append(html.escape(f"packages/{path.name}"))
@@ -192,6 +198,12 @@ def write_report(
         f" {len(front)} on the Pareto front. Hypervolume of the front (against the fixed"
         f" reference point, objectives scaled alike): {hypervolume:.4g}.</p>",
     ]
+    if spec.states.sample:
+        parts += [
+            "<details><summary>The states of the world (states.csv)</summary>",
+            states_frame(problem).to_html(index=False, border=0, float_format="{:.4g}".format),
+            "</details>",
+        ]
     if len(front):
         parts += [
             "<h2>Pareto front</h2>",
@@ -236,9 +248,17 @@ def write_results(spec: DesignSpec, out: Path, study: Any) -> tuple[pd.DataFrame
     hv = hypervolume(spec, study, trials)
     write_parquet(out / "trials.parquet", trials)
     write_parquet(out / "pareto.parquet", front)
+    write_text(out / "states.csv", states_frame(problem).to_csv(index=False))
     files = write_packages(problem, front, out / "packages")
     write_report(out / "report.html", problem, trials, front, files, hv)
     return front, hv
+
+
+def states_frame(problem: Problem) -> pd.DataFrame:
+    """The states of the world every package was run in: one row each, with the value of each
+    varied parameter and the day each rival reform starts (rival.KEY); no columns but `state`
+    for the reference state alone."""
+    return pd.DataFrame([{"state": k, **state} for k, state in enumerate(problem.states)])
 
 
 def describe_robustness(objective: Any) -> str:

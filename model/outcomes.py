@@ -490,3 +490,17 @@ HEADLINE_OUTCOMES = (
     "informal_payment_rate",
     "civil_servant_skill",
 )
+
+
+def unknown_outcome_message(name: str) -> str:
+    """'unknown outcome' with the nearest outcome suggested, or, for a parameter's name, that
+    it is an input, not something a run measures."""
+    from world.errors import unknown_name_message
+    from world.parameters import Parameters, RegionParameters
+
+    if name in Parameters.model_fields or name in RegionParameters.model_fields:
+        return (
+            f"{name!r} is a parameter (an input), not an outcome (what a run measures:"
+            " the table of outcomes in docs/model.md lists them)"
+        )
+    return unknown_name_message("outcome", name, OUTCOME_BY_NAME)

@@ -50,4 +50,24 @@ def first_problem(exc: ValidationError) -> Problem:
     err = exc.errors()[0]
     cause = (err.get("ctx") or {}).get("error")
     message = str(cause) if cause is not None else err["msg"].lower()
-    return Problem(tuple(err["loc"]), message, err.get("input"), cause, err["type"] == "missing")
+    loc = tuple(part for part in err["loc"] if not _union_tag(part))
+    return Problem(loc, message, err.get("input"), cause, err["type"] == "missing")
+
+
+def _union_tag(part: str | int) -> bool:
+    """A step pydantic adds to an error's place for the member of a union it tried (a model's
+    class name, 'list[float]', 'function-after[...]'): not a key of the user's file."""
+    if not isinstance(part, str):
+        return False
+    return "[" in part or part in _model_names()
+
+
+def _model_names() -> set[str]:
+    from pydantic import BaseModel
+
+    names, todo = set(), [BaseModel]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            names.add(sub.__name__)
+            todo.append(sub)
+    return names

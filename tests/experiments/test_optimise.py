@@ -80,7 +80,7 @@ def _spec(tmp_path: Path, text: str = SPEC) -> Path:
         ('trips_per_case = "min"', 'trips_per_cases = "min"', 24, "trips_per_case"),
         ('trips_per_case = "min"', "cases_per_day = {}", 24, "no declared direction"),
         ('trips_per_case = "min"', 'trips_per_case = "up"', 24, "'min', 'max'"),
-        ('{robustness = "p90"}', '{robustness = "median"}', 25, "pNN"),
+        ('{robustness = "p90"}', '{robustness = "median"}', 25, "'p1' to 'p99'"),
         ("citizen_request_scale", "reform_reserve", 30, "a lever, not an uncertainty"),
         ("start = [0, 20]", "start = [0, 40]", 18, "before day 40"),
         ("per_10k_residents", "cny = 1\nper_10k_residents", 13, "exactly one"),
@@ -154,6 +154,13 @@ def test_a_tiny_optimisation_gives_a_front_of_runnable_presets_within_budget(tmp
         assert (front[f"{key}.low"] <= front[f"{key}.high"]).all()
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2
+    # the states every package was judged in are on record, as drawn
+    states = pd.read_csv(out / "states.csv")
+    assert list(states["state"]) == [0, 1]
+    assert list(states["citizen_request_scale"]) == pytest.approx(
+        [s["citizen_request_scale"] for s in problem.states]
+    )
+    assert "states.csv" in page
     files = sorted((out / "packages").glob("*.toml"))
     assert len(files) == len(front)
     for path, (_, row) in zip(files, front.iterrows(), strict=True):
@@ -167,6 +174,7 @@ def test_a_tiny_optimisation_gives_a_front_of_runnable_presets_within_budget(tmp
         assert package_cost(problem, chosen) == pytest.approx(row["cost"])
         assert package_cost(problem, chosen) <= problem.budget
         assert preset.parameters.n_citizens == 400 and preset.days == 40
+        assert "the 2 states the package was judged in: states.csv" in path.read_text()
     main(["run", str(files[0]), "--days", "5", "--json"])  # govsim run FILE accepts it
 
 

@@ -127,6 +127,10 @@ def test_final_regrets_use_the_best_package_in_each_state(tmp_path) -> None:
             "only read with robustness 'share'",
         ),
         ('days_per_case = "min"', 'days_per_case = {robustness = "regrets"}', "'regret'"),
+        ('days_per_case = "min"', 'days_per_case = {robustness = "p0"}', "'p1' to 'p99'"),
+        ('days_per_case = "min"', 'n_citizens = "min"', "'n_citizens' is a parameter (an input)"),
+        ('days_per_case = "min"', 'days_per_cas = "min"', "did you mean 'days_per_case'"),
+        ('days_per_case = "min"', 'days_per_case = {robustness = "p100"}', "'worst' is p100"),
         (
             "[levers.transparency]",
             "[staff_cap]\nper_10k_residents = 0\n[levers.transparency]",

@@ -71,6 +71,11 @@ def _spec(tmp_path: Path, text: str = SPEC) -> opt.DesignSpec:
         ("transparency = {intensity = [1.0, 1.0]}", "transparency = [0.5, 1]", "a reform"),
         ("n_enterprises = 30", "n_enterprises = 30\nopening_hours = 9", "also set in"),
         ("opening_hours = [6, 12]", "reform_reserve = [0, 1]", "fund_holds_budget"),
+        (  # pydantic's union member ("Lever") is not part of the place named
+            "transparency = {intensity = [1.0, 1.0]}",
+            "transparency = {intensity = [1.0, 1.0], colour = 3}",
+            "levers.transparency.colour: extra inputs",
+        ),
     ],
 )
 def test_parameter_lever_errors_are_one_line_at_the_lever(tmp_path, old, new, words) -> None:
