@@ -385,6 +385,11 @@ def calibrate(
 
     chosen = cal.load_spec(spec)
     if trials is not None:
+        if chosen.method == "abc":
+            raise UserError(
+                "--trials: for method 'optuna'; this spec's method is 'abc' (its budget:"
+                " population, generations, max_simulations)"
+            )
         chosen = chosen.model_copy(update={"trials": trials})
     check_preset(chosen.preset)
     from cli.show import out_console, run_progress
@@ -402,7 +407,6 @@ def calibrate(
         posterior = frame = None
         if chosen.method == "abc":
             with bar("ABC-SMC simulations (of the budget)") as update:
-                update(0, chosen.max_simulations, 0)
                 posterior = cal.abc_calibrate(
                     chosen, out, ev, lambda done, total, _: update(min(done, total), total, 0)
                 )
@@ -413,6 +417,8 @@ def calibrate(
                 f"posterior: {len(posterior)} particles of generation"
                 f" {posterior['generation'].iloc[0]}"
             )
+            if posterior.attrs.get("stopped"):
+                sys.stderr.write(f"ABC-SMC {posterior.attrs['stopped']}\n")
             for name, value in values.items():
                 column = posterior[name]
                 out_console.print(

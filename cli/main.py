@@ -45,12 +45,10 @@ def main(argv: list[str] | None = None) -> None:
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or type(exc).__name__}{where}")
     except KeyboardInterrupt:
-        sys.stderr.write("govsim: interrupted\n")
-        raise SystemExit(130) from None
+        _interrupted(args)
     except Exception as exc:
         if type(exc).__name__ == "Abort":  # Ctrl+C at a prompt
-            sys.stderr.write("govsim: interrupted\n")
-            raise SystemExit(130) from None
+            _interrupted(args)
         # Usage errors (bad option, missing argument, wrong type) carry format_message.
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             _fail(exc.format_message())
@@ -62,8 +60,23 @@ def main(argv: list[str] | None = None) -> None:
             f"govsim: error: unexpected {line} (set GOVSIM_DEBUG=1 for the traceback)\n"
         )
         raise SystemExit(1) from None
+    if code == INTERRUPTED:  # typer turns Ctrl+C in a command into this exit code
+        _interrupted(args)
     if isinstance(code, int) and code:
         raise SystemExit(code)
+
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+# Commands whose finished work is stored as it finishes: run again, they go on from there.
+RESUMABLE = (("calibrate",), ("optimise",), ("experiment", "run"))
+
+
+def _interrupted(args: list[str]) -> None:
+    words = [a for a in args if not a.startswith("-")]
+    resumable = any(words[: len(r)] == list(r) for r in RESUMABLE)
+    hint = "; what finished is stored: the same command goes on from there" if resumable else ""
+    sys.stderr.write(f"govsim: interrupted{hint}\n")
+    raise SystemExit(INTERRUPTED) from None
 
 
 def check_presets_early(args: list[str]) -> None:

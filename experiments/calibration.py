@@ -19,13 +19,13 @@ import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from experiments.atomic import write_json
 from experiments.design import parameter_range
@@ -34,11 +34,12 @@ from experiments.manifest import code_fingerprint, library_versions, preset_fing
 from experiments.manifest import versions as package_versions
 from experiments.result_folder import FolderError
 from experiments.search_folder import search_folder
+from experiments.targets_file import TargetsError, read_targets
 from model.ledger import combine
 from scenarios.paths import TARGETS_DIR
 from scenarios.toml_files import line_of, read_toml
 from world.errors import ParameterError, first_problem
-from world.parameters import Parameters, param_info
+from world.parameters import ROLES, Parameters, RegionParameters, param_info
 
 DEFAULT_TARGETS = TARGETS_DIR / "history.csv"
 # What a target's indicator is measured by in the model: the start-up outcomes (Doing Business).
@@ -109,7 +110,51 @@ class CalibrationSpec(BaseModel):
                 parameter_range(name, given)  # the rule experiment sweeps use
             except ParameterError as exc:
                 raise ValueError(f"{name}: {exc}") from None
+            role = param_info(name).role
+            if role != "uncertainty":  # only what nobody knows for sure is fitted to history
+                raise ValueError(
+                    f"{name}: {_a(role)} ({ROLES[role]}), not an uncertainty: a calibration fits"
+                    " uncertain parameters only; give its value under [overrides]"
+                )
         return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _valid_overrides(cls, value: dict) -> dict:
+        region = {k: v for k, v in value.items() if k in RegionParameters.model_fields}
+        mine = {k: v for k, v in value.items() if k not in region}
+        try:  # as a preset applies them, checked before any run
+            Parameters().with_overrides(mine)
+            RegionParameters().with_overrides(region)
+        except ParameterError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CalibrationSpec:
+        both = sorted(set(self.fit) & set(self.holdout))
+        if both:
+            raise ValueError(
+                f"holdout: {', '.join(both)} also in fit: a held-out edition is not fitted"
+            )
+        given = self.model_fields_set
+        other = ABC_ONLY if self.method == "optuna" else OPTUNA_ONLY
+        stray = sorted(given & set(other))
+        if stray:
+            raise ValueError(
+                f"{', '.join(stray)}: for method {'abc' if self.method == 'optuna' else 'optuna'}"
+                f" only, and this spec's method is {self.method!r}"
+            )
+        return self
+
+
+# The settings only one method reads: giving one to the other is a mistake, not a no-op.
+OPTUNA_ONLY = ("trials",)
+ABC_ONLY = ("population", "generations", "predictive", "min_acceptance", "max_simulations")
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
 
 
 @dataclass(frozen=True)
@@ -159,16 +204,40 @@ def measure_day(row: Any, day_zero: dt.date) -> int:
 
 
 def targets(spec: CalibrationSpec, editions: Sequence[str]) -> list[Target]:
-    """The targets file's rows for `editions` at the spec's place, with the model's measure."""
-    table = pd.read_csv(spec.targets)
+    """The targets file's rows for `editions` at the spec's place, with the model's measure.
+    The file is checked (`read_targets`); one fact given twice, or a date outside the timeline,
+    is refused in one line naming the rows."""
+    from scenarios import load_preset
+
+    table = read_targets(spec.targets, MEASURES)
     rows = table[
         (table["place"] == spec.place)
         & table["edition"].isin(editions)
         & table["indicator"].isin(spec.indicators)
         & table["value"].notna()
     ]
+    twice = rows[rows.duplicated(["edition", "indicator"], keep=False)]
+    if len(twice):
+        first = twice.iloc[0]
+        same = twice[
+            (twice["edition"] == first["edition"]) & (twice["indicator"] == first["indicator"])
+        ]
+        raise TargetsError(
+            f"{spec.targets}: rows {', '.join(str(r) for r in same['row'])} ("
+            f"{', '.join(same['key'])}) give the same fact ({first['indicator']}, {spec.place},"
+            f" {first['edition']}): keep one"
+        )
+    horizon = load_preset(spec.preset).days
     found = []
     for row in rows.itertuples():
+        day = measure_day(row, spec.day_zero)
+        if not 0 <= day < horizon:
+            when = spec.day_zero + dt.timedelta(days=day)
+            side = "before its day 0" if day < 0 else f"after its last day ({horizon - 1})"
+            raise TargetsError(
+                f"{spec.targets}: row {row.row} ({row.key}) measures {when.isoformat()}, model"
+                f" day {day}: {side} of the timeline {spec.preset} (day 0 = {spec.day_zero})"
+            )
         value = float(row.value)
         tolerance = max(spec.tolerance * abs(value), spec.min_tolerance)
         if not (pd.isna(row.low) or pd.isna(row.high)):
@@ -179,7 +248,7 @@ def targets(spec: CalibrationSpec, editions: Sequence[str]) -> list[Target]:
                 row.key,
                 row.edition,
                 outcome,
-                measure_day(row, spec.day_zero),
+                day,
                 value,
                 tolerance,
             )
@@ -192,6 +261,12 @@ def fitted_targets(spec: CalibrationSpec) -> list[Target]:
     fitted = targets(spec, spec.fit)
     if not fitted:
         raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
+    held = {t.edition for t in targets(spec, spec.holdout)}
+    empty = [e for e in spec.holdout if e not in held]
+    if empty:  # a held-out edition with nothing to check is a slip, not a passed check
+        raise ParameterError(
+            f"holdout: no targets for {spec.place} in {', '.join(empty)} ({spec.targets})"
+        )
     return fitted
 
 
@@ -243,8 +318,8 @@ OUTPUTS += ("calibrated.toml", "holdout.csv", "path.parquet", "report.html", "ch
 
 
 def fingerprint(spec: CalibrationSpec) -> dict[str, Any]:
-    """What made a calibration's stored runs: the code, the spec (bar its budget) and the
-    timeline preset as resolved."""
+    """What made a calibration's stored runs: the code, the libraries, the spec (bar its
+    budget), the timeline preset as resolved and the targets fitted and held out."""
     from scenarios import load_preset
 
     made = {
@@ -254,6 +329,8 @@ def fingerprint(spec: CalibrationSpec) -> dict[str, Any]:
         "libraries": library_versions(),
         "spec": {k: v for k, v in spec.model_dump(mode="json").items() if k not in BUDGET},
         "presets": {spec.preset: preset_fingerprint(load_preset(spec.preset))},
+        # the facts themselves, not only the file's name: an edited row changes every loss
+        "targets": [asdict(t) for t in targets(spec, (*spec.fit, *spec.holdout))],
     }
     return json.loads(json.dumps(made, default=str))  # as stored: tuples are lists, dates text
 
@@ -495,13 +572,16 @@ def abc_calibrate(
 
     out.mkdir(parents=True, exist_ok=True)
     fitted = fitted_targets(spec)
+    stored = 0  # simulations of earlier runs of this calibration (the budget is for them all)
     prior = pyabc.Distribution(
         **{name: pyabc.RV("uniform", lo, hi - lo) for name, (lo, hi) in bounds(spec).items()}
     )
     sampler = MappingSampler(
         map_=EvaluatorMap(
             evaluator,
-            None if progress is None else lambda n: progress(n, spec.max_simulations, math.nan),
+            None
+            if progress is None
+            else lambda n: progress(stored + n, spec.max_simulations, math.nan),
         )
     )
     abc = pyabc.ABCSMC(
@@ -514,23 +594,49 @@ def abc_calibrate(
     db = f"sqlite:///{out / 'abc.db'}"
     if (out / "abc.db").exists():
         history = abc.load(db, 1)
+        stored = int(history.total_nr_simulations)
     else:
         np.random.seed(spec.sampler_seed)  # pyabc draws from numpy's global generator
         history = abc.new(db, {t.key: t.value for t in fitted})
+    if progress is not None:
+        progress(stored, spec.max_simulations, math.nan)
     remaining = spec.generations - (history.max_t + 1)
-    if remaining > 0:
+    if remaining > 0 and _abc_stopped(spec, history) is None:
         # One run for every remaining generation: pyabc moves its epsilon on between the
         # generations of one run (chained one-generation runs keep the first epsilon).
         history = abc.run(
             max_nr_populations=remaining,
             min_acceptance_rate=spec.min_acceptance,
-            max_total_nr_simulations=spec.max_simulations,
+            max_total_nr_simulations=spec.max_simulations - stored,
         )
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     frame = frame.reset_index(drop=True)
     frame["weight"] = np.asarray(weights) / np.sum(weights)
     frame["generation"] = history.max_t
+    frame.attrs["stopped"] = _abc_stopped(spec, history)
     return frame
+
+
+def _abc_stopped(spec: CalibrationSpec, history: Any) -> str | None:
+    """Why ABC-SMC stopped before its last generation (the simulation budget spent, or too few
+    proposals accepted), or None when it has generations to go or ran them all."""
+    done = history.max_t + 1
+    if done >= spec.generations:
+        return None
+    ran = int(history.total_nr_simulations)
+    if ran >= spec.max_simulations:
+        return (
+            f"stopped after {done} of {spec.generations} generations: the budget of"
+            f" {spec.max_simulations} simulations is spent ({ran}); raise max_simulations to go on"
+        )
+    last = history.get_all_populations().iloc[-1]
+    if last["samples"] and last["particles"] / last["samples"] < spec.min_acceptance:
+        return (
+            f"stopped after {done} of {spec.generations} generations: the last accepted"
+            f" {last['particles'] / last['samples']:.1%} of its proposals, under min_acceptance"
+            f" {spec.min_acceptance:g}"
+        )
+    return None
 
 
 def posterior_values(spec: CalibrationSpec, posterior: pd.DataFrame) -> dict[str, Any]:

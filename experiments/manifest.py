@@ -128,8 +128,8 @@ def preset_fingerprint(preset: Any) -> dict[str, Any]:
 
 def fingerprint_difference(old: Any, new: dict[str, Any]) -> str | None:
     """Why results made under `old` may not be mixed with runs made under `new` (None: same)."""
-    if not isinstance(old, dict):
-        return "they were made by an older govsim that did not record what made them"
+    if not isinstance(old, dict) or "code" not in old or "spec" not in old:
+        return "the record of what made them is missing or not govsim's"
     if old.get("code") != new["code"]:
         return (
             f"govsim's model code has changed since (version {old.get('govsim')} ->"
@@ -151,6 +151,8 @@ def fingerprint_difference(old: Any, new: dict[str, Any]) -> str | None:
     for name, data in new["presets"].items():
         if old_presets.get(name) != data:
             return f"preset {name!r} has changed since (its file, or the catalogue, was edited)"
+    if "targets" in new and old.get("targets") != new["targets"]:
+        return "the targets it fits or holds out have changed since (the targets file was edited)"
     if "runs" in new and old.get("runs") != new["runs"]:
         return (
             "the runs the experiment file expands to have changed since (their sweep points,"

@@ -104,3 +104,28 @@ def test_cli_sensitivity_morris(tmp_path: Path) -> None:
     assert "16 runs: 16 already done, 0 run now" in again.stderr
     assert f"written to {out}/" in again.stdout
     assert (out / "indices.csv").read_text() == first
+
+
+def test_ctrl_c_says_it_stopped_and_that_the_same_command_resumes(tmp_path: Path) -> None:
+    """Ctrl+C (SIGINT) during an experiment: exit 130 with one line, and a rerun resumes."""
+    import signal
+    import time
+
+    spec = write_spec(tmp_path, SPEC.replace("days = 40", "days = 200"))
+    out = tmp_path / "res"
+    args = [str(VENV_BIN / "govsim"), "experiment", "run", str(spec), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*args, "--workers", "1"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not list((out / "runs.parquet").glob("part-*.parquet")):  # a run is stored
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.splitlines()[-1] == (
+        "govsim: interrupted; what finished is stored: the same command goes on from there"
+    )
+    r = govsim(*args[1:], "--workers", "1")
+    assert r.returncode == 0 and "already done" in r.stderr and "8 runs: 0 already" not in r.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ from experiments.calibration import (
     bounds,
     calibrate,
     edition_day,
+    fingerprint,
+    fitted_targets,
     load_spec,
     loss,
     posterior_values,
@@ -32,6 +35,8 @@ from experiments.evaluators import SerialEvaluator
 from experiments.search_folder import completed_trials
 from world.errors import ParameterError
 from world.parameters import Parameters
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SPEC = """
 description = "tiny"
@@ -190,10 +195,20 @@ def test_abc_resumes_from_its_history_and_gives_a_weighted_posterior(tmp_path) -
     first = abc_calibrate(spec, out, SerialEvaluator())
     assert len(first) == 5 and set(first["generation"]) == {0}
     assert first["weight"].sum() == pytest.approx(1.0)
+    assert first.attrs["stopped"] is None  # it ran its one generation
     again = abc_calibrate(spec.model_copy(update={"generations": 2}), out, SerialEvaluator())
     assert set(again["generation"]) == {1}  # generation 0 kept, one more run
     values = posterior_values(spec, again)
     assert 1.0 <= values["doc_return_days"] <= 5.0
+    # the simulation budget counts every run of the calibration: spent, a rerun adds nothing
+    import pyabc
+
+    spent = int(pyabc.History(f"sqlite:///{out / 'abc.db'}").total_nr_simulations)
+    seen = []
+    capped = spec.model_copy(update={"generations": 3, "max_simulations": spent})
+    third = abc_calibrate(capped, out, SerialEvaluator(), lambda n, total, _: seen.append(n))
+    assert set(third["generation"]) == {1} and seen == [spent]
+    assert "stopped after 2 of 3 generations: the budget of" in third.attrs["stopped"]
 
 
 # --- the folder's guarantees, the stored check runs and the report ----------------------------
@@ -365,3 +380,94 @@ def test_govsim_calibrate_runs_on_a_dask_cluster(tmp_path) -> None:
     assert r.returncode == 0, r.stderr
     assert len(pd.read_parquet(out / "trials.parquet")) == 1
     assert len(list((out / "checks").glob("run-*.json"))) == 2  # holdout_seeds
+
+
+# --- the targets file and the spec are checked before anything runs -----------------------------
+DAYS = "Doing Business starting a business: time (days)"
+TARGETS = (
+    "key,indicator,place,edition,period,value,low,high,unit\n"
+    f"a06,{DAYS},Shanghai,DB2006,~2005-06 (U),48,,,days\n"
+    f"a07,{DAYS},Shanghai,DB2007,2006-06-01,35,,,days\n"
+)
+
+
+def _with_targets(tmp_path: Path, csv: str, spec: str = SPEC) -> Path:
+    (tmp_path / "t.csv").write_text(csv, encoding="utf-8")
+    return _spec(
+        tmp_path, spec.replace("day_zero = 2005-01-01", 'day_zero = 2005-01-01\ntargets = "t.csv"')
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("", "", "empty; a targets file starts with a header line"),
+        (",place,", ",where,", "no column 'place'"),
+        (",48,", ',"32,4 days",', "row 1 (a06): value '32,4 days' is not a number"),
+        (",48,", ",n/a,", "value 'n/a' is not a number"),
+        (",48,", ",inf,", "value 'inf' is not a finite number"),
+        (",48,", ",-5,", "value -5 is negative"),
+        (",48,,,", ",48,50,40,", "low 50 > high 40"),
+        ("a07,", "a06,", "row 2 (a06): the key is also row 1"),
+        ("DB2007,2006-06-01", "DB2006,2006-06-01", "rows 1, 2 (a06, a07) give the same fact"),
+        ("2006-06-01", "2006-13-45", "period '2006-13-45' is not a date"),
+        ("2006-06-01", "1999-06-01", "measures 1999-06-01, model day -2041: before its day 0"),
+        ("2006-06-01", "2030-06-01", "after its last day"),
+    ],
+)
+def test_a_bad_targets_file_is_one_line_naming_the_row(tmp_path, old, new, words) -> None:
+    from experiments.targets_file import TargetsError
+
+    csv = "" if old == "" else TARGETS.replace(old, new, 1)
+    spec = load_spec(_with_targets(tmp_path, csv))
+    with pytest.raises(TargetsError) as caught:
+        fingerprint(spec)  # what a calibration reads first
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(str(tmp_path / "t.csv")), message
+    assert words in message, message
+
+
+def test_the_shipped_targets_and_specs_pass_the_checks() -> None:
+    for name in ("calibrate_shanghai", "calibrate_shanghai_abc", "calibrate_own_city"):
+        spec = load_spec(ROOT / "experiments" / f"{name}.toml")
+        assert fitted_targets(spec) and fingerprint(spec)["targets"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("doc_return_days = [1.0, 5.0]", "n_citizens = [500, 2000]", "a setting"),
+        ("doc_return_days = [1.0, 5.0]", "summary_window_days = [10, 100]", "a measurement"),
+        ('holdout = ["DB2007"]', 'holdout = ["DB2006"]', "DB2006 also in fit"),
+        ("trials = 2", 'trials = 2\nmethod = "abc"', "trials: for method optuna only"),
+        ("trials = 2", "trials = 2\npopulation = 9", "population: for method abc only"),
+        ("n_enterprises = 50", "n_enterprises = -1", "overrides: n_enterprises=-1"),
+        ("n_enterprises = 50", "n_enterprizes = 50", "did you mean 'n_enterprises'"),
+    ],
+)
+def test_spec_mistakes_that_would_fit_nothing_useful_are_refused(tmp_path, old, new, words) -> None:
+    assert old in SPEC
+    with pytest.raises(ParameterError, match=re.escape(words)):
+        load_spec(_spec(tmp_path, SPEC.replace(old, new, 1)))
+
+
+def test_a_held_out_edition_without_targets_is_refused(tmp_path) -> None:
+    spec = load_spec(_spec(tmp_path, SPEC.replace('holdout = ["DB2007"]', 'holdout = ["DB2030"]')))
+    with pytest.raises(ParameterError, match="holdout: no targets for Shanghai in DB2030"):
+        fitted_targets(spec)
+
+
+def test_an_edited_target_is_not_resumed(tmp_path) -> None:
+    from experiments.calibration import calibration_folder
+    from experiments.result_folder import FolderError
+
+    spec = load_spec(_with_targets(tmp_path, TARGETS))
+    out = tmp_path / "out"
+    with calibration_folder(spec, out):
+        (out / "trials.sqlite").write_text("stored", encoding="utf-8")
+    (tmp_path / "t.csv").write_text(TARGETS.replace(",48,", ",80,"), encoding="utf-8")
+    with (
+        pytest.raises(FolderError, match="targets it fits or holds out have changed"),
+        calibration_folder(load_spec(tmp_path / "spec.toml"), out),
+    ):
+        pass
