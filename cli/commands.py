@@ -243,6 +243,9 @@ def compare(
     set_: SetOpt = None,
 ) -> None:
     """Run several presets with the same seed and print their outcomes side by side."""
+    twice = sorted({p for p in presets_ if presets_.count(p) > 1})
+    if twice:
+        raise UserError(f"{', '.join(twice)}: named twice; name each preset once")
     for preset in presets_:
         check_preset(preset)
     overrides = parse_assignments(set_ or [])

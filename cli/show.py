@@ -4,6 +4,7 @@ progress bars. Imported only by the commands that print them."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 import time
@@ -16,12 +17,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from model.outcomes import OUTCOMES, format_value
 from viz.effects import change_text, from_to, level_text, verdict  # one wording, two screens
 
 # Tables are wide: when printing to a file or a pipe, do not squeeze them into 80 columns.
-out_console = Console(width=None if sys.stdout.isatty() else 140)
+# A terminal's own width, or COLUMNS; else (a pipe, a log) lines of at most 120 columns.
+out_console = Console(
+    width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120  # arithmetic
+)
 err_console = Console(stderr=True)
 
 CITY_COLUMNS = (  # outcome, short header
@@ -110,6 +115,18 @@ def _wrapped(head: str, text: str, indent: int = 4) -> list[str]:
     return [*lines, line.rstrip()]
 
 
+def _headed(preset: str, group: str, rest: str) -> list[str]:
+    """A group's heading (rich markup): the preset in bold, its sweep point or city, `rest`; the
+    point on lines of its own when the heading would be wider than WIDTH."""
+    plain = f"{preset}{group}{rest}"
+    if cell_len(Text.from_markup(plain).plain) <= WIDTH:
+        return [f"[bold]{escape(preset)}[/]{group}{rest}"]
+    return [
+        f"[bold]{escape(preset)}[/]{rest}",
+        *(escape(x) for x in _wrapped("    at ", Text.from_markup(group).plain.strip(" ()"), 7)),
+    ]
+
+
 def headline_lines(table: Any, reference: str) -> list[str]:
     """What a policymaker asks of an experiment, in lines of at most WIDTH columns (rich
     markup): the reference's levels, then per reform its clear effects against the reference
@@ -117,11 +134,19 @@ def headline_lines(table: Any, reference: str) -> list[str]:
     from viz.i18n import outcome_label
 
     n = int(table["n"].max()) if len(table) else 0
+    fewest = int(table["n"].min()) if len(table) else 0
+    replicates = f"{n} replicates" if fewest == n else f"{fewest}-{n} replicates (a value a run"
+    replicates += "" if fewest == n else " could not measure is left out)"
     reforms = [p for p in dict.fromkeys(table["preset"]) if p != reference]
     lines = [
-        escape(
-            f"{len(reforms)} reform(s) against {reference}: means over {n} replicates with 95%"
-            " intervals; changes paired by seed."
+        *map(
+            escape,
+            _wrapped(
+                "",
+                f"{len(reforms)} reform(s) against {reference}: means over {replicates} with"
+                " 95% intervals; changes paired by seed.",
+                0,
+            ),
         ),
         "[green]better[/] or [red]worse[/]: the change's interval excludes 0;"
         " ▲▼ its direction; pp: percentage points.",
@@ -132,7 +157,7 @@ def headline_lines(table: Any, reference: str) -> list[str]:
         suffix = escape(f" ({group_name})" if group_name else "")
         ref = group[group["preset"] == reference]
         ref_mean = dict(zip(ref["outcome"], ref["mean"], strict=True))
-        lines += ["", f"[bold]{escape(reference)}[/]{suffix}, the reference:"]
+        lines += ["", *_headed(reference, suffix, ", the reference:")]
         for r in ref.itertuples():
             label = _pad(outcome_label(r.outcome, "en"), label_width + 9)
             level = level_text(r.mean, r.ci_low, r.ci_high, r.unit)
@@ -146,11 +171,10 @@ def headline_lines(table: Any, reference: str) -> list[str]:
             ]
             better = sum(v > 0 for v, _ in scored)
             worse = sum(v < 0 for v, _ in scored)
-            lines += [
-                "",
-                f"[bold]{escape(preset)}[/]{suffix} against {escape(reference)}:"
-                f" [green]{better} better[/], [red]{worse} worse[/]",
-            ]
+            tally = (
+                f" against {escape(reference)}: [green]{better} better[/], [red]{worse} worse[/]"
+            )
+            lines += ["", *_headed(preset, suffix, tally)]
             for v, r in sorted((x for x in scored if x[0]), key=lambda x: -x[0]):
                 word, colour = VERDICTS[v]
                 arrow = "▲" if r.diff > 0 else "▼"

@@ -174,7 +174,8 @@ def check_run_identity(presets: list[str]) -> None:
             j = seen[key]
             raise SpecError(
                 f"presets[{i}]: {preset!r} has the same name as presets[{j}] {presets[j]!r}"
-                f" ({label!r}): their runs would overwrite each other; rename one file"
+                f" ({label!r}): their runs would overwrite each other; "
+                + ("list it once" if preset == presets[j] else "rename one file")
             )
         seen[key] = i
 
@@ -332,6 +333,21 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 grid[name].append(_check_value(name, value))
             except ParameterError as exc:
                 raise SpecError(f"{where(('sweep', 'grid', name))}: {exc}") from None
+        if len(set(grid[name])) < len(grid[name]):
+            raise SpecError(
+                f"{where(('sweep', 'grid', name))}: a value is listed twice (each point would run"
+                " twice)"
+            )
+    swept = set(spec.sweep.grid) | set(spec.sweep.points[0] if spec.sweep.points else ())
+    if spec.sweep.latin_hypercube is not None:
+        swept |= set(spec.sweep.latin_hypercube.ranges)
+    fixed_and_swept = sorted(swept & set(spec.parameters))
+    if fixed_and_swept:
+        name = fixed_and_swept[0]
+        raise SpecError(
+            f"{where(('parameters', name))}: {name} is also swept ([sweep]): the sweep's values"
+            " would replace this one; set it in one place"
+        )
     names = set(spec.sweep.points[0]) if spec.sweep.points else set()
     if spec.sweep.latin_hypercube is not None and names:
         names = set(spec.sweep.latin_hypercube.ranges)  # the points extend the hypercube's sample

@@ -494,6 +494,11 @@ class ResultFolder:
         self.manifest: dict[str, Any] = read_manifest(self.root) or {}
         complete = self.manifest.get("kind") == "govsim experiment"
         if (self.root / "runs.parquet").is_dir() and not complete:
+            if not _parts(self.root, "runs"):
+                raise FolderError(
+                    f"{self.root}: no finished runs (the experiment stopped before its first"
+                    " one finished)"
+                )
             raise FolderError(
                 f"{self.root}: a folder of run parts without a govsim experiment manifest: nothing"
                 " says which runs belong to it"
@@ -561,8 +566,8 @@ class ResultFolder:
             return None
         which = ", ".join(f"{preset} ({n} run{'s' * (n != 1)})" for preset, n in missing.items())
         return (
-            f"unfinished: {len(self.runs)} of {len(self.planned or {})} runs are in the folder;"
-            f" missing {which}. Run the experiment again with the same --out to finish it."
+            f"unfinished: {len(self.runs)} of {len(self.planned or {})} runs; missing {which};"
+            " the same `govsim experiment run` (same --out) finishes it"
         )
 
     @cached_property

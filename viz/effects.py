@@ -72,15 +72,20 @@ def _unit_text(unit: str, lang: str) -> str:
     return "(0-1)" if unit == "0-1" else unit_label(unit, lang)
 
 
-def level_text(mean: float, low: float, high: float, unit: str, lang: str = "en") -> str:
+def level_text(
+    mean: float, low: float, high: float, unit: str, lang: str = "en", extra: int = 0
+) -> str:
     """'40% [38, 42]', '10.4 [10.1, 10.7] days': shares as percentages, three significant
-    figures otherwise (whole numbers for counts and money), the interval, the unit."""
+    figures otherwise (whole numbers for counts and money; `extra` more), the interval, the
+    unit; '—' when there is no value."""
+    if not math.isfinite(mean):
+        return "—"
     if unit == "share":
         mean, low, high = 100 * mean, 100 * low, 100 * high
-        d = _decimals(mean, 2)
+        d = _decimals(mean, 2 + extra)
         interval = f" [{_num(low, d)}, {_num(high, d)}]" if math.isfinite(low) else ""
         return f"{_num(mean, d)}%{interval}"
-    d = 0 if unit in WHOLE_UNITS else _decimals(mean, 3)
+    d = extra if unit in WHOLE_UNITS else _decimals(mean, 3 + extra)
     interval = f" [{_num(low, d)}, {_num(high, d)}]" if math.isfinite(low) else ""
     return f"{_num(mean, d)}{interval} {_unit_text(unit, lang)}"
 
@@ -111,9 +116,13 @@ def change_text(
 
 
 def from_to(before: float, after: float, unit: str, lang: str = "en") -> str:
-    """'40% → 69%', '10.4 → 9.88 days': the reference's level and the reform's."""
-    first = level_text(before, math.nan, math.nan, unit, lang)
-    second = level_text(after, math.nan, math.nan, unit, lang)
+    """'40% → 69%', '10.4 → 9.88 days': the reference's level and the reform's, with more
+    figures when the usual ones would print a change as no change (0.485 → 0.4847)."""
+    for extra in range(4):  # arithmetic: up to three more significant figures
+        first = level_text(before, math.nan, math.nan, unit, lang, extra)
+        second = level_text(after, math.nan, math.nan, unit, lang, extra)
+        if first != second or before == after:
+            break
     unit_part = "" if unit == "share" else f" {_unit_text(unit, lang)}"
     return f"{first.removesuffix(unit_part)} → {second}"
 

@@ -88,6 +88,19 @@ def test_run_and_experiment_folders_are_not_confused(place: Path) -> None:
         govsim(place, "experiment", "run", "spec.toml", "--out", "single"), "govsim run"
     )
     assert_one_line_error(govsim(place, "run", "baseline", "--out", "batch"), "experiment")
+    # nor with a search's: a calibration's or a design's folder
+    (place / "design").mkdir()
+    (place / "design" / "optimise.json").write_text("{}")
+    assert_one_line_error(
+        govsim(place, "experiment", "run", "spec.toml", "--out", "design"), "policy design"
+    )
+    assert_one_line_error(govsim(place, "run", "baseline", "--out", "design"), "policy design")
+
+
+def test_compare_names_each_preset_once(tmp_path: Path) -> None:
+    assert_one_line_error(
+        govsim(tmp_path, "compare", "baseline", "one_stop", "baseline"), "baseline: named twice"
+    )
 
 
 PRESETS = {
@@ -148,7 +161,8 @@ def test_a_malformed_experiment_file_is_one_line(tmp_path: Path, case: str) -> N
 
 
 def test_a_grid_value_written_as_text_runs_as_its_declared_type(tmp_path: Path) -> None:
-    write_spec(tmp_path, SPEC + '[sweep.grid]\nn_citizens = ["2e2", "3e2"]\n', "grid.toml")
+    swept = SPEC.replace("n_citizens = 200\n", "")  # set in one place: the sweep
+    write_spec(tmp_path, swept + '[sweep.grid]\nn_citizens = ["2e2", "3e2"]\n', "grid.toml")
     result = govsim(tmp_path, "experiment", "run", "grid.toml", "--out", "o", "--workers", "1")
     assert result.returncode == 0, result.stderr
     assert "2 runs: 0 already done, 2 run now (0 failed)" in result.stderr

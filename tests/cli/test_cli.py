@@ -170,3 +170,24 @@ def test_a_package_the_fund_cannot_pay_says_so() -> None:
     } in events
     r = govsim("run", "full_reform", "--days", "30", *SMALL)  # the preset's own budget
     assert "reform fund:" not in r.stdout
+
+
+def test_tables_piped_to_a_file_fit_120_columns_or_columns(tmp_path: Path) -> None:
+    """Not a terminal (a pipe, a log): the tables are at most 120 columns wide, or COLUMNS."""
+    import os
+
+    from rich.cells import cell_len
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    for args in (["presets"], ["parameters"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env
+        ).stdout
+        assert max(cell_len(line) for line in out.splitlines()) <= 120, args
+        narrow = subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": "80"},
+        ).stdout
+        assert max(cell_len(line) for line in narrow.splitlines()) <= 80, args

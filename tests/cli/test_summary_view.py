@@ -10,7 +10,15 @@ import pandas as pd
 from rich.cells import cell_len
 from rich.text import Text
 
-from cli.show import WIDTH, change_text, headline_lines, level_text, summary_table, verdict
+from cli.show import (
+    WIDTH,
+    change_text,
+    from_to,
+    headline_lines,
+    level_text,
+    summary_table,
+    verdict,
+)
 from experiments.summary import clip_intervals, outcome_bounds
 from model.outcomes import OUTCOME_BY_NAME
 
@@ -84,7 +92,26 @@ def test_groups_named_only_when_there_are_several() -> None:
     assert "baseline (city city), the reference:" in text
 
 
+def test_a_long_sweep_point_goes_on_its_own_line_and_varying_counts_are_said() -> None:
+    long = _table().assign(
+        bounce_prob=0.7207, corruption_mean=0.04, incomplete_docs_prob=0.1624, point=3
+    )
+    two = pd.concat([_table(), long], ignore_index=True)
+    two.loc[two["outcome"] == "days_per_case", "n"] = 5  # a run measured no days
+    lines = _plain(headline_lines(two, "baseline"))
+    assert all(cell_len(line) <= WIDTH for line in lines), "\n".join(lines)
+    assert "means over 5-6 replicates (a value a run could not measure is left out)" in (
+        " ".join(lines)
+    )
+    at = lines.index("a_very_long_reform_name_indeed against baseline: 3 better, 1 worse", 20)
+    assert lines[at + 1].startswith("    at bounce_prob=0.7207, corruption_mean=0.04")
+
+
 def test_numbers_as_people_read_them() -> None:
+    # a level with no value; a change the usual figures would print as none
+    assert level_text(math.nan, math.nan, math.nan, "share") == "—"
+    assert from_to(0.48512, 0.48483, "0-1") == "0.4851 → 0.4848 (0-1)"
+    assert from_to(0.4, 0.69, "share") == "40% → 69%"
     assert level_text(0.4047, 0.3822, 0.4273, "share") == "40% [38, 43]"
     assert level_text(0.002042, 0.001193, 0.00289, "share") == "0.20% [0.12, 0.29]"
     assert level_text(13.0, 13.0, 13.0, "procedures") == "13.0 [13.0, 13.0] procedures"

@@ -108,6 +108,12 @@ def test_explicit_points_are_crossed_with_the_grid(tmp_path: Path) -> None:
          r"spec\.toml:18: sweep\.points\[1\]: set incomplete_docs_prob, as every sample does"),
         (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.05]\n[[sweep.points]]\n"
           "bounce_prob = 0.1"), r"sweep\.points\[0\]: a parameter of the grid cannot be set"),
+        (("bounce_prob = [0.05, 0.2]", "bounce_prob = [0.1, 0.1]"),
+         r"sweep\.grid\.bounce_prob: a value is listed twice"),
+        (("n_citizens = 1500", "n_citizens = 1500\nbounce_prob = 0.2"),
+         r"parameters\.bounce_prob: bounce_prob is also swept \(\[sweep\]\)"),
+        (('presets = ["baseline", "one_stop"]', 'presets = ["baseline", "one_stop", "baseline"]'),
+         r"presets\[2\]: .*would overwrite each other; list it once"),
     ],
 )  # fmt: skip
 def test_bad_specs_give_one_clear_line(tmp_path: Path, change, message) -> None:

@@ -498,7 +498,7 @@ def test_a_folder_with_runs_still_missing_says_so(finished) -> None:
     results = ResultFolder(out)
     assert results.missing_runs() == {"mine": 1}
     note = results.unfinished_note()
-    assert "3 of 4 runs" in note and "missing mine (1 run)" in note and "same --out" in note
+    assert "3 of 4 runs;" in note and "missing mine (1 run)" in note and "same --out" in note
 
 
 @pytest.mark.parametrize("kind", ["experiment", "run", "calibration", "optimisation"])

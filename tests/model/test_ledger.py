@@ -222,3 +222,16 @@ def test_every_outcome_computes_on_an_empty_ledger(outcome) -> None:
         value = outcome.compute(Window(Ledger(), end_day, length))
         assert isinstance(value, float), (outcome.name, value)
         assert math.isnan(value) or math.isfinite(value), (outcome.name, value)
+
+
+def test_the_docs_count_the_outcomes_there_are() -> None:
+    """docs/model.md and docs/experiments.md give the number of outcomes: it is the model's."""
+    import re
+    from pathlib import Path
+
+    from model.outcomes import OUTCOMES
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    said = re.findall(r"Each of the (\d+) outcomes", (docs / "model.md").read_text())
+    said += re.findall(r"\| all of them \((\d+)\) \|", (docs / "experiments.md").read_text())
+    assert said and all(int(n) == len(OUTCOMES) for n in said), (said, len(OUTCOMES))
