@@ -27,12 +27,14 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from scenarios import Preset, ScenarioError, load_preset, preset_names
+from scenarios.paths import parameter_set_names
 from scenarios.preset_files import preset_text
 from viz.dashboard_model import (
     FIXED_CONTROLS,
@@ -104,6 +106,7 @@ def store_upload(name: str, data: bytes) -> tuple[str, int]:
     shown = Path(name or "preset.toml").name
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(f"{shown}: too large for a preset ({len(data):,} bytes)")
+    _no_file_references(shown, data)
     stem = re.sub(r"[^A-Za-z0-9_\-]", "_", Path(shown).stem)[:60] or "preset"
     folder = shared_dir() / hashlib.sha256(data).hexdigest()[:20]
     folder.mkdir(parents=True, exist_ok=True)
@@ -119,6 +122,27 @@ def store_upload(name: str, data: bytes) -> tuple[str, int]:
     _keep_newest(shared_dir(), MAX_SHARED_FILES)
     text = data.decode("utf-8-sig")
     return str(path), file_seed(text)
+
+
+def _no_file_references(shown: str, data: bytes) -> None:
+    """A loaded file may not make the server read another file: no `catalogue` file, and a
+    `parameter_set` only by the name of one that comes with govsim (a path, absolute or
+    relative, would be read from the server's disk, and its errors would tell what is there)."""
+    try:
+        table = tomllib.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # the loader says what is wrong with it, in its own words
+    if "catalogue" in table:
+        raise ScenarioError(
+            f"{shown}: catalogue: a loaded preset runs the default catalogue; it cannot name a"
+            " catalogue file"
+        )
+    named = table.get("parameter_set")
+    if named is not None and named not in parameter_set_names():
+        raise ScenarioError(
+            f"{shown}: parameter_set: a loaded preset can name only a parameter set that comes"
+            f" with govsim ({', '.join(parameter_set_names())}), not a file"
+        )
 
 
 def _remove_if_empty(folder: Path) -> None:

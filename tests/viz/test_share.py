@@ -157,6 +157,35 @@ def test_a_bad_file_is_one_line_naming_the_file(text, message, tmp_path):
     assert str(direct.value).replace(str(path), "mine.toml") == msg
 
 
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('catalogue = "/etc/passwd"', "cannot name a catalogue file"),
+        ('catalogue = "../scenarios/catalogue.toml"', "cannot name a catalogue file"),
+        ('parameter_set = "/work/main/pyproject.toml"', "only a parameter set that comes with"),
+        ('parameter_set = "../../x.toml"', "only a parameter set that comes with"),
+        ('parameter_set = "nosuchset"', "only a parameter set that comes with"),
+    ],
+)
+def test_a_loaded_file_cannot_make_the_server_read_another(line, words, monkeypatch):
+    """An uploaded preset or a link's file names no path on the server: refused before any is
+    opened (the loader's errors would tell what the file there holds)."""
+    opened = []
+    monkeypatch.setattr("scenarios.loader.load_catalogue", lambda *a: opened.append(a))
+    with pytest.raises(ScenarioError) as caught:
+        store_upload("mine.toml", f'description = "x"\n{line}\n'.encode())
+    msg = str(caught.value)
+    assert msg.startswith("mine.toml: ") and words in msg and "passwd" not in msg, msg
+    assert not opened
+
+
+def test_a_shipped_parameter_set_by_name_still_loads():
+    reference, _ = store_upload(
+        "mine.toml", b'description = "x"\nparameter_set = "shanghai_db2006_2014"\n'
+    )
+    assert load_preset(reference).parameters.n_citizens > 0
+
+
 def test_loaded_files_are_bounded_and_a_refused_one_leaves_nothing(monkeypatch):
     import os
     import time
