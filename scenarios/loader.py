@@ -132,7 +132,10 @@ def load_preset(name_or_file: str | Path) -> Preset:
         raise ScenarioError(f"{path}: a preset needs a one-line 'description'")
     days = data.get("days", 365)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
-        raise ScenarioError(f"{located(path, text, ('days',))}: must be a whole number of days")
+        raise ScenarioError(
+            f"{located(path, text, ('days',))}: give a whole number of days from 1 to"
+            f" {MAX_DAYS:,}, not {days!r}"
+        )
 
     catalogue_file = data.get("catalogue")
     catalogue = load_catalogue(

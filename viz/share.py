@@ -267,7 +267,7 @@ def open_query(search: str) -> tuple[str, str]:
     for fixed in FIXED_CONTROLS:
         values.pop(fixed, None)
     _, problems = configure(session_preset(name, lesson), values)
-    if problems:
-        raise ScenarioError(f"link: {problems[0]}")
+    if problems:  # the link is not opened, so no value of it is used: no "; using X" here
+        raise ScenarioError(f"link: {problems[0].rsplit('; using ', 1)[0]}")
     query = {"seed": seed, **values} if parse_seed(seed) else values
     return (f"{name}?{_encode(query)}" if query else name), lesson

@@ -82,6 +82,8 @@ class DeclaredParameters(BaseModel):
         except ValidationError as exc:
             problem = first_problem(exc)
             name = problem.dotted
+            if not name:  # a check of several parameters together: its own sentence says all
+                raise ParameterError(f"{where}{problem.message}") from None
             info = cls.info(name) if name in cls.model_fields else None
             rng = f" (range {info.low}..{info.high} {info.unit})" if info else ""
             raise ParameterError(
@@ -688,13 +690,15 @@ class Parameters(DeclaredParameters):
     def _agents_fit(self) -> Parameters:
         if self.n_citizens // self.agent_weight > MAX_AGENTS[0]:
             raise ValueError(
-                f"n_citizens / agent_weight must be at most {MAX_AGENTS[0]:,} agents:"
-                " raise agent_weight"
+                f"n_citizens={self.n_citizens:,} at agent_weight={self.agent_weight} is"
+                f" {self.n_citizens // self.agent_weight:,} citizen agents, more than the"
+                f" {MAX_AGENTS[0]:,} one city may have: raise agent_weight"
             )
         if self.n_enterprises // self.agent_weight > MAX_AGENTS[1]:
             raise ValueError(
-                f"n_enterprises / agent_weight must be at most {MAX_AGENTS[1]:,} agents:"
-                " raise agent_weight"
+                f"n_enterprises={self.n_enterprises:,} at agent_weight={self.agent_weight} is"
+                f" {self.n_enterprises // self.agent_weight:,} enterprise agents, more than the"
+                f" {MAX_AGENTS[1]:,} one city may have: raise agent_weight"
             )
         return self
 

@@ -221,6 +221,7 @@ def test_unknown_parameter_suggests_the_name():
         ("preset=one_stop&one_stop.intensity=3", "link: reform panel"),
         ("preset=two_cities&nowhere:one_stop.on=1", "link: unknown control"),
         ("file=AAAA", "link: the preset file in it is damaged"),
+        ("preset=baseline&n_citizens=999999999", "link: n_citizens=999999999: input should be"),
     ],
 )
 def test_a_bad_link_is_one_line(query, message):
@@ -228,7 +229,14 @@ def test_a_bad_link_is_one_line(query, message):
         open_query(query)
     msg = str(caught.value)
     assert msg.startswith(message), msg
-    assert "\n" not in msg
+    assert "\n" not in msg and "; using" not in msg  # a link not opened uses none of its values
+
+
+@pytest.mark.parametrize("days", ["1000000000", "-5", "0", "2.5"])
+def test_days_out_of_range_say_the_range(days):
+    with pytest.raises(ScenarioError) as caught:
+        store_upload("mine.toml", f'description = "x"\ndays = {days}\n'.encode())
+    assert "give a whole number of days from 1 to" in str(caught.value), str(caught.value)
 
 
 def test_the_cli_runs_the_downloaded_file(tmp_path):
