@@ -21,13 +21,14 @@ from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, format_value
 from scenarios import Preset, load_preset, preset_names
 from viz import state
 from viz.building import Building
-from viz.comparison import MAX_PACKAGES, MIN_PACKAGES, Comparison, Package
+from viz.comparison import MAX_PACKAGES, MIN_PACKAGES, Comparison, Package, check_packages
 from viz.dashboard_model import DEFAULT_PRESET, parse_seed, reform_defaults, session_preset
 from viz.i18n import outcome_label, policy_label, preset_label, t, unit_label
 from viz.panels import AppBarLinks, PlayControls
 from viz.player import CurrentModel, Player
 from viz.specs import line_chart, localised
 from viz.vega_widget import Chart
+from world.errors import ParameterError
 from world.interventions import REGISTRY
 
 MAX_POINTS = 150  # per series, as the dashboard's charts
@@ -219,6 +220,7 @@ def ComparePage():
     applied = solara.use_reactive((DEFAULT_PRESET, "0", tuple(DEFAULT_PACKAGES), 0))
     built = solara.use_reactive(None)  # (token, Comparison)
     failed = solara.use_reactive(None)  # (token, exception)
+    problem = solara.use_reactive("")  # why the last Reset was not applied
     token = solara.use_memo(current.building, [applied.value])
     offered = solara.use_memo(single_city_presets, [])  # (reads every preset file once)
     base = solara.use_memo(lambda: session_preset(preset.value), [preset.value])
@@ -243,6 +245,13 @@ def ComparePage():
     building = error is None and (built.value is None or built.value[0] != token)
 
     def apply() -> None:
+        try:  # a slip in the setup is a note beside it; the comparison on screen stays
+            check_packages(packages.value)
+            parse_seed(seed_text.value)
+        except ParameterError as exc:
+            problem.set(str(exc))
+            return
+        problem.set("")
         player.stop()
         _, _, _, count = applied.value
         applied.set((preset.value, seed_text.value, tuple(packages.value), count + 1))
@@ -274,6 +283,12 @@ def ComparePage():
             )
             solara.InputText(t("seed", lang), value=seed_text.value, on_value=seed_text.set)
             solara.Text(t("cmp_apply_hint", lang), style={"font-size": "13px", "color": "#666"})
+            if problem.value:
+                solara.Text(
+                    t("cmp_not_applied", lang) + ("：" if lang == "zh" else ": ") + problem.value,
+                    classes=["govsim-compare-problem"],
+                    style={"font-size": "13px", "color": "#b00020"},
+                )
         with solara.Card(t("controls", lang), classes=["govsim-controls"]):
             PlayControls(None if building else comparison, current, player, on_reset=apply)
         removable = len(packages.value) > MIN_PACKAGES

@@ -27,6 +27,7 @@ UI: dict[str, tuple[str, str]] = {
         "Reset applies the preset, the seed and every package below.",
         "点击“重置”后，预设情景、随机种子和下面各方案生效。",
     ),
+    "cmp_not_applied": ("Not applied", "未生效"),
     "cmp_package_name": ("Package name", "方案名称"),
     "cmp_remove": ("Remove this package", "删除此方案"),
     "cmp_add": ("Add a package", "添加方案"),

@@ -89,6 +89,16 @@ def test_packages_run_side_by_side_in_the_browser(page, server):
     assert series == {"A", "B", "open"}
     text = page_text(page)
     assert "difference from the first package" in text
+    # a slip in a name is a note beside the setup, and the comparison on screen stays
+    cards.nth(2).get_by_label("Package name").fill("A")
+    cards.nth(2).get_by_label("Package name").press("Enter")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    note = page.locator(".govsim-compare-problem")
+    note.wait_for(timeout=30_000)
+    assert "Not applied: two packages are both called 'A'" in note.inner_text()
+    page.locator("th").get_by_text("open", exact=True).wait_for()  # the three still shown
+    cards.nth(2).get_by_label("Package name").fill("open")
+    cards.nth(2).get_by_label("Package name").press("Enter")
     # in Chinese: nothing left in English but the packages' own names (typed by people)
     page.get_by_role("button", name="中文").click()
     page.get_by_text("方案名称", exact=True).first.wait_for()
