@@ -83,7 +83,9 @@ class Results(ResultFolder):
 
 
 RESULTS_ROOT_ENV = "GOVSIM_RESULTS_ROOT"  # set by `govsim dashboard --results-root`
-NOT_FOUND = "no experiment results by that name in the results folder"
+NOT_FOUND = (
+    "no finished experiment, calibration or policy design by that name in the results folder"
+)
 
 
 def folder_kind(folder: Path) -> str | None:

@@ -471,3 +471,14 @@ def test_an_edited_target_is_not_resumed(tmp_path) -> None:
         calibration_folder(load_spec(tmp_path / "spec.toml"), out),
     ):
         pass
+
+
+def test_a_stored_spec_with_every_setting_reads_back(tmp_path) -> None:
+    """calibration.json holds every setting, both methods' included: the results page reads it
+    back (the method check is on the file as written, not on a stored spec)."""
+    from experiments.calibration import CalibrationSpec
+
+    for text in (SPEC, SPEC.replace("trials = 2", 'method = "abc"')):
+        spec = load_spec(_spec(tmp_path, text))
+        again = CalibrationSpec.model_validate(spec.model_dump(mode="json"))
+        assert again.method == spec.method and again.trials == spec.trials

@@ -202,4 +202,6 @@ def test_results_page_shows_the_table_and_bands(page, server, tmp_path):
         box.fill(outside)  # outside the results root or absent: the same answer
         page.get_by_role("button", name="Open").click()
         page.get_by_text("Cannot open this folder", exact=False).wait_for()
-        assert "no experiment results by that name" in page.locator(".govsim-results").inner_text()
+        assert "no finished experiment, calibration or policy design by that name" in (
+            page.locator(".govsim-results").inner_text()
+        )
