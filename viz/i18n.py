@@ -170,6 +170,12 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "results_open": ("Open", "打开"),
     "results_recent": ("or pick one under results/", "或从 results/ 中选择"),
+    "results_pooled": (
+        "{points} sweep points, pooled here per preset (means over every point and replicate);"
+        " each point: govsim experiment summarize results/{folder} --full",
+        "共 {points} 个扫描点，此处按预设情景合并（所有扫描点和重复运行的平均）；"
+        "逐点结果：govsim experiment summarize results/{folder} --full",
+    ),
     "results_runs": (
         "{ok} successful runs, {failed} failed; presets: {presets}",
         "成功运行 {ok} 次，失败 {failed} 次；预设情景：{presets}",

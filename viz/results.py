@@ -13,6 +13,7 @@ experiment summarize` and the HTML report; this page adds only the presentation.
 
 from __future__ import annotations
 
+import copy
 import html
 import math
 import os
@@ -27,7 +28,7 @@ import solara
 from experiments.result_folder import ResultFolder
 from experiments.statistics import bands as band_table
 from experiments.statistics import intervals
-from experiments.summary import clip_intervals
+from experiments.summary import clip_intervals, sweep_columns
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, format_value
 from viz import state
 from viz.calibration_view import Calibration, CalibrationView, is_calibration, read_calibration
@@ -39,18 +40,30 @@ from viz.specs import band_chart, localised
 from viz.vega_widget import Chart
 
 BOUNDED_UNITS = ("share", "0-1")  # outcomes that live in [0, 1]: their bands are clipped there
+# More sweep points than this are pooled per preset on the page (a column and a line each would
+# not be read; the CLI's summary --full and --csv give every point).
+MAX_POINTS_SHOWN = 8
 
 
 class Results(ResultFolder):
     """One result folder, read, with the page's grouping and labels."""
 
     def group_keys(self) -> list[str]:
-        """preset, and the sweep point and city when the folder has more than one."""
+        """preset, and the sweep point and city when the folder has more than one (the sweep
+        points pooled when there are more than a page can show side by side)."""
         keys = ["preset"]
         for extra in ("point", "city"):
-            if extra in self.outcomes and self.outcomes[extra].nunique() > 1:
+            varies = extra in self.outcomes and self.outcomes[extra].nunique() > 1
+            if varies and not (extra == "point" and self.pooled_points()):
                 keys.append(extra)
         return keys
+
+    def pooled_points(self) -> int:
+        """How many sweep points the page pools per preset (0: it shows each)."""
+        if "point" not in self.outcomes:
+            return 0
+        points = int(self.outcomes["point"].nunique())
+        return points if points > MAX_POINTS_SHOWN else 0
 
     def label(self, values: dict[str, Any]) -> str:
         """'one_stop', 'two_cities · reformer': the city only for presets with several."""
@@ -342,6 +355,12 @@ def ResultsPage():
             classes=["govsim-runs-line"],
             style={"color": "#555"},
         )
+        if results.pooled_points():
+            solara.Text(
+                t("results_pooled", lang, points=results.pooled_points(), folder=opened),
+                classes=["govsim-pooled-line"],
+                style={"color": "#555"},
+            )
         names = [o.name for o in OUTCOMES if o.name in results.outcomes.columns]
         shown = names if every.value else results.focus_outcomes()
         solara.Text(t("results_table", lang), style={"font-size": "17px", "margin-top": "8px"})
@@ -366,6 +385,21 @@ def ResultsPage():
                     Chart(localised(band_spec(results, name, lang), lang), mark=name, name=name)
 
 
+def pooled_over_points(results: Results) -> Results:
+    """The folder as the page pairs it: with its sweep points pooled (`pooled_points`), each
+    (point, replicate) is one pair of the same seed and conditions, and the effects are their
+    mean over every sampled condition; else the folder itself."""
+    if not results.pooled_points():
+        return results
+    table = results.outcomes
+    replicates = int(table["replicate"].max()) + 1
+    pooled = table.assign(replicate=table["point"] * replicates + table["replicate"], point=0)
+    pooled = pooled.drop(columns=sweep_columns(pooled))
+    view = copy.copy(results)
+    view.__dict__["outcomes"] = pooled  # the cached property's place
+    return view
+
+
 @solara.component
 def PairedEffects(results: Results):
     """Each reform against the reference preset (the experiment's, or one picked here): the
@@ -379,7 +413,7 @@ def PairedEffects(results: Results):
 
     def table() -> pd.DataFrame | Exception:
         try:
-            return paired_effects(results, chosen)
+            return paired_effects(pooled_over_points(results), chosen)
         except (ValueError, KeyError) as exc:  # no successful reference run; a missing column
             return exc
 

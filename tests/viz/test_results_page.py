@@ -171,3 +171,36 @@ def test_a_design_whose_package_leads_outside_the_root_is_refused(tmp_path):
     with pytest.raises(ValueError, match=results.NOT_FOUND):
         results.locate("design", root)
     assert results.find_result_folders(root) == []
+
+
+def test_many_sweep_points_are_pooled_per_preset_on_the_page(tmp_path) -> None:
+    """A hypercube of 10 points: the page shows a column and a line per preset (not per point)
+    and pairs each point's runs, so the effects are means over the sampled conditions."""
+    from experiments.design import load_spec
+    from experiments.evaluators import SerialEvaluator
+    from experiments.runner import run_experiment
+    from tests.experiments.tiny_spec import write_spec
+
+    text = """
+description = "ten conditions"
+presets = ["baseline", "one_stop"]
+replicates = 1
+days = 40
+outcomes = ["trips_per_case", "satisfaction_citizens"]
+[parameters]
+n_citizens = 300
+n_enterprises = 20
+[sweep.latin_hypercube]
+samples = 10
+ranges = {bounce_prob = [0.0, 0.5]}
+"""
+    out = tmp_path / "lhs"
+    run_experiment(load_spec(write_spec(tmp_path, text)), out, SerialEvaluator())
+    folder = results.read_results(out)
+    assert folder.pooled_points() == 10 and folder.group_keys() == ["preset"]
+    assert set(results.summary_table(folder)["series"]) == {"baseline", "one_stop"}
+    effects = paired_effects(results.pooled_over_points(folder), "baseline")
+    one_stop = effects[effects["preset"] == "one_stop"]
+    assert len(one_stop) == 2 and (one_stop["n"] == 10).all()  # ten pairs, one per point
+    assert not results.pooled_over_points(folder).outcomes["point"].any()
+    assert folder.outcomes["point"].nunique() == 10  # the folder itself is untouched
