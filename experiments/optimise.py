@@ -567,6 +567,22 @@ class Package:
         """The parameter levers' values, as a preset's overrides."""
         return dict(self.settings)
 
+    def words(self, lang: str = "en") -> str:
+        """The package for people: each reform's name (English or Chinese), intensity and start
+        day, then the parameter levers' values."""
+        zh = lang == "zh"
+        if not self.reforms:
+            text = "不改革" if zh else NO_REFORM
+        else:
+            text = ("、" if zh else ", ").join(
+                f"{REGISTRY[k].label_zh if zh else REGISTRY[k].label_en} {i:.2f}"
+                + ((f"（第{s}天起）" if zh else f" from day {s}") if s else "")
+                for k, i, s in self.reforms
+            )
+        if self.settings:
+            text += ("；" if zh else "; ") + ", ".join(f"{n} = {v:g}" for n, v in self.settings)
+        return text
+
     def label(self) -> str:
         text = NO_REFORM
         if self.reforms:
@@ -1416,8 +1432,9 @@ def package_preset_text(
     where = f" in {spec.city}" if spec.city else ""
     preset = replace(
         preset,
-        description=f"Pareto package {number}{where}: {package.label()}",
-        description_zh="",
+        description=f"Pareto package {number}{where}: {package.words()}",
+        description_zh=f"帕累托方案 {number}{f'（{spec.city}）' if spec.city else ''}："
+        + package.words("zh"),
         days=problem.days,
     )
     objectives = "; ".join(

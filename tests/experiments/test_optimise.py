@@ -175,6 +175,9 @@ def test_a_tiny_optimisation_gives_a_front_of_runnable_presets_within_budget(tmp
         assert package_cost(problem, chosen) <= problem.budget
         assert preset.parameters.n_citizens == 400 and preset.days == 40
         assert "the 2 states the package was judged in: states.csv" in path.read_text()
+        # what the dashboard's status line shows: people's words, in both languages
+        assert "_" not in preset.description and preset.description.startswith("Pareto package")
+        assert preset.description_zh.startswith("帕累托方案")
     main(["run", str(files[0]), "--days", "5", "--json"])  # govsim run FILE accepts it
 
 
