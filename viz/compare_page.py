@@ -87,7 +87,8 @@ def today_table(comparison: Comparison, lang: str) -> list[dict[str, str]]:
             if p.name != first and value is not None and math.isfinite(value):
                 base = latest.loc[first, name]
                 if math.isfinite(base):
-                    text += f" ({signed(value - base, unit)})"
+                    change = signed(value - base, unit)
+                    text += f"（{change}）" if lang == "zh" else f" ({change})"
             row[p.name] = text
         rows.append(row)
     return rows
@@ -147,16 +148,17 @@ def PackageCard(
                 continue
             given = defaults[key][1]
             start, intensity = package.setting(key, given.start, given.intensity)
+            colon = "：" if lang == "zh" else ": "
             with solara.Column(gap="0px", style={"padding-left": "32px"}):
                 solara.SliderInt(
-                    f"{t('reform_start', lang, label=label)}: {start}",
+                    f"{t('reform_start', lang, label=label)}{colon}{start}",
                     value=start,
                     min=0,
                     max=max(base.days - 1, start),
                     on_value=lambda v, key=key, i=intensity: tune(key, v, i),
                 )
                 solara.SliderFloat(
-                    f"{t('reform_intensity', lang, label=label)}: {intensity:.2f}",
+                    f"{t('reform_intensity', lang, label=label)}{colon}{intensity:.2f}",
                     value=intensity,
                     min=0.05,
                     max=1.0,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from viz.offline_assets import environment
@@ -61,6 +62,9 @@ def serve(
     os.environ.update(environment())  # read by solara's settings when they are imported below
     os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{float(disconnected_timeout):g}s"
     os.environ["GOVSIM_RESULTS_ROOT"] = str(Path(results_root).expanduser().resolve())
+    # Served over http on 127.0.0.1, solara warns at every new session (ten lines) that it falls
+    # back to samesite=lax cookies: right for this server, and it buried real tracebacks.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     from solara.__main__ import cli
 
     print(f"govsim dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
