@@ -218,6 +218,8 @@ class Game:
                 raise GameError("class_no_city", city=city + 1)
             elif city in self.seats:
                 raise GameError("class_taken", city=city + 1)
+            if name and name.casefold() in {s.name.casefold() for s in self.seats.values()}:
+                raise GameError("class_name_taken", name=name)  # two rows nobody could tell apart
             seat = Seat(city, secrets.token_urlsafe(KEY_BYTES), name)
             self.seats[city] = seat
             self._by_key[seat.key] = seat

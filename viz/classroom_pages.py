@@ -203,7 +203,7 @@ def NewGame():
     defaults = default_settings()
     cities = solara.use_reactive(defaults.cities)
     size = solara.use_reactive(str(defaults.residents))
-    budget = solara.use_reactive(defaults.budget)
+    budget = solara.use_reactive(round(defaults.budget))  # whole yuan
     seed = solara.use_reactive(0)
     building = solara.use_reactive(False)
     error = solara.use_reactive(None)  # a GameError (shown in the page's language) or a text
@@ -242,12 +242,16 @@ def NewGame():
 
     with solara.Card(t("class_new", lang), classes=["govsim-class-new"]):
         solara.SliderInt(
-            t("class_cities", lang), value=cities, min=MIN_CITIES, max=MAX_CITIES, thumb_label=True
+            f"{t('class_cities', lang)}{'：' if lang == 'zh' else ': '}{cities.value}",
+            value=cities,
+            min=MIN_CITIES,
+            max=MAX_CITIES,
+            thumb_label=True,
         )
 
         def resize(residents: str) -> None:  # the fund follows the size (per resident)
             size.set(residents)
-            budget.set(default_settings(residents=int(residents)).budget)
+            budget.set(round(default_settings(residents=int(residents)).budget))
 
         solara.Select(
             t("class_size", lang),
@@ -255,14 +259,18 @@ def NewGame():
             values=[str(s) for s in CITY_SIZES],
             on_value=resize,
         )
-        solara.InputFloat(t("class_budget", lang), value=budget)
+        solara.InputInt(t("class_budget", lang), value=budget)  # whole yuan
         solara.InputInt(t("class_seed", lang), value=seed)
         solara.Button(
             t("class_create", lang), on_click=create, disabled=building.value, color="primary"
         )
         # always on the page, hidden when idle (as the dashboard's `Building`): a bar created and
         # closed within milliseconds fails in a busy browser ("widget model not found")
-        with solara.Column(style={} if building.value else {"display": "none"}):
+        # a Div: a Column's `d-flex` class would override `display: none` (it is !important)
+        with solara.Div(
+            classes=["govsim-class-building" if building.value else "govsim-class-building-idle"],
+            style={} if building.value else {"display": "none"},
+        ):
             solara.Text(t("class_building", lang))
             solara.ProgressLinear(building.value)
         if error.value is not None:

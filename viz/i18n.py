@@ -390,6 +390,10 @@ UI: dict[str, tuple[str, str]] = {
         "City {city} is taken: choose another city.",
         "城市 {city} 已有人治理：请另选一座城市。",
     ),
+    "class_name_taken": (
+        "{name} is already playing: add an initial or a number to tell the two of you apart.",
+        "已有同学叫“{name}”：请加上姓氏首字母或数字以便区分。",
+    ),
     "class_city_n": ("City {n}", "城市 {n}"),
     "class_release_city": ("A student lost the link: free city", "学生丢失了链接：释放城市"),
     "class_release": ("Free it", "释放"),

@@ -68,6 +68,13 @@ def test_a_taken_or_missing_city_is_refused_with_its_number(game):
         game.join("Bob", city=7)
     assert missing.value.key == "class_no_city"
     assert game.free_cities() == [0, 2]
+    # a second Ann could not be told from the first in the league: asked to add something
+    with pytest.raises(GameError) as twice:
+        game.join(" ann ")
+    assert twice.value.key == "class_name_taken" and "ann is already playing" in twice.value.text(
+        "en"
+    )
+    assert game.join("Ann B").city == 0 and game.join("").city == 2  # no name: no clash
 
 
 def test_the_teacher_frees_a_city_whose_student_lost_the_link(game):
