@@ -124,6 +124,11 @@ def test_charts_keep_their_width_with_every_lesson_open(browser, server, tmp_pat
             page.locator(".govsim-status").get_by_text(lesson.title("en"), exact=False).wait_for()
             page.locator(".govsim-building").wait_for(state="detached")
             wait_day(page, 0, timeout=60)
+            time.sleep(0.5)
+            # before any step, too: a first drawing while the page laid out was a sliver
+            widths = page.evaluate(CHART_WIDTHS)
+            narrow = [w for w in widths if w["canvas"] < 300 or (w["plot"] and w["plot"] < 200)]
+            assert narrow == [], f"{key} at {size}, day 0: squeezed charts {narrow}"
             step(page, 2)  # lines, legends and the baseline's dashes drawn
             time.sleep(0.5)
             shot = tmp_path / f"{key}_{size[0]}.png"
