@@ -48,10 +48,21 @@ def LanguageSwitch():
     )
 
 
+# A slider's label above its track, not beside it: beside a long label ("Green channel for
+# enterprises: intensity: 1.00") the sidebar left the track a few pixels, or none, to drag.
+SLIDER_CSS = (
+    ".v-input__slider .v-input__slot{flex-wrap:wrap}"
+    ".v-input__slider .v-input__slot>.v-label{flex:1 0 100%!important;max-width:100%!important;"
+    "white-space:normal;margin:0 0 2px 0!important}"
+)
+
+
 @solara.component
 def AppBarLinks():
-    """Links to the two pages and the language switch, in the app bar."""
+    """Links to the pages and the language switch, in the app bar; and the pages' slider
+    layout (every page has this bar)."""
     lang = state.language.value
+    solara.Style(SLIDER_CSS)
     with solara.AppBar():
         with solara.Link("/"):
             solara.Button(t("nav_dashboard", lang), text=True, dark=True, classes=["govsim-nav"])

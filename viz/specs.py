@@ -168,8 +168,11 @@ def line_chart(
     if not rows:
         layers.append(
             {
-                "data": {"values": [{"day": (days - 1) / 2, "value": 0.5}]},
-                "mark": {"type": "text", "fontSize": 12, "color": "#888"},
+                # in the middle of the first month, the axis before any day is drawn
+                "data": {"values": [{"day": min(FIRST_MONTH, max(days - 1, 1)) / 2, "value": 0.5}]},
+                # clipped to the plot: Vega's "fit" counts an unclipped text's overhang as
+                # part of the chart and shrank the plot around it to a sliver (day 0)
+                "mark": {"type": "text", "fontSize": 12, "color": "#888", "clip": True},
                 "encoding": {
                     "x": {"field": "day", "type": "quantitative"},
                     "y": {"field": "value", "type": "quantitative"},

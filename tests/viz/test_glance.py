@@ -155,3 +155,16 @@ def test_sliders_show_values_and_reset_names_the_new_setup(page, server):
     setup = page.locator(".govsim-setup")
     setup.get_by_text("+ One-stop service centre from day 0, intensity 1", exact=False).wait_for()
     wait_day(page, 0, timeout=60)
+
+
+def test_every_sidebar_slider_has_a_track_to_drag(page, server):
+    """full_reform's 32 reform sliders at 1280x800: each label above its track, so no long
+    label ('Green channel for enterprises: intensity: 1.00') leaves the track a sliver."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(server.url + "/?preset=full_reform")
+    wait_day(page, 0, timeout=90)
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('.v-navigation-drawer .v-slider')]"
+        ".map(e => e.getBoundingClientRect().width)"
+    )
+    assert len(widths) >= 30 and min(widths) >= 250, sorted(widths)[:5]
