@@ -41,8 +41,10 @@ logger = logging.getLogger("govsim.dashboard")
 solara.lab.on_kernel_start(on_session_start)
 
 
-# Mesa's page tabs ("PAGE 0") mean nothing with one page of views: hidden.
-VIEWS_CSS = ".govsim-views .v-tabs{display:none}"
+# Mesa's page tabs ("PAGE 0") mean nothing with one page of views: hidden. A cell of Mesa's grid
+# has a fixed height: a view taller than its cell (three cities' stacked charts and legends)
+# scrolls inside it instead of drawing over the next cell's title.
+VIEWS_CSS = ".govsim-views .v-tabs{display:none}.govsim-views .vue-grid-item{overflow:hidden auto}"
 MIN_CHARTS_PX = 760  # two charts side by side, each wide enough for its plot and legend
 
 

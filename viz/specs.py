@@ -48,7 +48,9 @@ def _config() -> dict[str, Any]:
             "titleFontSize": 11,
             "orient": "bottom",
             "columns": 2,
-            "labelLimit": 130,  # two columns fit a chart a third of a laptop screen wide
+            # two columns fit a chart a third of a laptop screen wide, and hold "Grassroots
+            # (基层) • reformer" (several cities) whole
+            "labelLimit": 160,
             "symbolType": "stroke",
             "symbolOpacity": 1,
             "symbolStrokeWidth": 2.5,
