@@ -119,7 +119,7 @@ GOOD_HEAD = 'description = "test preset"\n'
             GOOD_HEAD + "dayz = 3\n",
             r"p\.toml:2: dayz: unknown preset key 'dayz'; did you mean 'days'",
         ),
-        (GOOD_HEAD + "days = -1\n", r"p\.toml:2: days: must be a whole number"),
+        (GOOD_HEAD + "days = -1\n", r"p\.toml:2: days: give a whole number of days from 1 to"),
         (
             GOOD_HEAD + "\n[parameters]\nn_citizens = 100\nbounce_prb = 0.1\n",
             r"p\.toml:5: parameters\.bounce_prb: unknown parameter 'bounce_prb'; "
