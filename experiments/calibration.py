@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from experiments.atomic import write_json
-from experiments.design import parameter_range
+from experiments.design import check_ranged_parameter, parameter_range
 from experiments.evaluators import Evaluator, WorkerLost
 from experiments.manifest import code_fingerprint, library_versions, preset_fingerprint
 from experiments.manifest import versions as package_versions
@@ -39,7 +39,7 @@ from model.ledger import combine
 from scenarios.paths import TARGETS_DIR
 from scenarios.toml_files import line_of, read_toml
 from world.errors import ParameterError, first_problem
-from world.parameters import ROLES, Parameters, RegionParameters, param_info
+from world.parameters import Parameters, param_info
 
 DEFAULT_TARGETS = TARGETS_DIR / "history.csv"
 # What a target's indicator is measured by in the model: the start-up outcomes (Doing Business).
@@ -105,29 +105,9 @@ class CalibrationSpec(BaseModel):
     @field_validator("parameters")
     @classmethod
     def _known(cls, value: dict) -> dict:
-        for name, given in value.items():
-            try:
-                parameter_range(name, given)  # the rule experiment sweeps use
-            except ParameterError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-            role = param_info(name).role
-            if role != "uncertainty":  # only what nobody knows for sure is fitted to history
-                raise ValueError(
-                    f"{name}: {_a(role)} ({ROLES[role]}), not an uncertainty: a calibration fits"
-                    " uncertain parameters only; give its value under [overrides]"
-                )
-        return value
-
-    @field_validator("overrides")
-    @classmethod
-    def _valid_overrides(cls, value: dict) -> dict:
-        region = {k: v for k, v in value.items() if k in RegionParameters.model_fields}
-        mine = {k: v for k, v in value.items() if k not in region}
-        try:  # as a preset applies them, checked before any run
-            Parameters().with_overrides(mine)
-            RegionParameters().with_overrides(region)
-        except ParameterError as exc:
-            raise ValueError(str(exc)) from None
+        for name, given in value.items():  # what nobody knows for sure is fitted to history
+            why = "a calibration fits uncertain parameters only; give its value under [overrides]"
+            check_ranged_parameter(name, given, "uncertainty", why)
         return value
 
     @model_validator(mode="after")
@@ -143,10 +123,6 @@ class CalibrationSpec(BaseModel):
 # The settings only one method reads: giving one to the other is a mistake, not a no-op.
 OPTUNA_ONLY = ("trials",)
 ABC_ONLY = ("population", "generations", "predictive", "min_acceptance", "max_simulations")
-
-
-def _a(role: str) -> str:
-    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
 
 
 @dataclass(frozen=True)
@@ -174,18 +150,33 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         line = line_of(text, problem.loc)
         where = f"{path}:{line}" if line else str(path)
         raise ParameterError(f"{where}: {problem.dotted or 'spec'}: {problem.message}") from None
+
+    def fail(loc: tuple, message: str) -> ParameterError:
+        line = line_of(text, loc)
+        return ParameterError(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
     # a setting the spec's method does not read is a slip, not a no-op (checked on the file as
     # written: a stored spec holds every setting)
     other = ABC_ONLY if spec.method == "optuna" else OPTUNA_ONLY
     stray = [key for key in other if key in data]
     if stray:
-        line = line_of(text, (stray[0],))
-        where = f"{path}:{line}" if line else str(path)
         method = "abc" if spec.method == "optuna" else "optuna"
-        raise ParameterError(
-            f"{where}: {', '.join(stray)}: for method {method} only, and this spec's method is"
-            f" {spec.method!r}"
+        raise fail(
+            (stray[0],),
+            f"{', '.join(stray)}: for method {method} only, and this spec's method is"
+            f" {spec.method!r}",
         )
+    from scenarios import load_preset
+
+    try:
+        preset = load_preset(spec.preset)
+    except ParameterError as exc:
+        raise fail(("preset",), f"preset: {exc}") from None
+    for name, value in spec.overrides.items():  # applied as every trial applies them
+        try:
+            preset = preset.with_overrides({name: value}, "overrides")
+        except ParameterError as exc:
+            raise fail(("overrides", name), str(exc)) from None
     if not spec.targets.is_absolute():
         spec = spec.model_copy(update={"targets": (path.parent / spec.targets).resolve()})
     return spec
@@ -262,10 +253,11 @@ def targets(spec: CalibrationSpec, editions: Sequence[str]) -> list[Target]:
 
 def fitted_targets(spec: CalibrationSpec) -> list[Target]:
     """The targets the spec fits; none is a mistake in the spec."""
-    fitted = targets(spec, spec.fit)
+    chosen = targets(spec, (*spec.fit, *spec.holdout))  # one reading of the file for both
+    fitted = [t for t in chosen if t.edition in spec.fit]
     if not fitted:
         raise ParameterError(f"no targets for {spec.place} in editions {', '.join(spec.fit)}")
-    held = {t.edition for t in targets(spec, spec.holdout)}
+    held = {t.edition for t in chosen if t.edition in spec.holdout}
     empty = [e for e in spec.holdout if e not in held]
     if empty:  # a held-out edition with nothing to check is a slip, not a passed check
         raise ParameterError(

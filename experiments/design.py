@@ -404,6 +404,26 @@ def parameter_range(name: str, r: list[float] | str) -> tuple[float, float]:
     return float(r[0]), float(r[1])
 
 
+def check_ranged_parameter(
+    name: str, given: Any, role: str, why: str, if_uncertain: str = ""
+) -> None:
+    """A parameter given a range ([low, high] or 'declared') and declared with `role` (a design
+    searches levers, its states and a calibration vary uncertainties): a ValueError saying which
+    is wrong, and `why` the role matters."""
+    try:
+        parameter_range(name, given)
+    except ParameterError as exc:
+        raise ValueError(str(exc) if name in str(exc) else f"{name}: {exc}") from None
+    declared = param_info(name).role
+    if declared != role:
+        extra = f" {if_uncertain}" if declared == "uncertainty" and if_uncertain else ""
+        raise ValueError(f"{name} is {_a(declared)}, not {_a(role)}: {why}{extra}")
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
+
+
 def _check_value(name: str, value: Any) -> Any:
     """The value as the parameter's type ("2e3" -> 2000 for an integer), validated."""
     info = param_info(name)

@@ -40,7 +40,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from experiments.atomic import write_json, write_text
-from experiments.design import parameter_range
+from experiments.design import check_ranged_parameter, parameter_range
 from experiments.evaluators import Evaluator, WorkerLost
 from experiments.manifest import code_fingerprint, library_versions, preset_fingerprint
 from experiments.manifest import versions as package_versions
@@ -308,23 +308,7 @@ def check_lever(key: str, given: Any) -> None:
     if isinstance(given, dict | Lever):
         raise ValueError(f"{key} is a parameter: give {key} = [low, high], or 'declared'")
     why = "a design chooses what a government sets"
-    _check_parameter(key, given, "lever", why, "(vary it in [states.parameters])")
-
-
-def _check_parameter(name: str, given: Any, role: str, why: str, if_uncertain: str = "") -> None:
-    """A parameter given a range ([low, high] or 'declared') and declared with `role`."""
-    try:
-        parameter_range(name, given)
-    except ParameterError as exc:
-        raise ValueError(str(exc) if name in str(exc) else f"{name}: {exc}") from None
-    declared = param_info(name).role
-    if declared != role:
-        extra = f" {if_uncertain}" if declared == "uncertainty" and if_uncertain else ""
-        raise ValueError(f"{name} is {_a(declared)}, not {_a(role)}: {why}{extra}")
-
-
-def _a(role: str) -> str:
-    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
+    check_ranged_parameter(key, given, "lever", why, "(vary it in [states.parameters])")
 
 
 def check_outcome(name: str, given: Any) -> None:
@@ -335,7 +319,7 @@ def check_outcome(name: str, given: Any) -> None:
 
 
 def check_uncertain(name: str, given: Any) -> None:
-    _check_parameter(name, given, "uncertainty", "states vary what nobody controls")
+    check_ranged_parameter(name, given, "uncertainty", "states vary what nobody controls")
 
 
 def _precheck(data: dict) -> tuple[tuple, str] | None:
