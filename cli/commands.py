@@ -67,21 +67,17 @@ def check_preset(preset: str) -> None:
 def check_run_out(out: Path) -> None:
     """`govsim run --out`: a folder this process can create, and not an experiment's."""
     check_out_given(out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: is a file, not a folder")
-    if (out / "runs.parquet").exists() or (
-        (out / "manifest.json").is_file() and _is_experiment(out)
-    ):
+    from experiments.result_folder import check_folder_kind
+
+    try:  # a file, or another command's folder
+        check_folder_kind(out, "run")
+    except ValueError as exc:
+        raise UserError(f"--out {exc}") from None
+    if (out / "manifest.json").is_file() and _is_experiment(out):  # its runs not written yet
         raise UserError(
             f"--out {out}: holds an experiment's results (govsim experiment run); use another"
             " folder"
         )
-    from experiments.result_folder import check_folder_kind
-
-    try:
-        check_folder_kind(out, "run")
-    except ValueError as exc:
-        raise UserError(f"--out {exc}") from None
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -44,7 +44,6 @@ from experiments.task import execute, identity
 from scenarios.loader import load_preset
 
 Progress = Callable[[int, int, int], None]  # done, total, failed
-RUN_FOLDER_FILES = ("summary.json", "timeseries.parquet")  # what `govsim run --out` writes
 
 
 @dataclass
@@ -109,21 +108,12 @@ def check_out_folder(out: Path) -> None:
 
 
 def _check_out_folder(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise FolderError(f"{out}: is a file, not a folder")
+    check_folder_kind(out, "experiment")  # a file, or another command's folder
     for ancestor in out.parents:
         if ancestor.exists():
             if not ancestor.is_dir():
                 raise FolderError(f"{out}: {ancestor} is a file, not a folder")
             break
-    if (
-        any((out / name).is_file() for name in RUN_FOLDER_FILES)
-        and not (out / "runs.parquet").exists()
-    ):
-        raise FolderError(
-            f"{out}: holds the output of `govsim run`, not an experiment; use another --out"
-        )
-    check_folder_kind(out, "experiment")
     for name in ("runs", "outcomes", "timeseries"):
         dataset = out / f"{name}.parquet"
         if dataset.exists() and not dataset.is_dir():
