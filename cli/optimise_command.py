@@ -12,8 +12,6 @@ def optimise_command(
     spec_path: Path, out: Path, workers: int | None, scheduler: str | None, fresh: bool
 ) -> None:
     """Search (or resume), then write the front, the package presets and the report."""
-    import pandas as pd
-
     from experiments import optimise as opt
     from experiments.evaluators import make_evaluator
     from experiments.optimise_report import write_results
@@ -30,8 +28,7 @@ def optimise_command(
             " row (the space is exhausted, or the search has converged)\n"
         )
     print_front(spec, front, hv)
-    trials = pd.read_parquet(out / "trials.parquet")  # as write_results wrote them
-    for note in opt.front_notes(opt.resolve(spec), trials, front):
+    for note in front.attrs["notes"]:
         sys.stderr.write(f"note: {note}\n")
     for column, what in (
         ("fund_short", "the city's reform fund held back some of their reforms"),

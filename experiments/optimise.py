@@ -551,30 +551,27 @@ class Package:
         """The parameter levers' values, as a preset's overrides."""
         return dict(self.settings)
 
+    def label(self) -> str:
+        """The package by its reforms' keys: its name in trials, fronts and logs."""
+        return self._spelt(lambda key: key, "en")
+
     def words(self, lang: str = "en") -> str:
-        """The package for people: each reform's name (English or Chinese), intensity and start
-        day, then the parameter levers' values."""
+        """The package for people: each reform by its name in `lang` (en, zh)."""
+        return self._spelt(
+            lambda key: REGISTRY[key].label_zh if lang == "zh" else REGISTRY[key].label_en, lang
+        )
+
+    def _spelt(self, name: Callable[[str], str], lang: str) -> str:
+        """Each reform (`name` of its key), intensity and start day, then the parameter
+        levers' values."""
         zh = lang == "zh"
-        if not self.reforms:
-            text = "不改革" if zh else NO_REFORM
-        else:
-            text = ("、" if zh else ", ").join(
-                f"{REGISTRY[k].label_zh if zh else REGISTRY[k].label_en} {i:.2f}"
-                + ((f"（第{s}天起）" if zh else f" from day {s}") if s else "")
-                for k, i, s in self.reforms
-            )
+        text = ("不改革" if zh else NO_REFORM) if not self.reforms else ""
+        text += ("、" if zh else ", ").join(
+            f"{name(k)} {i:.2f}" + ((f"（第{s}天起）" if zh else f" from day {s}") if s else "")
+            for k, i, s in self.reforms
+        )
         if self.settings:
             text += ("；" if zh else "; ") + ", ".join(f"{n} = {v:g}" for n, v in self.settings)
-        return text
-
-    def label(self) -> str:
-        text = NO_REFORM
-        if self.reforms:
-            text = ", ".join(
-                f"{k} {i:.2f}" + (f" from day {s}" if s else "") for k, i, s in self.reforms
-            )
-        if self.settings:
-            text += "; " + ", ".join(f"{n} = {v:g}" for n, v in self.settings)
         return text
 
 
@@ -1322,10 +1319,9 @@ def front_notes(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) -> 
     if not len(trials):
         return ["no package was tried"]
     notes = []
-    over_budget = trials[~trials["simulated"]]
     simulated = trials[trials["simulated"]]
     with_reform = trials[~trials["package"].str.startswith(NO_REFORM)]
-    if len(simulated) and not (simulated["feasible"]).any() and problem.spec.staff_cap:
+    if len(simulated) and not simulated["feasible"].any() and problem.spec.staff_cap:
         lowest = simulated["staff_peak"].min()
         notes.append(
             f"no package kept counter staff within the cap of"
@@ -1333,7 +1329,7 @@ def front_notes(problem: Problem, trials: pd.DataFrame, front: pd.DataFrame) -> 
             f" peak of the {len(simulated)} simulated: {lowest:.4g}); raise the cap, or add"
             " staffing levers"
         )
-    if len(with_reform) and set(with_reform.index) <= set(over_budget.index):
+    if len(with_reform) and not with_reform["simulated"].any():  # none within the budget
         notes.append(
             f"every package with a reform tried was over the budget of {_cny(problem.budget)}"
             f" (the cheapest cost {_cny(with_reform['cost'].min())}): "

@@ -235,16 +235,18 @@ def write_report(
             )
     else:
         parts.append("<p><b>The front is empty.</b></p>")
-    parts += [f"<p><b>Note:</b> {html.escape(n)}.</p>" for n in front_notes(problem, trials, front)]
+    parts += [f"<p><b>Note:</b> {html.escape(n)}.</p>" for n in front.attrs.get("notes", ())]
     write_text(path, "\n".join(parts) + "\n")
 
 
 def write_results(spec: DesignSpec, out: Path, study: Any) -> tuple[pd.DataFrame, float]:
     """trials.parquet, pareto.parquet, one preset per Pareto package and report.html; returns
-    the front and its hypervolume."""
+    the front (with `attrs["notes"]`: why it is empty or holds only the status quo, for the
+    report and the command line alike) and its hypervolume."""
     problem = resolve(spec)
     trials = trials_frame(spec, study)
     front = pareto_frame(spec, trials)
+    front.attrs["notes"] = front_notes(problem, trials, front)
     hv = hypervolume(spec, study, trials)
     write_parquet(out / "trials.parquet", trials)
     write_parquet(out / "pareto.parquet", front)
