@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from scenarios.paths import DEFAULT_CATALOGUE, parameter_set_path, preset_names, preset_path
+from scenarios.paths import (
+    DEFAULT_CATALOGUE,
+    parameter_set_names,
+    parameter_set_path,
+    preset_names,
+    preset_path,
+)
 from scenarios.toml_files import located, read_toml
 from world.calendar import MAX_DAYS
 from world.catalogue import Catalogue
@@ -122,11 +128,18 @@ class Preset:
         return CityModel(cities=specs, region=self.region, rng=seed)
 
 
-def load_preset(name_or_file: str | Path) -> Preset:
-    """Read, validate and return a preset; any problem is a one-line ScenarioError."""
+def load_preset(name_or_file: str | Path, *, other_files: bool = True) -> Preset:
+    """Read, validate and return a preset; any problem is a one-line ScenarioError.
+
+    `other_files=False` for a file from outside (a dashboard upload or share link): it may not
+    make this process read another file, so a `catalogue` file, or a `parameter_set` other than
+    by the name of one that comes with govsim, is refused before any is opened (a path's errors
+    would tell what the file there holds)."""
     path = preset_path(name_or_file)
     text, data = read_toml(path)
     _known_keys(path, text, data, PRESET_KEYS, "preset key", ())
+    if not other_files:
+        _no_other_files(path, data)
     description = data.get("description")
     if not isinstance(description, str) or not description.strip():
         raise ScenarioError(f"{path}: a preset needs a one-line 'description'")
@@ -194,6 +207,20 @@ def _parameters(path: Path, text: str, raw: Any, where: tuple, cls: type) -> Any
         except ParameterError as exc:
             raise ScenarioError(f"{located(path, text, (*where, name))}: {exc}") from None
     return cls.build(raw)
+
+
+def _no_other_files(path: Path, data: dict[str, Any]) -> None:
+    if "catalogue" in data:
+        raise ScenarioError(
+            f"{path}: catalogue: a loaded preset runs the default catalogue; it cannot name a"
+            " catalogue file"
+        )
+    named = data.get("parameter_set")
+    if named is not None and named not in parameter_set_names():
+        raise ScenarioError(
+            f"{path}: parameter_set: a loaded preset can name only a parameter set that comes"
+            f" with govsim ({', '.join(parameter_set_names())}), not a file"
+        )
 
 
 def _parameter_set(path: Path, text: str, name: Any) -> dict[str, Any]:

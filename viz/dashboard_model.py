@@ -169,12 +169,15 @@ def _switch(value: Any) -> bool:
     return bool(value)
 
 
-def configure(base: Preset, controls: Mapping[str, Any]) -> tuple[Preset, list[str]]:
+def configure(
+    base: Preset, controls: Mapping[str, Any], *, say_kept: bool = True
+) -> tuple[Preset, list[str]]:
     """`base` with the parameter and reform controls applied, and the problems found (each
-    unusable control is left as `base` has it). Other keywords (preset, lesson, seed) are not
-    looked at; an unknown one is a problem."""
+    unusable control is left as `base` has it, and `say_kept` adds the value kept to its
+    problem: "; using 50000"). Other keywords (preset, lesson, seed) are not looked at; an
+    unknown one is a problem."""
     errors: list[str] = []
-    configured = _apply_parameters(base, controls, errors)
+    configured = _apply_parameters(base, controls, errors, say_kept)
     for city in reform_cities(base):
         policy = panel_policy(base, controls, city, errors)
         configured = with_city_policy(configured, policy, city)
@@ -190,7 +193,9 @@ def configure(base: Preset, controls: Mapping[str, Any]) -> tuple[Preset, list[s
 FIXED_CONTROLS = ("preset", "lesson", "seed", "scenario")
 
 
-def _apply_parameters(base: Preset, controls: Mapping[str, Any], errors: list[str]) -> Preset:
+def _apply_parameters(
+    base: Preset, controls: Mapping[str, Any], errors: list[str], say_kept: bool
+) -> Preset:
     """Apply the parameter controls that differ from the preset, each validated alone."""
     changed: dict[str, Any] = {}
     shared = base.parameters
@@ -208,7 +213,7 @@ def _apply_parameters(base: Preset, controls: Mapping[str, Any], errors: list[st
                 continue
             shared.with_overrides({name: value})
         except ParameterError as exc:
-            errors.append(f"{exc}; using {getattr(shared, name)!r}")
+            errors.append(f"{exc}; using {getattr(shared, name)!r}" if say_kept else str(exc))
             continue
         changed[name] = value
     return base.with_overrides(changed, "dashboard") if changed else base

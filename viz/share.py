@@ -27,14 +27,12 @@ import os
 import re
 import shutil
 import tempfile
-import tomllib
 import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from scenarios import Preset, ScenarioError, load_preset, preset_names
-from scenarios.paths import parameter_set_names
 from scenarios.preset_files import preset_text
 from viz.dashboard_model import (
     FIXED_CONTROLS,
@@ -106,14 +104,13 @@ def store_upload(name: str, data: bytes) -> tuple[str, int]:
     shown = Path(name or "preset.toml").name
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(f"{shown}: too large for a preset ({len(data):,} bytes)")
-    _no_file_references(shown, data)
     stem = re.sub(r"[^A-Za-z0-9_\-]", "_", Path(shown).stem)[:60] or "preset"
     folder = shared_dir() / hashlib.sha256(data).hexdigest()[:20]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}.toml"
     path.write_bytes(data)
     try:
-        load_preset(path)
+        load_preset(path, other_files=False)  # it may name no file on this server
     except ScenarioError as exc:
         path.unlink(missing_ok=True)
         _remove_if_empty(folder)
@@ -122,27 +119,6 @@ def store_upload(name: str, data: bytes) -> tuple[str, int]:
     _keep_newest(shared_dir(), MAX_SHARED_FILES)
     text = data.decode("utf-8-sig")
     return str(path), file_seed(text)
-
-
-def _no_file_references(shown: str, data: bytes) -> None:
-    """A loaded file may not make the server read another file: no `catalogue` file, and a
-    `parameter_set` only by the name of one that comes with govsim (a path, absolute or
-    relative, would be read from the server's disk, and its errors would tell what is there)."""
-    try:
-        table = tomllib.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return  # the loader says what is wrong with it, in its own words
-    if "catalogue" in table:
-        raise ScenarioError(
-            f"{shown}: catalogue: a loaded preset runs the default catalogue; it cannot name a"
-            " catalogue file"
-        )
-    named = table.get("parameter_set")
-    if named is not None and named not in parameter_set_names():
-        raise ScenarioError(
-            f"{shown}: parameter_set: a loaded preset can name only a parameter set that comes"
-            f" with govsim ({', '.join(parameter_set_names())}), not a file"
-        )
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -266,8 +242,9 @@ def open_query(search: str) -> tuple[str, str]:
         raise ScenarioError(f"link: {exc}") from None
     for fixed in FIXED_CONTROLS:
         values.pop(fixed, None)
-    _, problems = configure(session_preset(name, lesson), values)
-    if problems:  # the link is not opened, so no value of it is used: no "; using X" here
-        raise ScenarioError(f"link: {problems[0].rsplit('; using ', 1)[0]}")
+    # a link with a problem is not opened at all: no value of it is kept or used
+    _, problems = configure(session_preset(name, lesson), values, say_kept=False)
+    if problems:
+        raise ScenarioError(f"link: {problems[0]}")
     query = {"seed": seed, **values} if parse_seed(seed) else values
     return (f"{name}?{_encode(query)}" if query else name), lesson
