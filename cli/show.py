@@ -135,8 +135,11 @@ def headline_lines(table: Any, reference: str) -> list[str]:
 
     n = int(table["n"].max()) if len(table) else 0
     fewest = int(table["n"].min()) if len(table) else 0
-    replicates = f"{n} replicates" if fewest == n else f"{fewest}-{n} replicates (a value a run"
-    replicates += "" if fewest == n else " could not measure is left out)"
+    replicates = (
+        f"{n} replicates"
+        if fewest == n
+        else f"{fewest}-{n} replicates (a value a run could not measure is left out)"
+    )
     reforms = [p for p in dict.fromkeys(table["preset"]) if p != reference]
     lines = [
         *map(

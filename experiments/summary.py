@@ -66,12 +66,17 @@ def summarize(
     folder: str | Path | ResultFolder,
     reference: str = "baseline",
     outcomes: list[str] | None = None,
+    *,
+    pool_points: bool = False,
 ) -> pd.DataFrame:
     """One row per preset, sweep point, city and outcome: n, mean, sd, CI, and paired difference.
 
     Presets come in the experiment's order. Intervals are clipped to what the outcome can be
     (`outcome_bounds`): the level's to the bounds, the difference's to the bounds minus the
-    reference's mean (the reform's mean stays within the bounds).
+    reference's mean (the reform's mean stays within the bounds). `pool_points`: one row per
+    preset, city and outcome over every sweep point (point 0, no sweep columns): levels over
+    all runs, differences still paired within a point and replicate, then averaged over the
+    sampled conditions.
     """
     results = folder if isinstance(folder, ResultFolder) else ResultFolder(folder)
     table = results.outcomes
@@ -87,10 +92,14 @@ def summarize(
                 " to pair against; choose another --reference, or --retry-failed"
             )
         raise ValueError(f"reference preset {reference!r} is not in the results ({presets})")
-    keys = list(KEYS)
+    keys = [k for k in KEYS if not (pool_points and k == "point")]
     summary = intervals(table, keys, names).rename(columns={"low": "ci_low", "high": "ci_high"})
     diffs = intervals(paired_differences(table, reference, names, "preset", PAIR_ON), keys, names)
     diffs = diffs.rename(columns={"mean": "diff", "low": "diff_low", "high": "diff_high"})
+    if pool_points:
+        summary.insert(1, "point", 0)
+        diffs.insert(1, "point", 0)
+        keys = list(KEYS)
     summary = summary.merge(
         diffs[[*keys, "outcome", "diff", "diff_low", "diff_high"]],
         on=[*keys, "outcome"],
@@ -110,8 +119,9 @@ def summarize(
     order = {p: i for i, p in enumerate(_preset_order(results, presets))}
     summary = summary.sort_values("preset", key=lambda c: c.map(order), kind="stable")
     summary = summary.reset_index(drop=True)
-    sweep = sweep_columns(table)
-    points = table.drop_duplicates(keys)[[*keys, *sweep]]
+    sweep = [] if pool_points else sweep_columns(table)
+    points = table.assign(point=0) if pool_points else table
+    points = points.drop_duplicates(keys)[[*keys, *sweep]]
     summary = summary.merge(points, on=keys, how="left", validate="many_to_one")
     summary["unit"] = [OUTCOME_BY_NAME[o].unit for o in summary["outcome"]]
     summary["better"] = [OUTCOME_BY_NAME[o].direction for o in summary["outcome"]]

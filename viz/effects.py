@@ -31,10 +31,12 @@ def reference_of(results: ResultFolder) -> str:
     return reference if isinstance(reference, str) else "baseline"
 
 
-def paired_effects(results: ResultFolder, reference: str) -> pd.DataFrame:
-    """The CLI's summary table (`summarize`), with each row's verdict: +1 clearly better, -1
-    clearly worse, 0 no clear change."""
-    table = summarize(results, reference)
+def paired_effects(
+    results: ResultFolder, reference: str, *, pool_points: bool = False
+) -> pd.DataFrame:
+    """The CLI's summary table (`summarize`, its sweep points pooled with `pool_points`), with
+    each row's verdict: +1 clearly better, -1 clearly worse, 0 no clear change."""
+    table = summarize(results, reference, pool_points=pool_points)
     table["verdict"] = [
         verdict(r.better, r.diff, r.diff_low, r.diff_high) for r in table.itertuples()
     ]

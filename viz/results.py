@@ -13,7 +13,6 @@ experiment summarize` and the HTML report; this page adds only the presentation.
 
 from __future__ import annotations
 
-import copy
 import html
 import math
 import os
@@ -28,7 +27,7 @@ import solara
 from experiments.result_folder import ResultFolder
 from experiments.statistics import bands as band_table
 from experiments.statistics import intervals
-from experiments.summary import clip_intervals, sweep_columns
+from experiments.summary import clip_intervals
 from model.outcomes import HEADLINE_OUTCOMES, OUTCOME_BY_NAME, OUTCOMES, format_value
 from viz import state
 from viz.calibration_view import Calibration, CalibrationView, is_calibration, read_calibration
@@ -385,21 +384,6 @@ def ResultsPage():
                     Chart(localised(band_spec(results, name, lang), lang), mark=name, name=name)
 
 
-def pooled_over_points(results: Results) -> Results:
-    """The folder as the page pairs it: with its sweep points pooled (`pooled_points`), each
-    (point, replicate) is one pair of the same seed and conditions, and the effects are their
-    mean over every sampled condition; else the folder itself."""
-    if not results.pooled_points():
-        return results
-    table = results.outcomes
-    replicates = int(table["replicate"].max()) + 1
-    pooled = table.assign(replicate=table["point"] * replicates + table["replicate"], point=0)
-    pooled = pooled.drop(columns=sweep_columns(pooled))
-    view = copy.copy(results)
-    view.__dict__["outcomes"] = pooled  # the cached property's place
-    return view
-
-
 @solara.component
 def PairedEffects(results: Results):
     """Each reform against the reference preset (the experiment's, or one picked here): the
@@ -413,7 +397,7 @@ def PairedEffects(results: Results):
 
     def table() -> pd.DataFrame | Exception:
         try:
-            return paired_effects(pooled_over_points(results), chosen)
+            return paired_effects(results, chosen, pool_points=bool(results.pooled_points()))
         except (ValueError, KeyError) as exc:  # no successful reference run; a missing column
             return exc
 

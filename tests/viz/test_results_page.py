@@ -206,8 +206,8 @@ ranges = {bounce_prob = [0.0, 0.5]}
     folder = results.read_results(out)
     assert folder.pooled_points() == 10 and folder.group_keys() == ["preset"]
     assert set(results.summary_table(folder)["series"]) == {"baseline", "one_stop"}
-    effects = paired_effects(results.pooled_over_points(folder), "baseline")
+    effects = paired_effects(folder, "baseline", pool_points=True)
     one_stop = effects[effects["preset"] == "one_stop"]
     assert len(one_stop) == 2 and (one_stop["n"] == 10).all()  # ten pairs, one per point
-    assert not results.pooled_over_points(folder).outcomes["point"].any()
+    assert not effects["point"].any() and "bounce_prob" not in effects  # one pooled group
     assert folder.outcomes["point"].nunique() == 10  # the folder itself is untouched
