@@ -40,6 +40,7 @@ class RequesterPool:
         # set_active(): the count of active rows, and `nth_active` without a scan
         self._block_active = np.zeros(max(capacity, 1) // _BLOCK + 1, np.int64)
         self._extra_columns: dict[str, type] = {}
+        self._active_rows: np.ndarray | None = None  # active_indices() until a row opens or closes
 
     def add_column(self, name: str, dtype: type) -> None:
         """An extra attribute (for example an enterprise's sector)."""
@@ -65,6 +66,8 @@ class RequesterPool:
         self.size = need
         opened = idx[self.active[idx]]
         self._block_active += np.bincount(opened // _BLOCK, minlength=len(self._block_active))
+        if len(opened):
+            self._active_rows = None
         return idx
 
     def set_active(self, row: int, value: bool) -> None:
@@ -72,6 +75,7 @@ class RequesterPool:
         if bool(self.active[row]) != value:
             self.active[row] = value
             self._block_active[row // _BLOCK] += 1 if value else -1
+            self._active_rows = None
 
     def nth_active(self, positions: np.ndarray, skip: int = -1) -> np.ndarray:
         """The active rows at `positions` in row order (0: the first active row), not counting
@@ -125,11 +129,24 @@ class RequesterPool:
         return int(self._block_active.sum())
 
     def active_indices(self) -> np.ndarray:
-        return np.flatnonzero(self.active[: self.size])
+        """The active rows in order (read-only). Kept between calls until a row opens or
+        closes: a city's residents seldom move, and a fresh scan wrote the whole pool's row
+        numbers each day (8 bytes a citizen), pushing the city's live data out of the caches."""
+        if self._active_rows is None:
+            rows = np.flatnonzero(self.active[: self.size])
+            rows.flags.writeable = False
+            self._active_rows = rows
+        return self._active_rows
 
     def mean_satisfaction(self) -> float:
-        act = self.active[: self.size]
-        return float(self.satisfaction[: self.size][act].mean()) if act.any() else float("nan")
+        """Mean satisfaction of the active rows (nan when there are none)."""
+        n = self.n_active
+        if n == 0:
+            return float("nan")
+        sat = self.satisfaction[: self.size]
+        if n == self.size:  # every row active: the same sum, without copying the column
+            return float(sat.mean())
+        return float(sat[self.active[: self.size]].mean())
 
 
 class Requester(mesa.Agent):

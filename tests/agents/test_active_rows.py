@@ -1,4 +1,5 @@
-"""`RequesterPool.nth_active` picks the rows a scan of the active rows would, without the scan."""
+"""`RequesterPool.nth_active` picks the rows a scan of the active rows would, without the scan;
+`active_indices` and `mean_satisfaction` agree with a fresh scan whatever opened or closed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def test_nth_active_is_the_scan_indexed(monkeypatch, block) -> None:
         pool.append(n, active=rng.random(n) < 0.8)
         for row in rng.integers(0, pool.size, 30).tolist():
             pool.set_active(row, bool(rng.random() < 0.5))
-        scan = pool.active_indices()
+        scan = np.flatnonzero(pool.active[: pool.size])
         assert pool.n_active == len(scan)
         for skip in (-1, int(scan[len(scan) // 2]), int(rng.integers(0, pool.size))):
             expected = scan[scan != skip]
@@ -34,3 +35,33 @@ def test_the_draws_of_a_new_firms_ties_are_unchanged() -> None:
         mapped = rows[np.random.default_rng(seed).choice(len(rows), 3, replace=False)]
         direct = np.random.default_rng(seed).choice(rows, 3, replace=False)
         assert np.array_equal(mapped, direct)
+
+
+def test_kept_active_rows_follow_every_opening_and_closing() -> None:
+    rng = np.random.default_rng(5)
+    pool = RequesterPool("citizen", 8)
+    pool.append(50, active=np.ones(50, bool), satisfaction=rng.random(50))
+    for step in range(60):
+        kept = pool.active_indices()
+        assert not kept.flags.writeable  # callers share it: nobody may change it
+        assert pool.active_indices() is kept  # nothing changed: no new scan
+        what = step % 4
+        if what == 0:
+            pool.set_active(int(rng.integers(0, pool.size)), False)
+        elif what == 1:
+            pool.set_active(int(rng.integers(0, pool.size)), True)
+        elif what == 2:
+            n = int(rng.integers(1, 20))
+            pool.append(n, active=rng.random(n) < 0.5, satisfaction=rng.random(n))
+        else:
+            row = int(pool.active_indices()[0])
+            pool.set_active(row, True)  # already active: nothing changes
+        scan = np.flatnonzero(pool.active[: pool.size])
+        assert np.array_equal(pool.active_indices(), scan)
+        # bit for bit the mean of the active rows, whether or not every row is active
+        masked = pool.satisfaction[: pool.size][pool.active[: pool.size]]
+        assert pool.mean_satisfaction() == masked.mean()
+    whole = RequesterPool("citizen", 4)
+    whole.append(30, active=np.ones(30, bool), satisfaction=rng.random(30))
+    assert whole.mean_satisfaction() == whole.satisfaction[:30][whole.active[:30]].mean()
+    assert np.isnan(RequesterPool("citizen", 4).mean_satisfaction())
