@@ -205,7 +205,9 @@ class Requester(mesa.Agent):
             agent.city = city
             agents.append(agent)
         model.agent_id_counter = first + len(agents)
-        model._all_agents._agents.update(dict.fromkeys(agents))
+        registered = dict.fromkeys(agents)  # one table for both sets: a third less to touch
+        model._all_agents._agents.update(registered)
         if agents:
-            model._agents_by_type[cls]._agents.update(dict.fromkeys(agents))
+            model._agents_by_type[cls]._agents.update(registered)
+        del registered
         return head + agents
