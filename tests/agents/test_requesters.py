@@ -76,3 +76,26 @@ def test_listeners_are_told_of_every_agent(bulk_first):
         for r in range(3):
             Citizen(model, pool, r, None)
     assert len(ear.heard) == 3
+
+
+def test_bulk_agents_take_no_more_memory_than_one_by_one():
+    """Bulk creation keeps each agent's attributes inline, as `__init__` does: writing them
+    through `agent.__dict__` made a dict per agent, twice the memory (docs/performance.md)."""
+    import tracemalloc
+
+    def allocated(bulk: bool) -> int:
+        model, pool = mesa.Model(rng=0), RequesterPool("citizen", 1)
+        Citizen(model, pool, 0, "city")  # the type's agent set exists in both
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        if bulk:
+            agents = Citizen.create_rows(model, pool, range(1, 3001), "city")
+        else:
+            agents = [Citizen(model, pool, r, "city") for r in range(1, 3001)]
+        used = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        assert len(agents) == 3000
+        return used
+
+    # the two ways hold the same objects; 10% covers the different growth of the agent tables
+    assert allocated(True) <= 1.1 * allocated(False)
