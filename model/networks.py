@@ -24,7 +24,7 @@ _REWIRE_ROUNDS = 100  # arithmetic: a bound on retries, not a behaviour
 
 def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """One integer per undirected tie: the same for (a, b) and (b, a)."""
-    return np.minimum(a, b) * n + np.maximum(a, b)
+    return np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
 
 
 def watts_strogatz_edges(
@@ -44,9 +44,16 @@ def watts_strogatz_edges(
     (tests/model/test_networks.py compares them).
     """
     half = k // 2
-    u = np.tile(np.arange(n, dtype=np.int64), half)
-    v = (u + np.repeat(np.arange(1, half + 1, dtype=np.int64), n)) % n
-    w = v.copy()
+    # Tie i is (u, v) = (i mod n, (i mod n + i // n + 1) mod n) before rewiring. Ring places
+    # fit 32 bits up to 2**31 ties (what building costs at millions of members is touching
+    # memory); the ring end v is kept only as w's starting value.
+    member = np.int32 if n * half < 2**31 else np.int64  # arithmetic: 32-bit range
+    u = np.tile(np.arange(n, dtype=member), half)
+    w = u.copy()
+    for d in range(1, half + 1):
+        ring = w[(d - 1) * n : d * n]
+        ring += d
+        ring[n - d :] -= n
     rewired = rng.random(len(u)) < p
     pending = np.flatnonzero(rewired)
     settled = ~rewired
@@ -74,7 +81,8 @@ def watts_strogatz_edges(
         bad = clash[len(moved) :] | ring_taken | (a == b)
         settled[pending[~bad]] = True
         pending = pending[bad]
-    w[pending] = v[pending]  # out of rounds (a near-complete graph): these stay on the ring
+    # out of rounds (a near-complete graph): these stay on the ring
+    w[pending] = (u[pending] + pending // n + 1) % n
     return u, w
 
 
