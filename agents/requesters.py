@@ -139,14 +139,19 @@ class RequesterPool:
         return self._active_rows
 
     def mean_satisfaction(self) -> float:
-        """Mean satisfaction of the active rows (nan when there are none)."""
+        """Mean satisfaction of the active rows (nan when there are none).
+
+        Summed in place, never through a copy of the active rows: a city's residents are
+        judged every day, and the copy (8 bytes a resident) pushed the city's live data out
+        of the caches (with several cities, where movers leave closed rows behind). With
+        closed rows the sum's last bits may differ from the copy's (a different order)."""
         n = self.n_active
         if n == 0:
             return float("nan")
         sat = self.satisfaction[: self.size]
-        if n == self.size:  # every row active: the same sum, without copying the column
+        if n == self.size:
             return float(sat.mean())
-        return float(sat[self.active[: self.size]].mean())
+        return float(np.sum(sat, where=self.active[: self.size]) / n)
 
 
 class Requester(mesa.Agent):
