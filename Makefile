@@ -82,8 +82,8 @@ format: $(VENV)/.test
 test: $(VENV)/.test $(VENV)/.browser lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
-# Issue 12's targets, each a ratio with pass/MISS: full (100,000 and 1,000,000 citizens, a few
-# minutes) or quick (30,000 and 300,000, about a minute).
+# Issue 12's targets, each a ratio with pass/MISS: full (100,000 and 1,000,000 citizens, median of
+# 3 interleaved runs each, about 6 minutes) or quick (30,000 and 300,000, one run, about a minute).
 bench-quick: $(VENV)/.core
 	$(PY) benchmarks/scale.py --quick
 
@@ -91,7 +91,7 @@ bench-shanghai: $(VENV)/.core
 	$(PY) benchmarks/scale.py --shanghai
 
 bench: $(VENV)/.test $(VENV)/.browser
-	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/scale.py --repeats 3
 	$(PY) benchmarks/city_year.py
 	$(PY) benchmarks/cities_year.py
 	$(PY) benchmarks/runner_speed.py
