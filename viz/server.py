@@ -14,6 +14,7 @@ after `disconnected_timeout` seconds unless it reconnects (solara's default keep
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -27,6 +28,20 @@ DEFAULT_PORT = 8765
 # Long enough for a dropped classroom Wi-Fi to come back to the same session; short enough that
 # sessions of browsers that went away without a word do not pile up (about 50 MB each).
 DEFAULT_DISCONNECTED_TIMEOUT_S = 120
+
+
+class ClosedTabRace(logging.Filter):
+    """Drops solara's report of a message sent to a tab that has just closed.
+
+    When a tab closes while its session is sending (a played day's redraw), the send meets the
+    connection's stopped portal (`RuntimeError: This portal is not running`, not the
+    `WebSocketDisconnect` solara expects). Solara then closes that websocket itself, and logs
+    both steps as errors with two tracebacks, which look like a crash to whoever runs the
+    server. Any other error still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, RuntimeError) and str(exc) == "This portal is not running")
 
 
 def solara_arguments(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[str]:
@@ -65,6 +80,7 @@ def serve(
     # Served over http on 127.0.0.1, solara warns at every new session (ten lines) that it falls
     # back to samesite=lax cookies: right for this server, and it buried real tracebacks.
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    logging.getLogger("solara.server.kernel").addFilter(ClosedTabRace())
     from solara.__main__ import cli
 
     print(f"govsim dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)

@@ -383,6 +383,21 @@ def test_server_binds_to_loopback_in_production_mode():
     assert Path(args[1]).name == "app.py" and Path(args[1]).is_file()
 
 
+def test_a_send_to_a_tab_just_closed_is_not_reported_as_a_crash():
+    """Solara's own report of the closed-tab race is dropped; every other error is kept."""
+    import logging
+
+    def record(exc: BaseException | None) -> logging.LogRecord:
+        info = (type(exc), exc, None) if exc else None
+        return logging.LogRecord("solara.server.kernel", logging.ERROR, "k", 1, "m", (), info)
+
+    race = server.ClosedTabRace()
+    assert not race.filter(record(RuntimeError("This portal is not running")))
+    assert race.filter(record(RuntimeError("something else broke")))
+    assert race.filter(record(ValueError("This portal is not running")))
+    assert race.filter(record(None))
+
+
 def test_chinese_text_takes_full_width_punctuation():
     """Every Chinese string of viz/i18n.py and viz/lessons.toml is written with ，。：；（）！？
     (zh_punctuation changes nothing), and names from elsewhere are converted when shown."""
