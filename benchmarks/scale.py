@@ -211,7 +211,7 @@ def main() -> None:
     rows.append((f"three cities of {small:,} / one city", three, "<= 3.2", three <= 3.2))
     for label, value, target, ok in rows:
         word = verdict(ok) if ok is not None else "(the target is for 1,000,000 citizens)"
-        print(f"{label:<52} {value:8.2f}  target {target:<8} {word}")
+        print(f"{label:<52} {value:8.3f}  target {target:<8} {word}")
     if len(pairs) > 1:
         rates = [r["rate"] / 1e6 for r in runs["mesa"]]
         busy = max(rates) > 1.15 * min(rates)  # arithmetic: beyond a quiet machine's spread
