@@ -214,5 +214,4 @@ class Requester(mesa.Agent):
         model._all_agents._agents.update(registered)
         if agents:
             model._agents_by_type[cls]._agents.update(registered)
-        del registered
         return head + agents
