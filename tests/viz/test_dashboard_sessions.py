@@ -7,10 +7,13 @@ outside) are in conftest.py.
 
 from __future__ import annotations
 
+import itertools
 import os
+import statistics
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.viz.browser import (
     STATUS_DAY,
@@ -26,8 +29,13 @@ from tests.viz.browser import (
 
 pytestmark = pytest.mark.slow
 
-PAUSE_WITHIN_S = 3.0  # the day counter stands still this soon after a click on pause
+PAUSE_WITHIN_S = 3.0  # pause is shown and the day counter stands still this soon after the press,
+# or within FRAMES_OF_GRACE of the round's frames when frames are slower than that: the play loop
+# serves a press within the frame being drawn (viz.player), so on a machine busy enough that one
+# redraw takes seconds, the press waits for that frame and the pause's own render follows it.
+FRAMES_OF_GRACE = 2
 STILL_FOR_S = 1.5  # ... and stays still this long (several play intervals) to count as stopped
+LOST_AFTER_S = 30.0  # a press on pause not shown as paused by then was lost
 ROUNDS = 8
 # Two spinning processes per core, at most 8: every core busy, the server and chromium each get a
 # fraction of one. (With SolaraViz's play loop this lost the pause click in the 5th round.)
@@ -51,40 +59,72 @@ WATCH_DAYS = """(pattern) => {
         if (day !== null && day !== last) window.govsimDays.push([performance.now(), day]);
     }).observe(document.body, {subtree: true, childList: true, characterData: true});
     document.addEventListener('pointerdown', e => window.govsimPresses.push(e.timeStamp), true);
+    const label = () => {
+        const b = document.querySelectorAll('.govsim-play button')[1];
+        return b ? b.textContent.trim() : null;
+    };
+    window.govsimPaused = [];  // when the play button turned to play (paused)
+    let shown = label();
+    new MutationObserver(() => {
+        const now = label();
+        if (now !== shown && now === '▶') window.govsimPaused.push(performance.now());
+        shown = now;
+    }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-PAGE_CLOCK = "() => [performance.now(), window.govsimDays, window.govsimPresses]"
+PAGE_CLOCK = """() => [performance.now(), window.govsimDays, window.govsimPresses,
+    window.govsimPaused]"""
 
 
-def wait_until_still(page, presses_before: int) -> tuple[int, float]:
-    """(the day the counter stopped at, seconds from the press on pause to its last change)."""
-    clicked = time.monotonic()
+def frame_seconds(days: list, since: float, until: float) -> float:
+    """The median time between the day counter's changes from `since` to `until` (page ms): the
+    play loop's frame on this machine, now. 0 when too few changes were seen."""
+    times = [t for t, _ in days if since <= t <= until]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    return statistics.median(gaps) / 1000 if gaps else 0.0
+
+
+def wait_paused(page, presses_before: int) -> tuple[int, float, float]:
+    """Wait until the page shows the press on pause taken (the play button back to play) and the
+    day counter has then stood still STILL_FOR_S: (the day it stopped at, seconds from the press
+    to the counter's last change, seconds from the press to the button shown as paused)."""
+    try:
+        page.get_by_role("button", name="▶").wait_for(timeout=LOST_AFTER_S * 1000)
+    except PlaywrightTimeout:
+        pytest.fail(
+            f"the press on pause was lost: the pause button is still up {LOST_AFTER_S} s on"
+        )
+    waited = time.monotonic()
     while True:
-        time.sleep(0.2)
-        now, days, presses = page.evaluate(PAGE_CLOCK)
+        now, days, presses, paused = page.evaluate(PAGE_CLOCK)
         assert len(presses) > presses_before, "the press on pause never reached the page"
         pressed = presses[presses_before]
+        shown = next((t for t in paused if t >= pressed), None)
+        assert shown is not None, "the play button shows play, but it never changed after the press"
         last_change, last_day = days[-1]
-        if (now - max(last_change, pressed)) / 1000 >= STILL_FOR_S:
-            return last_day, max(0.0, last_change - pressed) / 1000
-        assert time.monotonic() - clicked < PAUSE_WITHIN_S + STILL_FOR_S + 10, (
-            f"the day counter still moves {time.monotonic() - clicked:.1f} s after pause"
-            f" (day {last_day})"
+        if (now - max(last_change, shown)) / 1000 >= STILL_FOR_S:
+            return last_day, max(0.0, last_change - pressed) / 1000, (shown - pressed) / 1000
+        assert time.monotonic() - waited < STILL_FOR_S + 15, (
+            f"the day counter still moves {time.monotonic() - waited:.1f} s after the page showed"
+            f" pause taken (day {last_day})"
         )
+        time.sleep(0.2)
 
 
 def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
     """Two cities (the heaviest redraw), every core busy: play and pause eight times, sometimes
-    with a redraw started by the page while playing. Each pause stops the day counter within
-    PAUSE_WITHIN_S, the page never shows a traceback or a lost session, and Step still works."""
+    with a redraw started by the page while playing. Each pause is shown and stops the day counter
+    within PAUSE_WITHIN_S (FRAMES_OF_GRACE frames when a frame is slower), no press is lost, the
+    page never shows a traceback or a lost session, and Step still works."""
     open_dashboard(page, server)
     choose(page, "Preset", "two_cities")
     page.get_by_text("Reforms below apply to city", exact=False).first.wait_for()
     wait_day(page, 0, timeout=60)
     page.evaluate(WATCH_DAYS, STATUS_DAY)
-    delays: list[float] = []
+    rounds: list[tuple[float, float, float]] = []  # (to the last day, to paused shown, a frame)
     with CpuLoad(n=LOAD_PROCESSES, seconds=240):
         for i in range(ROUNDS):
             start = status_day(page)
+            played = len(page.evaluate(PAGE_CLOCK)[2])
             page.get_by_role("button", name="▶").click()
             time.sleep(1.0 + 1.0 * (i % 4))  # pause at different moments of a step and a redraw
             if i % 2:  # a render started by the page while playing: switch the comparison
@@ -96,9 +136,10 @@ def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
             pause.wait_for()
             presses = len(page.evaluate(PAGE_CLOCK)[2])
             pause.click()
-            stopped_at, delay = wait_until_still(page, presses)
-            delays.append(delay)
-            page.get_by_role("button", name="▶").wait_for(timeout=1000)  # shown as paused
+            stopped_at, delay, shown = wait_paused(page, presses)
+            _, days, pressed, _ = page.evaluate(PAGE_CLOCK)
+            frame = frame_seconds(days, pressed[played], pressed[presses])
+            rounds.append((delay, shown, frame))
             shot = tmp_path / f"round{i}.png"
             page.screenshot(path=str(shot))
             assert_session_alive(page, shot)
@@ -109,8 +150,11 @@ def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
         assert status_day(page) == day + 1
     # the watcher saw the days go by (else every delay above would be 0 for want of a reading)
     assert len(page.evaluate(PAGE_CLOCK)[1]) > ROUNDS
-    print(f"seconds from pause to the last day shown, per round: {delays}")
-    assert max(delays) <= PAUSE_WITHIN_S, delays
+    print("seconds from the press on pause to the last day shown, to pause shown; a frame:")
+    print([tuple(round(x, 2) for x in r) for r in rounds])
+    for delay, shown, frame in rounds:
+        within = max(PAUSE_WITHIN_S, FRAMES_OF_GRACE * frame)
+        assert delay <= within and shown <= within, (within, rounds)
     assert_session_alive(page)
 
 
