@@ -91,6 +91,8 @@ class Case(CaseRandom):
         "paid",
         "parallel",
         "passed_over",
+        "patience_day",
+        "patience_slot",
         "priority",
         "procedures",
         "req",
@@ -143,6 +145,9 @@ class Case(CaseRandom):
         self.handlers: list[tuple[int, int, bool]] = []
         self.status = OPEN
         self.submitted = False
+        # where the flow's agenda holds the end of its requester's patience (-1: nowhere)
+        self.patience_day = -1
+        self.patience_slot = -1
 
 
 class Job:

@@ -26,6 +26,7 @@ from world.environment import ServiceEnvironment
 from world.parameters import REFERENCE_DOCUMENTS, Parameters
 
 APPROVAL_DONE, PATIENCE_END = 0, 1
+_FORGOTTEN = (PATIENCE_END, None)  # the patience entry of a case that has ended
 _by_t = attrgetter("t")
 
 # Where a day's new cases of one service open: (flow of a city, requester rows there, which of
@@ -159,7 +160,9 @@ class CaseFlow:
                 keys[j],
                 informed[j],
             )
-            self.agenda[deadline[j]].append((PATIENCE_END, case))
+            waiting = self.agenda[deadline[j]]
+            case.patience_day, case.patience_slot = deadline[j], len(waiting)
+            waiting.append((PATIENCE_END, case))
             self.dispatch(case, day)
         self.open_cases += len(reqs)
         self.created += len(reqs)
@@ -357,7 +360,7 @@ class CaseFlow:
     def handle_events(self, day: int) -> None:
         """Approvals decided today move cases on; patience running out ends them."""
         for what, case in self.agenda.pop(day, ()):
-            if case.status != OPEN:
+            if case is None or case.status != OPEN:
                 continue
             if what == APPROVAL_DONE:
                 case.outstanding -= 1
@@ -372,6 +375,10 @@ class CaseFlow:
 
     def finish(self, case: Case, status: int, day: int) -> None:
         case.status = status
+        if case.patience_day > day:
+            # The patience entry would keep the ended case alive until that day, only to be
+            # skipped: an agenda held several times as many ended cases as open ones.
+            self.agenda[case.patience_day][case.patience_slot] = _FORGOTTEN
         self.ended.append(case)
         self.open_cases -= 1
         si = case.service

@@ -350,3 +350,18 @@ def test_the_tiny_city_opens_on_working_days_only(city) -> None:
     """The premise of the tests above: day 0 is a Monday and every office opens on it."""
     assert is_working_day(MONDAY) and not is_working_day(SATURDAY)
     assert all(o.on_duty >= 1 for o in city.offices)
+
+
+def test_an_ended_case_is_not_held_until_its_patience_runs_out(catalogue) -> None:
+    """A completed case's patience entry is forgotten when it completes: the agenda keeps only
+    open cases waiting for their patience to run out (it held several times as many ended ones,
+    each alive until its requester's patience would have run out)."""
+    model = CityModel(Parameters(n_citizens=3000, n_enterprises=150), catalogue, [], rng=3)
+    for _ in range(80):
+        model.step()
+    flow = model.city.flow
+    waiting = [c for events in flow.agenda.values() for what, c in events if what == PATIENCE_END]
+    live = [c for c in waiting if c is not None]
+    assert len(waiting) > len(live) > 0  # some were forgotten, some still wait
+    assert all(c.status == OPEN for c in live)
+    assert len(live) == flow.open_cases
