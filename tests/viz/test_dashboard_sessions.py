@@ -45,31 +45,31 @@ LOAD_PROCESSES = min(8, 2 * (os.cpu_count() or 1))
 # Watches the page itself, so that neither Playwright's own work before a click (finding the
 # button, waiting for it to be stable) nor the polling from this process, both slow on a loaded
 # machine, is counted: the time of the pause is the browser's time stamp of the press, the time the
-# day last changed is when the status line's text changed in the page.
-WATCH_DAYS = """(pattern) => {
+# day last changed is when the status line's text changed in the page, and the time pause was
+# shown is when the play button turned back to ▶.
+WATCH_PAGE = """(pattern) => {
     const read = () => {
         const el = document.querySelector('.govsim-status');
         const m = el && el.textContent.match(new RegExp(pattern));
         return m ? Number(m[1] || m[2]) : null;
     };
-    window.govsimDays = [[performance.now(), read()]];
-    window.govsimPresses = [];
-    new MutationObserver(() => {
-        const day = read(), last = window.govsimDays[window.govsimDays.length - 1][1];
-        if (day !== null && day !== last) window.govsimDays.push([performance.now(), day]);
-    }).observe(document.body, {subtree: true, childList: true, characterData: true});
-    document.addEventListener('pointerdown', e => window.govsimPresses.push(e.timeStamp), true);
     const label = () => {
         const b = document.querySelectorAll('.govsim-play button')[1];
         return b ? b.textContent.trim() : null;
     };
-    window.govsimPaused = [];  // when the play button turned to play (paused)
+    window.govsimDays = [[performance.now(), read()]];
+    window.govsimPresses = [];
+    window.govsimPaused = [];  // when the play button turned back to play (paused)
     let shown = label();
     new MutationObserver(() => {
-        const now = label();
-        if (now !== shown && now === '▶') window.govsimPaused.push(performance.now());
-        shown = now;
+        const now = performance.now(), day = read(), button = label();
+        if (day !== null && day !== window.govsimDays[window.govsimDays.length - 1][1]) {
+            window.govsimDays.push([now, day]);
+        }
+        if (button !== shown && button === '▶') window.govsimPaused.push(now);
+        shown = button;
     }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    document.addEventListener('pointerdown', e => window.govsimPresses.push(e.timeStamp), true);
 }"""
 PAGE_CLOCK = """() => [performance.now(), window.govsimDays, window.govsimPresses,
     window.govsimPaused]"""
@@ -83,10 +83,11 @@ def frame_seconds(days: list, since: float, until: float) -> float:
     return statistics.median(gaps) / 1000 if gaps else 0.0
 
 
-def wait_paused(page, presses_before: int) -> tuple[int, float, float]:
+def wait_paused(page, played: int, presses_before: int) -> tuple[int, float, float, float]:
     """Wait until the page shows the press on pause taken (the play button back to play) and the
     day counter has then stood still STILL_FOR_S: (the day it stopped at, seconds from the press
-    to the counter's last change, seconds from the press to the button shown as paused)."""
+    to the counter's last change, seconds from the press to the button shown as paused, the
+    round's frame from press number `played` on play to the press on pause)."""
     try:
         page.get_by_role("button", name="▶").wait_for(timeout=LOST_AFTER_S * 1000)
     except PlaywrightTimeout:
@@ -102,7 +103,8 @@ def wait_paused(page, presses_before: int) -> tuple[int, float, float]:
         assert shown is not None, "the play button shows play, but it never changed after the press"
         last_change, last_day = days[-1]
         if (now - max(last_change, shown)) / 1000 >= STILL_FOR_S:
-            return last_day, max(0.0, last_change - pressed) / 1000, (shown - pressed) / 1000
+            frame = frame_seconds(days, presses[played], pressed)
+            return last_day, max(0.0, last_change - pressed) / 1000, (shown - pressed) / 1000, frame
         assert time.monotonic() - waited < STILL_FOR_S + 15, (
             f"the day counter still moves {time.monotonic() - waited:.1f} s after the page showed"
             f" pause taken (day {last_day})"
@@ -119,7 +121,7 @@ def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
     choose(page, "Preset", "two_cities")
     page.get_by_text("Reforms below apply to city", exact=False).first.wait_for()
     wait_day(page, 0, timeout=60)
-    page.evaluate(WATCH_DAYS, STATUS_DAY)
+    page.evaluate(WATCH_PAGE, STATUS_DAY)
     rounds: list[tuple[float, float, float]] = []  # (to the last day, to paused shown, a frame)
     with CpuLoad(n=LOAD_PROCESSES, seconds=240):
         for i in range(ROUNDS):
@@ -136,10 +138,8 @@ def test_play_and_pause_survive_a_busy_machine(page, server, tmp_path):
             pause.wait_for()
             presses = len(page.evaluate(PAGE_CLOCK)[2])
             pause.click()
-            stopped_at, delay, shown = wait_paused(page, presses)
-            _, days, pressed, _ = page.evaluate(PAGE_CLOCK)
-            frame = frame_seconds(days, pressed[played], pressed[presses])
-            rounds.append((delay, shown, frame))
+            stopped_at, *timing = wait_paused(page, played, presses)
+            rounds.append(tuple(timing))
             shot = tmp_path / f"round{i}.png"
             page.screenshot(path=str(shot))
             assert_session_alive(page, shot)
