@@ -57,8 +57,8 @@ def empty_mesa_rate(n: int, steps: int) -> dict:
     return {"rate": n * steps / (time.perf_counter() - t0)}
 
 
-def city_year(n: int, cities: int, days: int, weight: int = 1) -> dict:
-    from experiments.one_run import advance
+def build_model(n: int, cities: int, weight: int = 1):
+    """A `baseline` city of n citizens (enterprises 5% of them), or `cities` identical ones."""
     from model import CityModel, Parameters
     from model.city import CitySpec
     from scenarios import load_catalogue, load_preset
@@ -66,13 +66,17 @@ def city_year(n: int, cities: int, days: int, weight: int = 1) -> dict:
     size = {"n_citizens": n, "n_enterprises": n // 20}
     if weight != 1:
         size["agent_weight"] = weight
-    t0, c0 = time.perf_counter(), time.process_time()
     if cities == 1:
-        model = load_preset("baseline").with_overrides(size).build(0)
-    else:
-        cat, params = load_catalogue(), Parameters(**size)
-        specs = [CitySpec(f"c{k}", params, cat) for k in range(cities)]
-        model = CityModel(cities=specs, rng=0)
+        return load_preset("baseline").with_overrides(size).build(0)
+    cat, params = load_catalogue(), Parameters(**size)
+    return CityModel(cities=[CitySpec(f"c{k}", params, cat) for k in range(cities)], rng=0)
+
+
+def city_year(n: int, cities: int, days: int, weight: int = 1) -> dict:
+    from experiments.one_run import advance
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = build_model(n, cities, weight)
     t1 = time.perf_counter()
     advance(model, days)
     t2 = time.perf_counter()
