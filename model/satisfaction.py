@@ -213,7 +213,8 @@ class CaseJudge:
     def _update_requesters(self, pool: RequesterPool, r, s, seen) -> None:
         """Satisfaction memory and every expectation move toward the case just experienced."""
         p = self.p
-        pool.satisfaction[r] += p.satisfaction_memory * (s - pool.satisfaction[r])
+        with pool.changing_satisfaction(r):
+            pool.satisfaction[r] += p.satisfaction_memory * (s - pool.satisfaction[r])
         for column, value in zip(EXPECTATIONS, seen, strict=True):
             expected = getattr(pool, column)
             expected[r] += p.expectation_adaptation * (value - expected[r])
@@ -237,7 +238,8 @@ class CaseJudge:
             return
         told = self.rng.random(len(nbr)) < p.wom_reach
         pos, nbr = pos[told], nbr[told]
-        np.add.at(pool.satisfaction, nbr, p.wom_weight * (s[pos] - pool.satisfaction[nbr]))
+        with pool.changing_satisfaction(nbr):
+            np.add.at(pool.satisfaction, nbr, p.wom_weight * (s[pos] - pool.satisfaction[nbr]))
         for column, value in zip(EXPECTATIONS, seen, strict=True):
             expected = getattr(pool, column)
             np.add.at(expected, nbr, p.peer_expectation_weight * (value[pos] - expected[nbr]))

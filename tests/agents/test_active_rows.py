@@ -1,5 +1,6 @@
 """`RequesterPool.nth_active` picks the rows a scan of the active rows would, without the scan;
-`active_indices` and `mean_satisfaction` agree with a fresh scan whatever opened or closed."""
+`active_indices` and `mean_satisfaction` agree with a fresh scan whatever opened, closed or
+changed its satisfaction, in a pool and in whole runs."""
 
 from __future__ import annotations
 
@@ -45,8 +46,15 @@ def test_kept_active_rows_follow_every_opening_and_closing() -> None:
         kept = pool.active_indices()
         assert not kept.flags.writeable  # callers share it: nobody may change it
         assert pool.active_indices() is kept  # nothing changed: no new scan
-        what = step % 4
-        if what == 0:
+        what = step % 6
+        rows = rng.integers(0, pool.size, 12)  # repeats, and closed rows among them
+        if what == 4:  # judged: the last write of a repeated row stands
+            with pool.changing_satisfaction(rows):
+                pool.satisfaction[rows] += 0.3 * (rng.random(12) - pool.satisfaction[rows])
+        elif what == 5:  # told: every write of a repeated row adds up
+            with pool.changing_satisfaction(rows):
+                np.add.at(pool.satisfaction, rows, 0.1 * (rng.random(12) - 0.5))
+        elif what == 0:
             pool.set_active(int(rng.integers(0, pool.size)), False)
         elif what == 1:
             pool.set_active(int(rng.integers(0, pool.size)), True)
@@ -66,3 +74,20 @@ def test_kept_active_rows_follow_every_opening_and_closing() -> None:
     whole.append(30, active=np.ones(30, bool), satisfaction=rng.random(30))
     assert whole.mean_satisfaction() == whole.satisfaction[:30].mean()  # every row: bit for bit
     assert np.isnan(RequesterPool("citizen", 4).mean_satisfaction())
+
+
+@pytest.mark.parametrize("preset", ["baseline", "two_cities"])
+def test_the_kept_mean_follows_a_whole_run(preset) -> None:
+    """Every write of satisfaction in a run (judging, word of mouth, founding, moving between
+    cities) keeps the sum `mean_satisfaction` divides: one that bypassed it would drift."""
+    from experiments.one_run import advance
+    from scenarios import load_preset
+
+    model = load_preset(preset).with_overrides({"n_citizens": 3000, "n_enterprises": 150}).build(2)
+    advance(model, 150)
+    pools = [pool for city in model.cities for pool in (city.citizens, city.enterprises)]
+    assert any(pool.n_active < pool.size for pool in pools)  # firms closed, or someone moved
+    for pool in pools:
+        fresh = pool.satisfaction[: pool.size][pool.active[: pool.size]].mean()
+        # summed in another order: equal to the last bits (1e-12 is thousands of them)
+        assert pool.mean_satisfaction() == pytest.approx(fresh, rel=1e-12)
