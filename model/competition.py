@@ -46,18 +46,35 @@ def firm_utilities(
     """V[f, j] for firms f located in `current[f]` (or founders from there) over cities j.
 
     Firms judge their own city by `own_view` (their experience and their contacts' reports) and
-    other cities by their image; market is log relative size; tax a rate.
+    other cities by their image; market is log relative size; tax a rate. V is
+    beta_environment * env + beta_market * market - beta_tax * tax, plus the inertia for staying
+    and minus the cost of moving (founders: plus the home bias at home).
+
+    Worked out cell by cell in plain floats, in the order a whole-matrix numpy expression takes
+    (the same numbers, bit for bit): a day asks it for a handful of firms and a few cities,
+    where numpy's cost per call was most of the competition phase.
     """
-    n, k = len(current), len(image)
-    env = np.broadcast_to(image, (n, k)).copy()
-    here = np.zeros((n, k), dtype=bool)
-    here[np.arange(n), current] = True
-    if not founding:
-        env[here] = own_view
-    v = rp.beta_environment * env + rp.beta_market * market - rp.beta_tax * tax
+    b_env, b_mkt, b_tax = rp.beta_environment, rp.beta_market, rp.beta_tax
+    others = image.tolist()
+    terms = list(zip(market.tolist(), tax.tolist(), strict=True))
     if founding:
-        return v + rp.startup_home_bias * here
-    return v + rp.firm_inertia * here - rp.firm_moving_cost * ~here
+        stay, move = rp.startup_home_bias, 0.0
+    else:
+        stay, move = rp.firm_inertia, rp.firm_moving_cost
+    rows = []
+    for view, here in zip(own_view.tolist(), current.tolist(), strict=True):
+        row = []
+        for j, (m, t) in enumerate(terms):
+            at_home = j == here
+            env = view if at_home and not founding else others[j]
+            v = b_env * env + b_mkt * m - b_tax * t
+            if founding:
+                v = v + stay * (1.0 if at_home else 0.0)
+            else:
+                v = v + stay * (1.0 if at_home else 0.0) - move * (0.0 if at_home else 1.0)
+            row.append(v)
+        rows.append(row)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(terms))
 
 
 def resident_utilities(
@@ -66,12 +83,22 @@ def resident_utilities(
     jobs: np.ndarray,
     rp: RegionParameters,
 ) -> np.ndarray:
-    """V[c, j] for residents of `current[c]`: jobs (log firms per resident) and service quality."""
-    n, k = len(current), len(service_image)
-    here = np.zeros((n, k), dtype=bool)
-    here[np.arange(n), current] = True
-    base = rp.beta_jobs * jobs + rp.beta_service * service_image
-    return base[None, :] + rp.resident_inertia * here - rp.resident_moving_cost * ~here
+    """V[c, j] for residents of `current[c]`: jobs (log firms per resident) and service quality,
+    plus the inertia for staying and minus the cost of moving. Cell by cell in plain floats,
+    as `firm_utilities` (a day asks it for one row)."""
+    base = [
+        rp.beta_jobs * b + rp.beta_service * s
+        for b, s in zip(jobs.tolist(), service_image.tolist(), strict=True)
+    ]
+    stay, move = rp.resident_inertia, rp.resident_moving_cost
+    rows = [
+        [
+            b + stay * (1.0 if j == here else 0.0) - move * (0.0 if j == here else 1.0)
+            for j, b in enumerate(base)
+        ]
+        for here in current.tolist()
+    ]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(base))
 
 
 class Competition:

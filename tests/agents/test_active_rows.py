@@ -66,6 +66,7 @@ def test_kept_active_rows_follow_every_opening_and_closing() -> None:
             pool.set_active(row, True)  # already active: nothing changes
         scan = np.flatnonzero(pool.active[: pool.size])
         assert np.array_equal(pool.active_indices(), scan)
+        assert pool.n_active == len(scan)
         # the mean of the active rows: summed in another order when some are closed, so equal
         # to the last bits of a double (a relative 1e-12 is thousands of times those)
         masked = pool.satisfaction[: pool.size][pool.active[: pool.size]]

@@ -66,6 +66,46 @@ def test_resident_utilities_by_hand() -> None:
     assert v[0] == pytest.approx([2 * 0.1 + 1.5 - 1.0, -0.2 + 2.1 + 4.0])
 
 
+@pytest.mark.parametrize("firms", [0, 1, 7])
+@pytest.mark.parametrize("founding", [False, True])
+def test_utilities_are_the_whole_matrix_formula_bit_for_bit(firms, founding) -> None:
+    """The cell-by-cell utilities give the numbers of the matrix expressions they replaced,
+    bit for bit (the model's choices and golden files depend on it), with odd parameters."""
+    rng = np.random.default_rng(firms + 10 * founding)
+    k = 4
+    rp = RegionParameters(
+        beta_environment=1.3,
+        beta_market=0.7,
+        beta_tax=3.1,
+        firm_inertia=0.9,
+        firm_moving_cost=1.7,
+        startup_home_bias=0.4,
+        beta_jobs=1.1,
+        beta_service=2.3,
+        resident_inertia=0.6,
+        resident_moving_cost=0.35,
+    )
+    view, current = rng.random(firms), rng.integers(0, k, firms)
+    image, market, tax = rng.random(k), rng.normal(size=k), rng.random(k) * 0.3
+    here = np.zeros((firms, k), dtype=bool)
+    here[np.arange(firms), current] = True
+    env = np.broadcast_to(image, (firms, k)).copy()
+    if not founding:
+        env[here] = view
+    v = rp.beta_environment * env + rp.beta_market * market - rp.beta_tax * tax
+    if founding:
+        matrix = v + rp.startup_home_bias * here
+    else:
+        matrix = v + rp.firm_inertia * here - rp.firm_moving_cost * ~here
+    got = firm_utilities(view, current, image, market, tax, rp, founding=founding)
+    assert got.shape == (firms, k) and got.dtype == np.float64
+    assert np.array_equal(got, matrix)
+    jobs = rng.normal(size=k)
+    base = rp.beta_jobs * jobs + rp.beta_service * image
+    residents = base[None, :] + rp.resident_inertia * here - rp.resident_moving_cost * ~here
+    assert np.array_equal(resident_utilities(current, image, jobs, rp), residents)
+
+
 def test_choose_draws_with_the_given_probabilities() -> None:
     p = np.array([0.2, 0.5, 0.3])
     n = 20_000
