@@ -6,6 +6,7 @@ word of mouth, outcome means) runs on the arrays, so an idle requester costs not
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Self
@@ -16,6 +17,9 @@ from mesa.model import ModelSignals
 
 _GROW = 1.5  # arithmetic: growth factor of the arrays
 _BLOCK = 4096  # arithmetic: rows per block of the active counts (`nth_active` scans one block)
+# `active_at` works from the closed rows while they are at most this share of the pool: a
+# closed row costs it about as much as a few dozen rows of a scan
+_FEW_CLOSED = 1 / 32  # arithmetic: a cost ratio, not a behaviour
 
 
 class RequesterPool:
@@ -44,6 +48,8 @@ class RequesterPool:
         self._n_active = 0  # their sum, asked for many times a day by the competition
         self._extra_columns: dict[str, type] = {}
         self._active_rows: np.ndarray | None = None  # active_indices() until a row opens or closes
+        self._closed: list[int] = []  # the rows not active, in order
+        self._closed_rows: np.ndarray | None = None  # the same as an array, until one changes
         # satisfaction summed over the active rows, kept in step with every opening, closing
         # and `changing_satisfaction` block: `mean_satisfaction` without a scan of the pool
         self._satisfaction_sum = 0.0
@@ -70,6 +76,8 @@ class RequesterPool:
         for name, v in values.items():
             getattr(self, name)[idx] = v
         self.size = need
+        self._closed.extend(idx[~self.active[idx]].tolist())  # after every row there was
+        self._closed_rows = None
         opened = idx[self.active[idx]]
         self._block_active += np.bincount(opened // _BLOCK, minlength=len(self._block_active))
         if len(opened):
@@ -84,7 +92,11 @@ class RequesterPool:
             self.active[row] = value
             self._block_active[row // _BLOCK] += 1 if value else -1
             self._n_active += 1 if value else -1
-            self._active_rows = None
+            self._active_rows = self._closed_rows = None
+            if value:
+                del self._closed[bisect_left(self._closed, row)]
+            else:
+                insort(self._closed, row)
             sat = float(self.satisfaction[row])
             self._satisfaction_sum += sat if value else -sat
 
@@ -107,6 +119,20 @@ class RequesterPool:
                 block = block[block != skip]
             rows.append(int(block[p - (int(ends[b - 1]) if b else 0)]))
         return np.asarray(rows, np.int64)
+
+    def active_at(self, positions: np.ndarray) -> np.ndarray:
+        """The active rows at `positions` in row order: `active_indices()[positions]`, without a
+        scan of the pool while few rows are closed. A city's residents who moved away leave
+        closed rows, and a new scan after each move wrote 8 bytes per resident."""
+        positions = np.asarray(positions, np.int64)
+        if self._active_rows is not None or len(self._closed) > _FEW_CLOSED * self.size:
+            return self.active_indices()[positions]
+        if self._closed_rows is None:
+            self._closed_rows = np.asarray(self._closed, np.int64)
+        closed = self._closed_rows
+        # the active rows before closed row i number closed[i] - i; the row at position p
+        # is p plus the closed rows with at most p active rows before them
+        return positions + np.searchsorted(closed - np.arange(len(closed)), positions, "right")
 
     def sample_active(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n distinct active rows at random, without a scan of the pool when most are active."""

@@ -100,24 +100,25 @@ class CaseFlow:
     def arrivals(self, day: int) -> None:
         """New requests of the day: Poisson counts per service, requesters drawn at random."""
         p, env = self.p, self.env
-        active: dict[int, np.ndarray | None] = {CITIZEN: None, ENTERPRISE: None}
+        active: dict[int, int | None] = {CITIZEN: None, ENTERPRISE: None}  # counts of the day
         for si, s in enumerate(env.catalogue.services):
             rng = np.random.default_rng((self.arrival_seed, day, si))
             kind = CITIZEN if s.requester == "citizen" else ENTERPRISE
+            pool = self.pools[kind]
             if active[kind] is None:
-                active[kind] = self.pools[kind].active_indices()
-            rows = active[kind]
+                active[kind] = pool.n_active
+            count = active[kind]
             scale = p.citizen_request_scale if kind == CITIZEN else p.enterprise_request_scale
-            rate = s.annual_rate * scale * len(rows) / DAYS_PER_YEAR
+            rate = s.annual_rate * scale * count / DAYS_PER_YEAR
             if s.creates_enterprise:
                 rate *= self.entry_response(si)
             n = rng.poisson(rate)
-            if n == 0 or len(rows) == 0:
+            if n == 0 or count == 0:
                 continue
             if s.creates_enterprise:
                 targets = self.place_startups(n)
             else:
-                targets = [(self, rows[rng.integers(0, len(rows), n)], None)]
+                targets = [(self, pool.active_at(rng.integers(0, count, n)), None)]
             # arithmetic: four draws per case (channel, lane, order, reads the published rules)
             u = rng.random((n, 4))
             keys = np.asarray(rng.integers(0, 2**63, n, dtype=np.uint64))  # arithmetic: keys

@@ -38,6 +38,27 @@ def test_the_draws_of_a_new_firms_ties_are_unchanged() -> None:
         assert np.array_equal(mapped, direct)
 
 
+@pytest.mark.parametrize("closing", [0.0005, 0.3])  # a few movers (no scan), many closed
+def test_active_at_is_the_scan_indexed(closing) -> None:
+    rng = np.random.default_rng(11)
+    pool = RequesterPool("citizen", 16)
+    pool.append(20_000, active=np.ones(20_000, bool))
+    for _ in range(20):  # close and reopen rows, and add rows open and closed
+        for row in rng.integers(0, pool.size, int(closing * pool.size) + 1).tolist():
+            pool.set_active(row, False)
+        for row in rng.integers(0, pool.size, 3).tolist():
+            pool.set_active(row, True)
+        n = int(rng.integers(1, 40))
+        pool.append(n, active=rng.random(n) < 0.7)
+        pool._active_rows = None  # as after any opening or closing: nothing kept from a scan
+        scan = np.flatnonzero(pool.active[: pool.size])
+        positions = np.concatenate([[0, len(scan) - 1], rng.integers(0, len(scan), 50)])
+        assert np.array_equal(pool.active_at(positions), scan[positions])
+        if closing < 0.01:
+            assert pool._active_rows is None  # answered from the closed rows, not a scan
+        assert pool._closed == np.flatnonzero(~pool.active[: pool.size]).tolist()
+
+
 def test_kept_active_rows_follow_every_opening_and_closing() -> None:
     rng = np.random.default_rng(5)
     pool = RequesterPool("citizen", 8)
