@@ -20,6 +20,9 @@ import numpy as np
 # near to complete (a handful of members) can run out of rounds: the ties still clashing then
 # stay where the ring put them, as networkx leaves a tie when a member is tied to everyone.
 _REWIRE_ROUNDS = 100  # arithmetic: a bound on retries, not a behaviour
+# Tie ends placed into members' rows at a time: the sort and its copies stay under a MB, so
+# the allocator reuses their memory (at 1 << 20 each chunk touched fresh pages: twice the faults).
+_PLACE_CHUNK = 1 << 16  # arithmetic: a memory bound, not a behaviour
 
 
 def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -114,22 +117,36 @@ class SocialNetwork:
     """Undirected ties among the members of one requester pool."""
 
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray) -> None:
-        """n members and the ties (src[i], dst[i]), each listed once."""
+        """n members and the ties (src[i], dst[i]), each listed once.
+
+        Each member's row lists its partners in the order of a stable sort of the tie ends
+        (src's, then dst's): placed chunk by chunk with a counter per member, so no sort of
+        all the ends at once (at 1,000,000 citizens its 64-bit order and the copies around it
+        were 200 MB of fresh memory, most of the build's page faults)."""
         self.graph_size = n
         # Members fit 32 bits (at most 5,000,000 agents): half the memory of the tie arrays,
         # which at millions of members is what building them costs (page faults, not sorting).
         member = np.int32 if n < 2**31 else np.int64  # arithmetic: 32-bit range
-        ties = len(src)
-        ends = np.empty(2 * ties, member)
-        ends[:ties], ends[ties:] = src, dst
-        others = np.empty(2 * ties, member)
-        others[:ties], others[ties:] = dst, src
-        order = np.argsort(ends, kind="stable")
-        self._indices = others[order]
-        del order, others
         self._indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(ends, minlength=n), out=self._indptr[1:])
+        np.cumsum(
+            np.bincount(src, minlength=n) + np.bincount(dst, minlength=n), out=self._indptr[1:]
+        )
+        self._indices = np.empty(self._indptr[-1], member)
+        free = self._indptr[:-1].copy()  # each member's next free place in its row
+        for ends, others in ((src, dst), (dst, src)):
+            for lo in range(0, len(ends), _PLACE_CHUNK):
+                self._place(ends[lo : lo + _PLACE_CHUNK], others[lo : lo + _PLACE_CHUNK], free)
         self._extra: dict[int, list[int]] = {}
+
+    def _place(self, ends: np.ndarray, others: np.ndarray, free: np.ndarray) -> None:
+        """Write `others` into the rows of `ends`, after what earlier chunks wrote, in order."""
+        order = np.argsort(ends, kind="stable")
+        keys = ends[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        runs = np.diff(np.append(starts, len(keys)))
+        rank = np.arange(len(keys)) - np.repeat(starts, runs)  # place among the same member's
+        self._indices[free[keys] + rank] = others[order]
+        free[keys[starts]] += runs
 
     @classmethod
     def from_graph(cls, graph: nx.Graph) -> SocialNetwork:

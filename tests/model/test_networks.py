@@ -241,3 +241,21 @@ def test_near_complete_small_world_stays_simple():
         graph = small_world_graph(n, k, 0.9, 5)
         assert nx.number_of_selfloops(graph) == 0
         assert graph.number_of_edges() == n * k // 2
+
+
+@pytest.mark.parametrize("chunk", [3, 64, 1 << 16])  # many chunks, a few, one
+def test_rows_are_those_of_a_stable_sort_of_all_tie_ends(monkeypatch, chunk) -> None:
+    """Placing tie ends chunk by chunk gives every member's partners in the order one stable
+    sort of all the ends gave (word of mouth draws over them in that order)."""
+    from model import networks
+
+    monkeypatch.setattr(networks, "_PLACE_CHUNK", chunk)
+    g = rng(4)
+    for n, ties in ((1, 0), (6, 40), (300, 2_000)):
+        src, dst = g.integers(0, n, ties), g.integers(0, n, ties)  # repeats and loops too
+        net = SocialNetwork(n, src, dst)
+        ends, others = np.concatenate([src, dst]), np.concatenate([dst, src])
+        order = np.argsort(ends, kind="stable")
+        assert np.array_equal(net._indices, others[order])
+        assert np.array_equal(net._indptr, np.r_[0, np.cumsum(np.bincount(ends, minlength=n))])
+        assert net._indices.dtype == np.int32
