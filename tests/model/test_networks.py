@@ -249,7 +249,7 @@ def test_rows_are_those_of_a_stable_sort_of_all_tie_ends(monkeypatch, chunk) -> 
     sort of all the ends gave (word of mouth draws over them in that order)."""
     from model import networks
 
-    monkeypatch.setattr(networks, "_PLACE_CHUNK", chunk)
+    monkeypatch.setattr(networks, "_CHUNK", chunk)
     g = rng(4)
     for n, ties in ((1, 0), (6, 40), (300, 2_000)):
         src, dst = g.integers(0, n, ties), g.integers(0, n, ties)  # repeats and loops too
@@ -259,3 +259,13 @@ def test_rows_are_those_of_a_stable_sort_of_all_tie_ends(monkeypatch, chunk) -> 
         assert np.array_equal(net._indices, others[order])
         assert np.array_equal(net._indptr, np.r_[0, np.cumsum(np.bincount(ends, minlength=n))])
         assert net._indices.dtype == np.int32
+
+
+def test_the_small_world_is_the_same_drawn_in_chunks(monkeypatch) -> None:
+    """Which ties are rewired is drawn a chunk at a time: the same draws as one array."""
+    from model import networks
+
+    whole = watts_strogatz_edges(500, 6, 0.2, rng(8))
+    monkeypatch.setattr(networks, "_CHUNK", 7)
+    chunked = watts_strogatz_edges(500, 6, 0.2, rng(8))
+    assert all(np.array_equal(a, b) for a, b in zip(whole, chunked, strict=True))
