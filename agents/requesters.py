@@ -76,7 +76,7 @@ class RequesterPool:
         for name, v in values.items():
             getattr(self, name)[idx] = v
         self.size = need
-        self._closed.extend(idx[~self.active[idx]].tolist())  # after every row there was
+        self._closed.extend(idx[~self.active[idx]].tolist())  # new rows: the list stays in order
         self._closed_rows = None
         opened = idx[self.active[idx]]
         self._block_active += np.bincount(opened // _BLOCK, minlength=len(self._block_active))

@@ -100,14 +100,14 @@ class CaseFlow:
     def arrivals(self, day: int) -> None:
         """New requests of the day: Poisson counts per service, requesters drawn at random."""
         p, env = self.p, self.env
-        active: dict[int, int | None] = {CITIZEN: None, ENTERPRISE: None}  # counts of the day
+        counts: dict[int, int | None] = {CITIZEN: None, ENTERPRISE: None}  # active, today
         for si, s in enumerate(env.catalogue.services):
             rng = np.random.default_rng((self.arrival_seed, day, si))
             kind = CITIZEN if s.requester == "citizen" else ENTERPRISE
             pool = self.pools[kind]
-            if active[kind] is None:
-                active[kind] = pool.n_active
-            count = active[kind]
+            if counts[kind] is None:
+                counts[kind] = pool.n_active
+            count = counts[kind]
             scale = p.citizen_request_scale if kind == CITIZEN else p.enterprise_request_scale
             rate = s.annual_rate * scale * count / DAYS_PER_YEAR
             if s.creates_enterprise:
