@@ -57,24 +57,22 @@ def firm_utilities(
     b_env, b_mkt, b_tax = rp.beta_environment, rp.beta_market, rp.beta_tax
     others = image.tolist()
     terms = list(zip(market.tolist(), tax.tolist(), strict=True))
-    if founding:
-        stay, move = rp.startup_home_bias, 0.0
-    else:
-        stay, move = rp.firm_inertia, rp.firm_moving_cost
+    # a founder has no move to pay for: less 0.0, the same number as no term at all
+    stay, move = (rp.startup_home_bias, 0.0) if founding else (rp.firm_inertia, rp.firm_moving_cost)
     rows = []
     for view, here in zip(own_view.tolist(), current.tolist(), strict=True):
         row = []
         for j, (m, t) in enumerate(terms):
-            at_home = j == here
-            env = view if at_home and not founding else others[j]
-            v = b_env * env + b_mkt * m - b_tax * t
-            if founding:
-                v = v + stay * (1.0 if at_home else 0.0)
-            else:
-                v = v + stay * (1.0 if at_home else 0.0) - move * (0.0 if at_home else 1.0)
-            row.append(v)
+            env = view if j == here and not founding else others[j]
+            row.append(_staying(b_env * env + b_mkt * m - b_tax * t, j == here, stay, move))
         rows.append(row)
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(terms))
+
+
+def _staying(v: float, at_home: bool, stay: float, move: float) -> float:
+    """v plus `stay` for the city where the chooser is, less `move` for every other, in the
+    operations of `v + stay * here - move * ~here` on arrays (the same number)."""
+    return v + stay * (1.0 if at_home else 0.0) - move * (0.0 if at_home else 1.0)
 
 
 def resident_utilities(
@@ -92,10 +90,7 @@ def resident_utilities(
     ]
     stay, move = rp.resident_inertia, rp.resident_moving_cost
     rows = [
-        [
-            b + stay * (1.0 if j == here else 0.0) - move * (0.0 if j == here else 1.0)
-            for j, b in enumerate(base)
-        ]
+        [_staying(b, j == here, stay, move) for j, b in enumerate(base)]
         for here in current.tolist()
     ]
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(base))
