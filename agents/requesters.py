@@ -45,10 +45,9 @@ class RequesterPool:
         # active rows per block of _BLOCK rows, kept in step with `active` by append() and
         # set_active(): the count of active rows, and `nth_active` without a scan
         self._block_active = np.zeros(max(capacity, 1) // _BLOCK + 1, np.int64)
-        self._n_active = 0  # their sum, asked for many times a day by the competition
         self._extra_columns: dict[str, type] = {}
         self._active_rows: np.ndarray | None = None  # active_indices() until a row opens or closes
-        self._closed: list[int] = []  # the rows not active, in order
+        self._closed: list[int] = []  # the rows not active, in order (and so `n_active`)
         self._closed_rows: np.ndarray | None = None  # the same as an array, until one changes
         # satisfaction summed over the active rows, kept in step with every opening, closing
         # and `changing_satisfaction` block: `mean_satisfaction` without a scan of the pool
@@ -81,7 +80,6 @@ class RequesterPool:
         opened = idx[self.active[idx]]
         self._block_active += np.bincount(opened // _BLOCK, minlength=len(self._block_active))
         if len(opened):
-            self._n_active += len(opened)
             self._active_rows = None
             self._satisfaction_sum += float(self.satisfaction[opened].sum())
         return idx
@@ -91,7 +89,6 @@ class RequesterPool:
         if bool(self.active[row]) != value:
             self.active[row] = value
             self._block_active[row // _BLOCK] += 1 if value else -1
-            self._n_active += 1 if value else -1
             self._active_rows = self._closed_rows = None
             if value:
                 del self._closed[bisect_left(self._closed, row)]
@@ -163,7 +160,7 @@ class RequesterPool:
 
     @property
     def n_active(self) -> int:
-        return self._n_active
+        return self.size - len(self._closed)
 
     def active_indices(self) -> np.ndarray:
         """The active rows in order (read-only). Kept between calls until a row opens or
