@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scale import build_model
+from scale import ONE_THREAD, build_model
 
 COUNTS = ("Ir", "DLmr", "DLmw")  # instructions, last-level read and write misses
 
@@ -62,7 +62,7 @@ def counts(n: int, cities: int, warm_up: int, days: int, ll_mib: int) -> dict[st
             "--child",
             f"{n},{cities},{warm_up},{days},{tmp}",
         ]
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        env = {**os.environ, **ONE_THREAD}
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for(marks / "ready", proc)
         subprocess.run(

@@ -40,6 +40,8 @@ DAYS = 365
 MESA_AGENTS, MESA_STEPS = 100_000, 20
 SHANGHAI = {"n_citizens": 25_000_000, "n_enterprises": 1_250_000}
 SHANGHAI_WEIGHT = 10
+# every measured process runs numpy on one thread, as the model's batch workers do
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TURN_DAYS = 30  # days each model runs in its turn: a turn starts with the other's data cached
 
 
@@ -128,12 +130,7 @@ def shanghai(weight: int, days: int) -> None:
 
 def child(what: dict, days: int) -> dict:
     """One measurement in a fresh one-thread process."""
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    env = {**os.environ, **ONE_THREAD}
     cmd = [sys.executable, __file__, "--child", json.dumps(what), "--days", str(days)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -156,8 +153,7 @@ def paired(n: int, cities: int, days: int, turn: int) -> tuple[float, float]:
     """(seconds for one city, seconds for `cities` cities), each its build and `days` days,
     the two models built side by side in fresh one-thread processes and stepped in turns of
     `turn` days, so a neighbour's load falls on both alike."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = "1"  # the children inherit it before numpy loads
+    os.environ.update(ONE_THREAD)  # the spawned children inherit it before numpy loads
     ctx = mp.get_context("spawn")
     ends = []
     for k in (1, cities):
